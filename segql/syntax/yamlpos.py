@@ -1,0 +1,221 @@
+"""YAML with positions: PyYAML's composer turned into small nodes that remember their spans.
+
+Duplicate keys, syntax errors and unreadable files become diagnostics. The only module importing yaml.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import yaml
+
+from segql.diagnostics import Diagnostic, DiagnosticError
+from segql.source import SourceFile, Span
+
+try:  # libyaml is several times faster; fall back to pure Python when the wheel lacks it
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+_TAG = "tag:yaml.org,2002:"
+
+
+@dataclass(eq=False, slots=True)
+class YScalar:
+    value: str
+    span: Span
+    tag: str  # str, int, float, bool, null, timestamp, ...
+    style: str | None  # None (plain), "'", '"', "|", ">"
+    _offsets: list[int] | None = field(default=None, repr=False)
+
+    @property
+    def is_null(self) -> bool:
+        return self.tag == "null"
+
+    def offsets(self) -> list[int]:
+        """File offset of every character of `value` (plus one past the end)."""
+        if self._offsets is None:
+            self._offsets = _align(self)
+        return self._offsets
+
+
+@dataclass(eq=False, slots=True)
+class YMap:
+    items: list[tuple[YScalar, YNode]]
+    span: Span
+
+    def get(self, key: str) -> YNode | None:
+        for k, v in self.items:
+            if k.value == key:
+                return v
+        return None
+
+    def key(self, key: str) -> YScalar | None:
+        for k, _ in self.items:
+            if k.value == key:
+                return k
+        return None
+
+
+@dataclass(eq=False, slots=True)
+class YSeq:
+    items: list[YNode]
+    span: Span
+
+
+YNode = YScalar | YMap | YSeq
+
+KIND_NAMES = {YScalar: "a single value", YMap: "a mapping (key: value)", YSeq: "a list"}
+
+
+def describe(node: YNode) -> str:
+    return KIND_NAMES[type(node)]
+
+
+def read_source(path: str, display: str | None = None) -> SourceFile:
+    """Read a file as UTF-8 text; anything else is diagnostic E100."""
+    shown = display or path
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except OSError as err:
+        raise DiagnosticError([Diagnostic("E100", f"cannot read `{shown}`: {err.strerror}",
+                                          Span(SourceFile(shown, ""), 0, 0))]) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise DiagnosticError([Diagnostic("E100", f"`{shown}` is not UTF-8 text (byte {err.start})",
+                                          Span(SourceFile(shown, ""), 0, 0), "",
+                                          "save the file as UTF-8")]) from None
+    if "\x00" in text:
+        raise DiagnosticError([Diagnostic("E100", f"`{shown}` is not a text file (it contains NUL bytes)",
+                                          Span(SourceFile(shown, ""), 0, 0))])
+    return SourceFile(shown, text.replace("\r\n", "\n"))
+
+
+def load_yaml(source: SourceFile) -> YNode | None:
+    """Compose one YAML document into positioned nodes; None for an empty document."""
+    try:
+        node = yaml.compose(source.text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        offset = _mark_offset(source, mark) if mark is not None else 0
+        problem = err.problem or err.context or "invalid YAML"
+        hint = ""
+        context = err.context_mark
+        if offset < len(source.text) and source.text[offset] == "\t":
+            hint = "YAML does not allow tabs for indentation; use spaces"
+        elif "mapping values are not allowed" in problem:
+            hint = "a value containing `: ` must be quoted, or written as a block (`|`)"
+        elif "found unexpected end of stream" in problem:
+            hint = "a quoted value is never closed"
+        elif "expected a single document" in problem or "but found another document" in problem:
+            hint = "put one document in each file (remove the extra `---`)"
+        elif context is not None and context.line != mark.line and err.context:
+            hint = f"{err.context} that started on line {context.line + 1}"
+        end = min(offset + 1, len(source.text))
+        raise DiagnosticError([Diagnostic("E101", f"invalid YAML: {problem}", Span(source, offset, end),
+                                          "here", hint)]) from None
+    except yaml.YAMLError as err:
+        raise DiagnosticError([Diagnostic("E101", f"invalid YAML: {err}", Span(source, 0, 0))]) from None
+    except RecursionError:
+        raise DiagnosticError([Diagnostic("E101", "invalid YAML: nested too deeply", Span(source, 0, 0))]) from None
+    if node is None:
+        return None
+    problems: list[Diagnostic] = []
+    result = _convert(node, source, problems, 0)
+    if problems:
+        raise DiagnosticError(problems)
+    return result
+
+
+def _mark_offset(source: SourceFile, mark: yaml.Mark) -> int:
+    # libyaml counts offsets in characters like the pure-Python reader; line/column are
+    # the reliable pair, so compute the offset from them.
+    starts = source.line_starts()
+    line = min(mark.line, len(starts) - 1)
+    return min(starts[line] + mark.column, len(source.text))
+
+
+def _node_span(node: yaml.Node, source: SourceFile) -> Span:
+    return Span(source, _mark_offset(source, node.start_mark), _mark_offset(source, node.end_mark))
+
+
+def _convert(node: yaml.Node, source: SourceFile, problems: list[Diagnostic], depth: int) -> YNode:
+    if depth > 200:
+        problems.append(Diagnostic("E101", "invalid YAML: nested too deeply", _node_span(node, source)))
+        return YScalar("", _node_span(node, source), "null", None)
+    span = _node_span(node, source)
+    if isinstance(node, yaml.ScalarNode):
+        tag = node.tag[len(_TAG):] if node.tag.startswith(_TAG) else node.tag
+        return YScalar(node.value, span, tag, node.style)
+    if isinstance(node, yaml.SequenceNode):
+        return YSeq([_convert(item, source, problems, depth + 1) for item in node.value], span)
+    items: list[tuple[YScalar, YNode]] = []
+    seen: dict[str, YScalar] = {}
+    for key_node, value_node in node.value:
+        key = _convert(key_node, source, problems, depth + 1)
+        value = _convert(value_node, source, problems, depth + 1)
+        if not isinstance(key, YScalar):
+            problems.append(Diagnostic("E103", "a key must be a plain name, not " + describe(key), key.span,
+                                       "not a valid key"))
+            continue
+        if key.value in seen:
+            first = seen[key.value]
+            line = first.span.line
+            problems.append(Diagnostic("E102", f"duplicate key `{key.value}`", key.span,
+                                       f"already given on line {line}",
+                                       "remove one of them; YAML would silently keep only the last"))
+            continue
+        seen[key.value] = key
+        items.append((key, value))
+    return YMap(items, span)
+
+
+def _align(scalar: YScalar) -> list[int]:
+    """Map each character of a scalar's value to its offset in the file.
+
+    Block scalars drop indentation and the header line; plain and folded scalars fold line
+    breaks; quoted scalars have escapes. Walking value and raw text together handles all of
+    them: equal characters map one to one, extra raw whitespace and escape characters are skipped.
+    """
+    source = scalar.span.source
+    assert source is not None
+    raw = source.text
+    value = scalar.value
+    j = scalar.span.start
+    end = max(scalar.span.end, j)
+    if scalar.style in ("|", ">"):
+        newline = raw.find("\n", j)
+        j = newline + 1 if newline != -1 else end
+    elif scalar.style in ("'", '"'):
+        j += 1
+    offsets: list[int] = []
+    for ch in value:
+        while j < end:
+            r = raw[j]
+            if r == ch:
+                break
+            if scalar.style == '"' and r == "\\":
+                break
+            if scalar.style == "'" and r == "'" and ch == "'":
+                break
+            if ch in " \n" and r in " \t\n":
+                break
+            j += 1
+        offsets.append(min(j, end))
+        if j < end:
+            r = raw[j]
+            if scalar.style == '"' and r == "\\" and ch != "\\" or scalar.style == '"' and raw[j:j + 2] == "\\\\":
+                j += _escape_length(raw, j)
+            elif scalar.style == "'" and raw[j:j + 2] == "''":
+                j += 2
+            else:
+                j += 1
+    offsets.append(min(j, end) if value else scalar.span.start)
+    return offsets
+
+
+def _escape_length(raw: str, j: int) -> int:
+    nxt = raw[j + 1:j + 2]
+    return {"x": 4, "u": 6, "U": 10}.get(nxt, 2)
