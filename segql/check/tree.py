@@ -17,44 +17,22 @@ def _span() -> Any:
     return field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
-# ---- types ----
+# ---- types (defined in segql.types, re-exported here for the compiler) ----
 
-
-@dataclass(frozen=True, slots=True)
-class Type:
-    """integer decimal float string boolean date timestamp enum duration null."""
-
-    kind: str
-    values: tuple[str, ...] = ()  # enum values
-
-    def __str__(self) -> str:
-        return self.kind
-
-    @property
-    def is_numeric(self) -> bool:
-        return self.kind in ("integer", "decimal", "float")
-
-    @property
-    def is_textual(self) -> bool:
-        return self.kind in ("string", "enum")
-
-    @property
-    def is_temporal(self) -> bool:
-        return self.kind in ("date", "timestamp")
-
-
-INTEGER = Type("integer")
-DECIMAL = Type("decimal")
-FLOAT = Type("float")
-STRING = Type("string")
-BOOLEAN = Type("boolean")
-DATE = Type("date")
-TIMESTAMP = Type("timestamp")
-DURATION = Type("duration")
-NULL = Type("null")
-
-SCALAR_TYPES = {t.kind: t for t in (INTEGER, DECIMAL, FLOAT, STRING, BOOLEAN, DATE, TIMESTAMP)}
-
+from segql.types import (  # noqa: E402,F401
+    BOOLEAN,
+    DATE,
+    DECIMAL,
+    DURATION,
+    ERROR,
+    FLOAT,
+    INTEGER,
+    NULL,
+    SCALAR_TYPES,
+    STRING,
+    TIMESTAMP,
+    Type,
+)
 
 # ---- values ----
 

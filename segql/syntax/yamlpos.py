@@ -219,3 +219,64 @@ def _align(scalar: YScalar) -> list[int]:
 def _escape_length(raw: str, j: int) -> int:
     nxt = raw[j + 1:j + 2]
     return {"x": 4, "u": 6, "U": 10}.get(nxt, 2)
+
+
+class Shape:
+    """Checks the shape of loaded YAML (kinds of values, known and required keys), collecting
+    diagnostics instead of stopping at the first one."""
+
+    def __init__(self, problems: list[Diagnostic] | None = None) -> None:
+        self.problems: list[Diagnostic] = [] if problems is None else problems
+
+    def error(self, code: str, message: str, span: Span, label: str = "", hint: str = "") -> None:
+        self.problems.append(Diagnostic(code, message, span, label, hint))
+
+    def mapping(self, node: YNode | None, what: str) -> YMap | None:
+        if node is None or isinstance(node, YMap):
+            return node
+        if isinstance(node, YScalar) and node.is_null:
+            return None
+        self.error("E103", f"{what} must be a mapping (key: value), not {describe(node)}", node.span,
+                   "expected a mapping here")
+        return None
+
+    def sequence(self, node: YNode | None, what: str) -> YSeq | None:
+        if node is None or isinstance(node, YSeq):
+            return node
+        if isinstance(node, YScalar) and node.is_null:
+            return None
+        self.error("E103", f"{what} must be a list, not {describe(node)}", node.span, "expected a list here",
+                   "write the items as `[a, b]` or one `- item` per line")
+        return None
+
+    def scalar(self, node: YNode | None, what: str) -> YScalar | None:
+        if node is None or isinstance(node, YScalar):
+            return node
+        self.error("E103", f"{what} must be a single value, not {describe(node)}", node.span,
+                   "expected a single value here")
+        return None
+
+    def text(self, node: YNode | None, what: str, default: str = "") -> str:
+        scalar = self.scalar(node, what)
+        return default if scalar is None or scalar.is_null else scalar.value
+
+    def flag(self, node: YNode | None, what: str) -> bool:
+        scalar = self.scalar(node, what)
+        if scalar is None or scalar.is_null:
+            return False
+        if scalar.tag != "bool":
+            self.error("E107", f"{what} must be true or false, not `{scalar.value}`", scalar.span, "not a boolean")
+            return False
+        return scalar.value.lower() in ("true", "yes", "on", "y")
+
+    def keys(self, node: YMap, allowed: tuple[str, ...], what: str, required: tuple[str, ...] = ()) -> None:
+        from segql.diagnostics import did_you_mean
+
+        for key, _ in node.items:
+            if key.value not in allowed:
+                hint = did_you_mean(key.value, allowed) or "the keys allowed here are " + ", ".join(f"`{a}`" for a in allowed)
+                self.error("E105", f"unknown key `{key.value}` in {what}", key.span, "not a known key", hint)
+        for name in required:
+            if node.get(name) is None:
+                end = Span(node.span.source, node.span.start, min(node.span.start + 1, node.span.end))
+                self.error("E104", f"{what} has no `{name}`", end, f"`{name}` is required", f"add `{name}: …`")

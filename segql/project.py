@@ -1,0 +1,145 @@
+"""A segql project on disk: segql.yml, where its schema, segments and tests are, and its targets.
+
+Reads files through segql.syntax; never connects to anything. Imports no sqlglot.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from segql.source import NO_SPAN, SourceFile, Span
+from segql.syntax.yamlpos import Shape, YMap, load_yaml, read_source
+
+PROJECT_FILE = "segql.yml"
+PROJECT_KEYS = ("name", "schema", "segments", "tests", "timezone", "default_target", "targets", "channels",
+                "description")
+TARGET_TYPES = ("duckdb", "postgres", "snowflake")
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    name: str
+    type: str
+    settings: dict[str, str]
+    span: Span = field(default=NO_SPAN, compare=False)
+
+    def resolved(self, environ: dict[str, str] | None = None) -> dict[str, str]:
+        """Settings with `${VAR}` replaced from the environment; a missing variable is E404."""
+        env = os.environ if environ is None else environ
+        out = {}
+        for key, value in self.settings.items():
+            missing = [m for m in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", value) if m not in env]
+            if missing:
+                raise DiagnosticError([Diagnostic(
+                    "E404", f"target `{self.name}` needs the environment variable `{missing[0]}`", self.span,
+                    f"`{key}` names ${{{missing[0]}}}", f"set it, e.g. `export {missing[0]}=…`")])
+            out[key] = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: env[m.group(1)], value)
+        return out
+
+
+@dataclass(slots=True)
+class Project:
+    root: Path
+    name: str
+    schema_path: Path
+    segments_path: Path
+    tests_path: Path
+    timezone: str = "UTC"
+    default_target: str = ""
+    targets: dict[str, Target] = field(default_factory=dict)
+    channels: dict[str, str] = field(default_factory=dict)  # channel -> required condition
+    source: SourceFile | None = None
+
+    def display(self, path: Path) -> str:
+        """A path as shown in diagnostics: relative to the project folder."""
+        try:
+            return str(path.relative_to(self.root))
+        except ValueError:
+            return str(path)
+
+    def segment_files(self) -> list[Path]:
+        if self.segments_path.is_file():
+            return [self.segments_path]
+        if not self.segments_path.is_dir():
+            return []
+        return sorted(p for p in self.segments_path.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+
+
+def find_project(start: Path) -> Path | None:
+    """The nearest folder at or above `start` holding segql.yml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / PROJECT_FILE).is_file():
+            return folder
+    return None
+
+
+def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
+    shape = Shape()
+    path = root / PROJECT_FILE
+    project = Project(root, root.name, root / "schema.yml", root / "segments", root / "tests")
+    try:
+        source = read_source(str(path), PROJECT_FILE)
+        node = load_yaml(source)
+    except DiagnosticError as err:
+        return project, err.diagnostics
+    project.source = source
+    top = shape.mapping(node, PROJECT_FILE)
+    if top is None:
+        return project, shape.problems
+    shape.keys(top, PROJECT_KEYS, PROJECT_FILE)
+    project.name = shape.text(top.get("name"), "`name`", root.name)
+    project.schema_path = root / shape.text(top.get("schema"), "`schema`", "schema.yml")
+    project.segments_path = root / shape.text(top.get("segments"), "`segments`", "segments")
+    project.tests_path = root / shape.text(top.get("tests"), "`tests`", "tests")
+    tz_node = shape.scalar(top.get("timezone"), "`timezone`")
+    if tz_node is not None and not tz_node.is_null:
+        project.timezone = tz_node.value
+        if not _valid_timezone(tz_node.value):
+            shape.error("E107", f"unknown time zone `{tz_node.value}`", tz_node.span, "not an IANA time zone",
+                        "use a name such as `UTC`, `Europe/Berlin` or `America/New_York`")
+    targets = shape.mapping(top.get("targets"), "`targets`")
+    for key, value in targets.items if targets else []:
+        spec = shape.mapping(value, f"target `{key.value}`")
+        if spec is None:
+            continue
+        kind = shape.scalar(spec.get("type"), "the target's `type`")
+        if kind is None:
+            shape.error("E104", f"target `{key.value}` has no `type`", key.span, "type missing",
+                        "add `type: duckdb`, `postgres` or `snowflake`")
+            continue
+        if kind.value not in TARGET_TYPES:
+            shape.error("E107", f"unknown target type `{kind.value}`", kind.span, "not a target type",
+                        did_you_mean(kind.value, TARGET_TYPES) or "types: " + ", ".join(TARGET_TYPES))
+            continue
+        settings = {k.value: shape.text(v, f"`{k.value}`") for k, v in spec.items if k.value != "type"}
+        project.targets[key.value] = Target(key.value, kind.value, settings, key.span)
+    default = shape.scalar(top.get("default_target"), "`default_target`")
+    if default is not None and not default.is_null:
+        project.default_target = default.value
+        if default.value not in project.targets:
+            shape.error("E401", f"default target `{default.value}` is not among the targets", default.span,
+                        "unknown target", did_you_mean(default.value, project.targets) or "declare it under `targets:`")
+    elif len(project.targets) == 1:
+        project.default_target = next(iter(project.targets))
+    channels = shape.mapping(top.get("channels"), "`channels`")
+    for key, value in channels.items if channels else []:
+        spec = shape.mapping(value, f"channel `{key.value}`")
+        if isinstance(spec, YMap):
+            shape.keys(spec, ("requires", "description"), f"channel `{key.value}`", required=("requires",))
+            project.channels[key.value] = shape.text(spec.get("requires"), "`requires`")
+    return project, shape.problems
+
+
+def _valid_timezone(name: str) -> bool:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
