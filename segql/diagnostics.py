@@ -129,6 +129,9 @@ def render_rich(diagnostics: Iterable[Diagnostic], colour: bool = False) -> str:
         head = paint(f"{d.severity}[{d.code}]", _BOLD, sev_colour) + paint(f": {d.message}", _BOLD)
         lines = [head]
         span = d.span
+        if span.source is not None and not span.source.text:
+            lines.append(f" {paint('-->', _BLUE)} {span.path}")
+            span = NO_SPAN
         if span.source is None:
             if d.hint:
                 lines.append(f"  = help: {d.hint}")
