@@ -23,8 +23,10 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import cast
 
 AS_OF = dt.date(2026, 6, 30)  # the demo's as-of date (`segql count --as-of 2026-06-30`)
 DATA_START = dt.date(2019, 1, 1)  # first sign-up
@@ -171,67 +173,93 @@ def poisson_days(rng: random.Random, start: dt.date, end: dt.date, per_year: flo
         t += rng.expovariate(per_year / 365.0)
 
 
+@dataclass(slots=True)
+class Customer:
+    """A customer row, and the hidden traits that drive the customer's behaviour."""
+
+    customer_id: int
+    first_name: str | None
+    country: str | None
+    birth_date: dt.date | None
+    signup_at: dt.datetime
+    email_opt_in: bool | None
+    sms_opt_in: bool | None
+    persona: str
+    channel: str  # the channel most orders come through
+    device: str  # the device most sessions come from
+    hunter: bool  # uses discount codes whenever there is one
+    unhappy: bool  # often contacts support, and rates it badly
+    email_affinity: float  # chance of opening a marketing e-mail
+    active_until: dt.date  # stops buying after this day
+    email: str | None = None
+    address: tuple[int, str | None, str | None, str | None] | None = None
+
+
+Row = tuple[object, ...]
+
+
 class Generator:
     def __init__(self, customers: int, seed: int) -> None:
         self.rng = random.Random(seed)
         self.n = customers
-        self.rows: dict[str, list[tuple[object, ...]]] = {name: [] for name in TABLES}
-        self.orders: list[list[object]] = []  # [customer_id, ordered_at, amount, status, channel, code]
-        self.sessions: list[tuple[object, ...]] = []
-        self.tickets: list[tuple[object, ...]] = []
+        self.rows: dict[str, list[Row]] = {name: [] for name in TABLES}
+        # events before their identifiers are given out: (customer_id, time, *the other columns)
+        self.orders: list[Row] = []
+        self.sessions: list[Row] = []
+        self.tickets: list[Row] = []
 
-    # ---- customers ----
-
-    def run(self) -> dict[str, list[tuple[object, ...]]]:
+    def run(self) -> dict[str, list[Row]]:
         customers = [self.customer(cid) for cid in range(1, self.n + 1)]
-        by_id = {int(c["customer_id"]): c for c in customers}  # type: ignore[call-overload]
         boundary = len(customers) >= len(BOUNDARY_PROFILES)
         for cid, profile in BOUNDARY_PROFILES.items() if boundary else ():
-            by_id[cid].update(profile)
+            for field, value in profile.items():
+                setattr(customers[cid - 1], field, value)
         for c in customers:
             self.activity(c)
         self.email_campaigns(customers)
         if boundary:
-            self.boundary_orders(by_id)
+            self.hand_made_orders()
         self.finish(customers)
         return self.rows
 
-    def customer(self, cid: int) -> dict[str, object]:
+    # ---- customers ----
+
+    def customer(self, cid: int) -> Customer:
         rng = self.rng
-        country = pick(rng, COUNTRIES)
+        country = cast("str | None", pick(rng, COUNTRIES))
         first = rng.choice(FIRST_NAMES)
         total_days = (DATA_END - DATA_START).days
         signup_day = day_plus(DATA_START, int(total_days * rng.random() ** 0.7))  # more sign-ups lately
         age = rng.triangular(16, 85, 34)
         birth = day_plus(AS_OF, -int(age * 365.25)) if rng.random() > 0.15 else None
-        c: dict[str, object] = {
-            "customer_id": cid,
-            "first_name": first if rng.random() > 0.02 else None,
-            "country": country,
-            "birth_date": birth,
-            "signup_at": at(signup_day, rng),
-            "email_opt_in": rng.random() < 0.6 if rng.random() > 0.01 else None,
-            "sms_opt_in": rng.random() < 0.3 if rng.random() > 0.02 else None,
-            "persona": pick(rng, PERSONA_WEIGHTS),
-            "channel": pick(rng, (("web", 45), ("store", 35), ("app", 20))),
-            "device": pick(rng, DEVICES),
-            "hunter": rng.random() < 0.12,
-            "unhappy": rng.random() < 0.06,
-            "email_affinity": 0.55 if rng.random() < 0.25 else 0.12,
+        c = Customer(
+            customer_id=cid,
+            first_name=first if rng.random() > 0.02 else None,
+            country=country,
+            birth_date=birth,
+            signup_at=at(signup_day, rng),
+            email_opt_in=rng.random() < 0.6 if rng.random() > 0.01 else None,
+            sms_opt_in=rng.random() < 0.3 if rng.random() > 0.02 else None,
+            persona=str(pick(rng, PERSONA_WEIGHTS)),
+            channel=str(pick(rng, (("web", 45), ("store", 35), ("app", 20)))),
+            device=str(pick(rng, DEVICES)),
+            hunter=rng.random() < 0.12,
+            unhappy=rng.random() < 0.06,
+            email_affinity=0.55 if rng.random() < 0.25 else 0.12,
             # 55% are still active when the data ends; the others stop at some point after signing up
-            "active_until": DATA_END if rng.random() < 0.55 else day_plus(
+            active_until=DATA_END if rng.random() < 0.55 else day_plus(
                 signup_day, int(rng.random() * ((DATA_END - signup_day).days + 1))),
-        }
-        c["email"] = self.email(cid, c)
-        c["address"] = self.address(cid, country) if rng.random() < 0.95 else None
+        )
+        c.email = self.email(c)
+        c.address = self.address(cid, country) if rng.random() < 0.95 else None
         return c
 
-    def email(self, cid: int, c: dict[str, object]) -> str | None:
+    def email(self, c: Customer) -> str | None:
         rng = self.rng
         roll = rng.random()
         if roll < 0.03:
             return None  # store-only customers never gave one
-        local = f"{str(c['first_name'] or 'customer').lower()}.{rng.choice(LAST_INITIALS).lower()}{cid}"
+        local = f"{(c.first_name or 'customer').lower()}.{rng.choice(LAST_INITIALS).lower()}{c.customer_id}"
         local = local.replace("é", "e")
         if roll < 0.045:
             return f"{local}@example.com"  # staff and QA accounts live on example.com
@@ -240,49 +268,51 @@ class Generator:
         if roll < 0.053:
             return f"qa.{local}@retail-test.net"
         if roll < 0.056:
-            c["first_name"] = rng.choice(("Test", "test", " TEST "))
-        return f"{local}@{pick(rng, DOMAINS.get(str(c['country']), DOMAINS['US']))}"
+            c.first_name = rng.choice(("Test", "test", " TEST "))
+        return f"{local}@{pick(rng, DOMAINS.get(c.country or 'US', DOMAINS['US']))}"
 
-    def address(self, cid: int, country: object) -> tuple[object, ...]:
+    def address(self, cid: int, country: str | None) -> tuple[int, str | None, str | None, str | None]:
         rng = self.rng
-        address_id = 500_000 + cid
+        state: str | None
         if country in STATES:
-            state = pick(rng, STATES[str(country)]) if rng.random() > 0.02 else None
+            state = str(pick(rng, STATES[country])) if rng.random() > 0.02 else None
         elif country is None:
-            state = pick(rng, STATES["US"]) if rng.random() < 0.5 else None
+            state = str(pick(rng, STATES["US"])) if rng.random() < 0.5 else None
         else:
             state = None  # GB and FR addresses carry no state
         city_key = state if state in CITIES else (country if country in CITIES else None)
-        city = rng.choice(CITIES[str(city_key)]) if city_key is not None and rng.random() > 0.01 else None
+        city = rng.choice(CITIES[city_key]) if city_key is not None and rng.random() > 0.01 else None
         if country == "GB":
-            postal = f"{rng.choice(('SW', 'M', 'LS', 'EH', 'BS'))}{rng.randrange(1, 20)} {rng.randrange(1, 10)}" \
-                     f"{rng.choice('ABDEFGHJLNP')}{rng.choice('QRSTUWXYZ')}"
+            postal = (f"{rng.choice(('SW', 'M', 'LS', 'EH', 'BS'))}{rng.randrange(1, 20)} {rng.randrange(1, 10)}"
+                      f"{rng.choice('ABDEFGHJLNP')}{rng.choice('QRSTUWXYZ')}")
         elif country == "CA":
-            postal = f"{rng.choice('KLMNHJTVRB')}{rng.randrange(10)}{rng.choice('ABCEGHJ')} " \
-                     f"{rng.randrange(10)}{rng.choice('KLMNPR')}{rng.randrange(10)}"
+            postal = (f"{rng.choice('KLMNHJTVRB')}{rng.randrange(10)}{rng.choice('ABCEGHJ')} "
+                      f"{rng.randrange(10)}{rng.choice('KLMNPR')}{rng.randrange(10)}")
         else:
             postal = f"{rng.randrange(1000, 99999):05d}"
-        return (address_id, state, city, postal if rng.random() > 0.03 else None)
+        return (500_000 + cid, state, city, postal if rng.random() > 0.03 else None)
 
     # ---- events ----
 
-    def activity(self, c: dict[str, object]) -> None:
+    def activity(self, c: Customer) -> None:
         rng = self.rng
-        cid = c["customer_id"]
-        signup = c["signup_at"].date()  # type: ignore[attr-defined]
-        until: dt.date = c["active_until"]  # type: ignore[assignment]
-        per_year, typical, sessions_per_year = PERSONAS[str(c["persona"])]
-        for day in poisson_days(rng, signup, until, per_year):
-            self.order(c, day, typical)
-        web_until = DATA_END if c["persona"] == "browser" else min(DATA_END, day_plus(until, rng.randrange(0, 120)))
+        cid = c.customer_id
+        signup = c.signup_at.date()
+        per_year, typical, sessions_per_year = PERSONAS[c.persona]
+        for day in poisson_days(rng, signup, c.active_until, per_year):
+            self.random_order(c, day, typical)
+        if c.persona == "browser":
+            web_until = DATA_END
+        else:  # browsing fades out some weeks after the last purchase
+            web_until = min(DATA_END, day_plus(c.active_until, rng.randrange(0, 120)))
         for day in poisson_days(rng, max(signup, WEB_TRACKING_START), web_until, sessions_per_year):
-            device = c["device"] if rng.random() < 0.7 else pick(rng, DEVICES)
+            device = c.device if rng.random() < 0.7 else pick(rng, DEVICES)
             pages = min(60, 1 + int(rng.expovariate(1 / 3.5)))
             started = at(day, rng) if rng.random() > 0.002 else None
             self.sessions.append((cid, started, device, pages, pick(rng, SOURCES)))
-        tickets_per_year = 3.0 if c["unhappy"] else 0.35
+        tickets_per_year = 3.0 if c.unhappy else 0.35
         for day in poisson_days(rng, max(signup, SUPPORT_START), DATA_END, tickets_per_year):
-            if c["unhappy"]:
+            if c.unhappy:
                 priority = pick(rng, (("low", 10), ("normal", 40), ("high", 35), ("urgent", 15)))
                 score = pick(rng, ((1, 45), (2, 30), (3, 15), (4, 7), (5, 3)))
             else:
@@ -292,95 +322,86 @@ class Generator:
             opened = at(day, rng) if rng.random() > 0.003 else None
             self.tickets.append((cid, opened, priority, pick(rng, TICKET_CATEGORIES), satisfaction))
 
-    def order(self, c: dict[str, object], day: dt.date, typical: float, *, when: dt.datetime | None | str = "?",
-              amount: str | None = None, status: str | None = None, channel: str | None = "?") -> None:
-        """One order; `when` and `channel` are drawn at random unless given (None: missing)."""
+    def random_order(self, c: Customer, day: dt.date, typical: float) -> None:
         rng = self.rng
-        value = Decimal(amount) if amount else Decimal(max(4.99, typical * rng.lognormvariate(0, 0.55))).quantize(
-            Decimal("0.01"))
-        if status is None:
-            status = str(pick(rng, (("paid", 88), ("cancelled", 7), ("refunded", 5))))
-        if channel == "?":
-            channel = str(c["channel"]) if rng.random() < 0.7 else rng.choice(CHANNELS)
-            if (day < MIGRATION_END and rng.random() < 0.5) or rng.random() < 0.01:
-                channel = None
-        code = None
-        if rng.random() < (0.75 if c["hunter"] else 0.1):
-            code = rng.choice(DISCOUNT_CODES)
-        if when == "?":
-            when = at(day, rng) if rng.random() > 0.002 else None
-        self.orders.append([c["customer_id"], when, value, status, channel, code])
+        amount = Decimal(max(4.99, typical * rng.lognormvariate(0, 0.55))).quantize(Decimal("0.01"))
+        status = pick(rng, (("paid", 88), ("cancelled", 7), ("refunded", 5)))
+        channel: str | None = c.channel if rng.random() < 0.7 else rng.choice(CHANNELS)
+        if (day < MIGRATION_END and rng.random() < 0.5) or rng.random() < 0.01:
+            channel = None
+        code = rng.choice(DISCOUNT_CODES) if rng.random() < (0.75 if c.hunter else 0.1) else None
+        when = at(day, rng) if rng.random() > 0.002 else None
+        self.orders.append((c.customer_id, when, amount, status, channel, code))
 
-    def email_campaigns(self, customers: list[dict[str, object]]) -> None:
+    def email_campaigns(self, customers: list[Customer]) -> None:
         """A weekly campaign since EMAIL_START, each sent to about a quarter of the opted-in customers."""
         rng = self.rng
         rows = self.rows["marketing.email_events"]
-        week = 0
         send = EMAIL_START
+        week = 0
         while send <= DATA_END:
             campaign = f"{send:%Y-%m-%d}-{CAMPAIGN_THEMES[week % len(CAMPAIGN_THEMES)]}"
             for c in customers:
-                if c["signup_at"].date() > send:  # type: ignore[attr-defined]
+                if c.signup_at.date() > send:
                     continue
-                # opted-out customers still appear: they were mailed before they withdrew consent
-                if rng.random() >= (0.25 if c["email_opt_in"] else 0.015):
+                # opted-out customers appear too: they were mailed before they withdrew consent
+                if rng.random() >= (0.25 if c.email_opt_in else 0.015):
                     continue
-                affinity = float(c["email_affinity"])  # type: ignore[arg-type]
-                if send > c["active_until"]:  # type: ignore[operator]
-                    affinity *= 0.3
+                affinity = c.email_affinity * (0.3 if send > c.active_until else 1.0)
                 opened = rng.random() < affinity
-                clicked = opened and rng.random() < 0.5 or (not opened and rng.random() < 0.01)  # images blocked
+                clicked = (opened and rng.random() < 0.5) or (not opened and rng.random() < 0.01)  # images blocked
                 day = send + dt.timedelta(days=rng.choice((0, 0, 0, 1))) if rng.random() > 0.002 else None
-                rows.append((c["customer_id"], day, campaign, opened, clicked))
+                rows.append((c.customer_id, day, campaign, opened, clicked))
             week += 1
             send += dt.timedelta(days=7)
 
-    def boundary_orders(self, by_id: dict[int, dict[str, object]]) -> None:
-        """The hand-made orders of BOUNDARY_CUSTOMERS replace their random ones."""
+    def hand_made_orders(self) -> None:
+        """The orders of HAND_MADE_ORDERS replace the random ones of those customers."""
         self.orders = [o for o in self.orders if o[0] not in HAND_MADE_ORDERS]
         for cid, orders in HAND_MADE_ORDERS.items():
             for when, amount, channel in orders:
                 moment = dt.datetime.fromisoformat(when) if when else None
-                self.order(by_id[cid], AS_OF, 0, when=moment, amount=amount, status="paid", channel=channel)
+                self.orders.append((cid, moment, Decimal(amount), "paid", channel, None))
 
     # ---- assembling the tables ----
 
-    def finish(self, customers: list[dict[str, object]]) -> None:
+    def finish(self, customers: list[Customer]) -> None:
         rows = self.rows
-        # identifiers follow time, as in a real system; events without a time are sorted last
-        def by_time(row: Sequence[object]) -> tuple[object, ...]:
-            return (row[1] is None, row[1] or dt.datetime.min, row[0])
+
+        def by_time(row: Row) -> tuple[bool, dt.datetime, int]:
+            # identifiers follow time, as in a real system; events without a time come last
+            when = row[1]
+            return (when is None, when if isinstance(when, dt.datetime) else dt.datetime.min, cast(int, row[0]))
 
         self.orders.sort(key=by_time)
-        ltv: dict[object, Decimal] = {}
+        lifetime_value: dict[int, Decimal] = {}
         for i, (cid, when, amount, status, channel, code) in enumerate(self.orders):
             rows["sales.orders"].append((100_001 + i, cid, when, amount, status, channel, code))
             if status == "paid" and when is not None:
-                ltv[cid] = ltv.get(cid, Decimal(0)) + amount  # type: ignore[operator]
+                key = cast(int, cid)
+                lifetime_value[key] = lifetime_value.get(key, Decimal(0)) + cast(Decimal, amount)
         self.sessions.sort(key=by_time)
         rows["web.sessions"] = [(9_000_001 + i, *s) for i, s in enumerate(self.sessions)]
         self.tickets.sort(key=by_time)
         rows["support.tickets"] = [(70_001 + i, *t) for i, t in enumerate(self.tickets)]
-        rows["marketing.email_events"].sort(key=lambda r: (r[2], r[0]))
+        rows["marketing.email_events"].sort(key=lambda r: (str(r[2]), cast(int, r[0])))
         rng = self.rng
         for c in customers:
-            cid = c["customer_id"]
-            value = ltv.get(cid)
+            value = lifetime_value.get(c.customer_id)
             if value is None:
                 tier = "bronze" if rng.random() < 0.5 else None
             else:
                 tier = "platinum" if value >= 3000 else "gold" if value >= 1200 else "silver" if value >= 400 else "bronze"
-            address = c["address"]
             address_id = None
-            if address is not None:
-                address_id = address[0]  # type: ignore[index]
+            if c.address is not None:
+                address_id = c.address[0]
                 if rng.random() < 0.02:
-                    address_id = 900_000 + int(cid)  # type: ignore[call-overload]  # address since deleted
+                    address_id = 900_000 + c.customer_id  # the address has since been deleted
                 else:
-                    rows["crm.addresses"].append(address)  # type: ignore[arg-type]
+                    rows["crm.addresses"].append(c.address)
             rows["crm.customers"].append((
-                cid, c["email"], c["first_name"], c["country"], c["birth_date"], c["signup_at"], c["email_opt_in"],
-                c["sms_opt_in"], value, tier, address_id,
+                c.customer_id, c.email, c.first_name, c.country, c.birth_date, c.signup_at, c.email_opt_in,
+                c.sms_opt_in, value, tier, address_id,
             ))
 
 
