@@ -10,7 +10,7 @@ The data is shaped for the demo as-of date 2026-06-30 but, like a real export, r
 2026-09-30, so that "events after the as-of date never count" is visible. It has the gaps real
 data has (missing birth dates, countries, states, channels, satisfaction scores, even a few
 missing event times) and a handful of hand-made customers on the boundaries the segment tests
-care about (see BOUNDARY_CUSTOMERS below).
+care about (see BOUNDARY_PROFILES below).
 """
 
 from __future__ import annotations
@@ -113,17 +113,16 @@ TICKET_CATEGORIES = (("delivery", 30), ("returns", 22), ("billing", 15), ("produ
 HOURS = (1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 10, 11, 10, 9, 9, 9, 10, 12, 13, 12, 9, 5, 2)  # weight per hour of day
 CAMPAIGN_THEMES = ("new-arrivals", "weekly-picks", "members-offer", "style-guide", "clearance", "back-in-stock")
 
-BOUNDARY_CUSTOMERS = """
- 1  high value, lapsed: paid orders worth 645.50 in the last year, the last one exactly 90 days before
-    2026-06-30 (2026-04-01 00:00), which `in last 90 days` does not include
- 2  born on 29 February 2000
- 3  signed up on 31 January 2026 at 23:59:59
- 4  a paid order at the very last second of 2026-06-30 and one at the first second of 2026-07-01
- 5  an order whose time is missing (never counts) next to an ordinary one
- 6  like 1, but the last order is 89 days before the as-of date, so not lapsed
- 7  signed up after the as-of date (2026-07-15) and ordered only after it
- 8  an internal QA account on example.com
-"""
+# Customers 1-8 are partly made by hand, for the edges the segment tests care about:
+#  1  high value, lapsed: paid orders worth 645.50 in the last year, the last one exactly 90 days before
+#     2026-06-30 (2026-04-01 00:00), which `in last 90 days` does not include
+#  2  born on 29 February 2000
+#  3  signed up on 31 January 2026 at 23:59:59
+#  4  a paid order at the very last second of 2026-06-30 and one at the first second of 2026-07-01
+#  5  an order whose time is missing (it never counts) next to an ordinary one
+#  6  like 1, but the last order is 89 days before the as-of date, so not lapsed
+#  7  signed up after the as-of date (2026-07-15) and ordered only after it
+#  8  an internal QA account on example.com
 _ts = dt.datetime.fromisoformat
 BOUNDARY_PROFILES: dict[int, dict[str, object]] = {
     1: {"first_name": "Ava", "country": "US", "email": "ava.1@gmail.com", "email_opt_in": True,
