@@ -5,17 +5,22 @@ Raises DiagnosticError for user mistakes; never prints. Heavy stages (sqlglot, d
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from segql import ast
 from segql.check import CheckResult, check_project
-from segql.diagnostics import Diagnostic, sort_key
-from segql.project import Project, load_project
+from segql.check.tree import CheckedSegment
+from segql.diagnostics import Diagnostic, DiagnosticError, UsageProblem, did_you_mean, sort_key
+from segql.project import Project, Target, load_project
 from segql.schema import Schema, load_schema
 from segql.syntax.segments import load_segment_file
 from segql.syntax.yamlpos import read_source
-from segql.diagnostics import DiagnosticError
+
+if TYPE_CHECKING:
+    from segql.engines import Engine
 
 
 @dataclass(slots=True)
@@ -63,3 +68,107 @@ def check(loaded: Loaded) -> CheckResult:
 def validate(root: Path) -> CheckResult:
     """Parse and check everything in a project; the result lists every problem found."""
     return check(load(root))
+
+
+@dataclass(slots=True)
+class Workspace:
+    """A project that loaded and checked without errors: ready to compile and run."""
+
+    loaded: Loaded
+    result: CheckResult
+
+    @property
+    def project(self) -> Project:
+        return self.loaded.project
+
+    def segment(self, name: str) -> CheckedSegment:
+        found = self.result.segments.get(name)
+        if found is None:
+            hint = did_you_mean(name, self.result.segments)
+            raise UsageProblem(f"no segment named `{name}`" + (f"; {hint}" if hint else ""))
+        return found
+
+    def segments(self, names: list[str] | tuple[str, ...]) -> list[CheckedSegment]:
+        """The named segments, or all of them (sorted by name) when none is named."""
+        if not names:
+            return [self.result.segments[n] for n in sorted(self.result.segments)]
+        return [self.segment(n) for n in names]
+
+    def target(self, name: str | None) -> Target:
+        project = self.project
+        chosen = name or project.default_target
+        if not chosen:
+            raise UsageProblem("no target given and segql.yml has no `default_target`; pass --target NAME")
+        if chosen not in project.targets:
+            hint = did_you_mean(chosen, project.targets)
+            raise UsageProblem(f"no target named `{chosen}` in segql.yml" + (f"; {hint}" if hint else ""))
+        return project.targets[chosen]
+
+
+def open_workspace(root: Path) -> Workspace:
+    """Load and check a project; any error in its files raises DiagnosticError with all of them."""
+    loaded = load(root)
+    result = check(loaded)
+    errors = [d for d in result.diagnostics if d.is_error]
+    if errors:
+        raise DiagnosticError(errors)
+    return Workspace(loaded, result)
+
+
+def compile_query(ws: Workspace, segment: CheckedSegment, dialect: str, as_of: dt.date | None,
+                  params: dict[str, Any] | None = None) -> Any:
+    """The sqlglot SELECT of a segment's member keys."""
+    from segql.compile import TableMap, compile_segment
+
+    tables = TableMap.from_schema(ws.loaded.schema)
+    return compile_segment(segment, tables=tables, dialect=dialect, as_of=as_of,
+                           timezone=ws.project.timezone, params=params)
+
+
+def compile_sql(ws: Workspace, segment: CheckedSegment, dialect: str, as_of: dt.date | None,
+                params: dict[str, Any] | None = None) -> str:
+    """The SQL text of a segment for one dialect: deterministic, pretty-printed."""
+    from segql.compile import render
+
+    return render(compile_query(ws, segment, dialect, as_of, params), dialect)
+
+
+def connect(ws: Workspace, target: Target) -> Engine:
+    from segql.engines import connect as open_engine
+
+    return open_engine(target, ws.project.root)
+
+
+def members(ws: Workspace, engine: Engine, segment: CheckedSegment, as_of: dt.date | None,
+            params: dict[str, Any] | None = None) -> list[Any]:
+    """The keys of a segment's members on a target, sorted."""
+    _, rows = engine.query(compile_sql(ws, segment, engine.dialect, as_of, params))
+    return sorted(row[0] for row in rows)
+
+
+def customer_count(ws: Workspace, engine: Engine) -> int:
+    """How many customers the customer table holds (the denominator of a segment's share)."""
+    from sqlglot import exp
+
+    from segql.dialects import get_dialect
+
+    dialect = get_dialect(engine.dialect)
+    table = dialect.table(ws.loaded.schema.table, "c")
+    query = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(table, copy=False)
+    _, rows = engine.query(query.sql(dialect=engine.dialect))
+    return int(rows[0][0])
+
+
+def segment_size(ws: Workspace, engine: Engine, segment: CheckedSegment, as_of: dt.date | None,
+                 params: dict[str, Any] | None = None) -> int:
+    """How many customers a segment selects on a target (one COUNT over its query)."""
+    from sqlglot import exp
+
+    from segql.compile import render
+
+    query = compile_query(ws, segment, engine.dialect, as_of, params)
+    counted = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(
+        exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("members"))), copy=False)
+    counted.meta.update(query.meta)
+    _, rows = engine.query(render(counted, engine.dialect))
+    return int(rows[0][0])

@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 
 from segql import __version__
-from segql.diagnostics import RENDERERS, Diagnostic, DiagnosticError, render_rich
+from segql.diagnostics import RENDERERS, Diagnostic, DiagnosticError, UsageProblem, render_rich
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 FORMATS = ("rich", "short", "json", "github")
@@ -88,6 +88,202 @@ def validate(project: str | None, fmt: str | None) -> None:
     sys.exit(EXIT_ERRORS if errors else EXIT_OK)
 
 
+DIALECTS = ("duckdb", "postgres", "snowflake")
+as_of_option = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+                            help="The as-of date (YYYY-MM-DD); default: today in the project's time zone.")
+param_option = click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
+                            help="Override a parameter; the value is parsed by its declared type. Repeatable.")
+target_option = click.option("--target", "target", default=None, metavar="NAME",
+                             help="A target from segql.yml (default: its default_target).")
+
+
+def _params(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for item in values:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise click.BadParameter(f"`{item}` is not NAME=VALUE", param_hint="--param")
+        out[name.strip().lstrip("$")] = value
+    return out
+
+
+def _params_for(segment: object, given: dict[str, str], names: int) -> dict[str, str]:
+    """With several segments, each gets only the parameters it declares."""
+    if names <= 1:
+        return given
+    declared = {p.name for p in segment.params}  # type: ignore[attr-defined]
+    return {k: v for k, v in given.items() if k in declared}
+
+
+def _check_params_used(segments: list, given: dict[str, str]) -> None:  # type: ignore[type-arg]
+    if len(segments) <= 1:
+        return
+    declared = {p.name for s in segments for p in s.params}
+    unused = sorted(set(given) - declared)
+    if unused:
+        raise click.BadParameter(f"none of these segments has a parameter `{unused[0]}`", param_hint="--param")
+
+
+def _workspace(project: str | None):  # type: ignore[no-untyped-def]
+    from segql import api
+
+    return api.open_workspace(project_root(project))
+
+
+def _date(value: object) -> object:
+    return value.date() if value is not None else None  # type: ignore[attr-defined]
+
+
+@cli.command("compile")
+@click.argument("names", nargs=-1, required=True)
+@project_option
+@click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True,
+              help="The SQL dialect to write.")
+@as_of_option
+@param_option
+@click.option("--out", "out", type=click.Path(file_okay=False), default=None, metavar="DIR",
+              help="Write one NAME.sql file per segment into DIR instead of printing.")
+def compile_command(names: tuple[str, ...], project: str | None, dialect: str, as_of: object,
+                    params: tuple[str, ...], out: str | None) -> None:
+    """Print the SQL of segments: standard output holds only the SQL, ready to pipe into a client."""
+    from segql import api
+
+    ws = _workspace(project)
+    segments = ws.segments(list(names))
+    given = _params(params)
+    _check_params_used(segments, given)
+    texts = [(s.name, api.compile_sql(ws, s, dialect, _date(as_of), _params_for(s, given, len(segments))))
+             for s in segments]
+    if out is None:
+        click.echo("\n\n".join(sql + ";" for _, sql in texts))
+        return
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, sql in texts:
+        (folder / f"{name}.sql").write_text(sql + ";\n", encoding="utf-8")
+    click.echo(f"wrote {len(texts)} file{'s' if len(texts) != 1 else ''} to {folder}", err=True)
+
+
+OUTPUT_FORMATS = ("table", "csv", "jsonl", "parquet")
+
+
+@cli.command("run")
+@click.argument("names", nargs=-1, required=True)
+@project_option
+@target_option
+@as_of_option
+@param_option
+@click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True,
+              help="How to write the members.")
+@click.option("--output", "output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="Write to FILE instead of standard output (required for parquet).")
+def run_command(names: tuple[str, ...], project: str | None, target: str | None, as_of: object,
+                params: tuple[str, ...], fmt: str, output: str | None) -> None:
+    """Run segments on a target and write their members' keys."""
+    from segql import api
+
+    if fmt == "parquet" and output is None:
+        raise click.BadParameter("parquet needs --output FILE", param_hint="--format")
+    ws = _workspace(project)
+    segments = ws.segments(list(names))
+    given = _params(params)
+    _check_params_used(segments, given)
+    engine = api.connect(ws, ws.target(target))
+    try:
+        rows = [(s.name, key) for s in segments
+                for key in api.members(ws, engine, s, _date(as_of), _params_for(s, given, len(segments)))]
+    finally:
+        engine.close()
+    key = ws.loaded.schema.key
+    if len(segments) == 1:
+        header, table = [key], [(k,) for _, k in rows]
+    else:
+        header, table = ["segment", key], rows
+    _write_rows(header, table, fmt, output, ws.loaded.schema.attributes[key].type.kind if key in ws.loaded.schema.attributes else "string")
+
+
+@cli.command("count")
+@click.argument("names", nargs=-1)
+@project_option
+@target_option
+@as_of_option
+@param_option
+@click.option("--format", "fmt", type=click.Choice(("table", "csv", "jsonl")), default="table", show_default=True)
+def count_command(names: tuple[str, ...], project: str | None, target: str | None, as_of: object,
+                  params: tuple[str, ...], fmt: str) -> None:
+    """Segment sizes and their share of all customers (all segments when none is named)."""
+    from segql import api
+
+    ws = _workspace(project)
+    segments = ws.segments(list(names))
+    given = _params(params)
+    if names:
+        _check_params_used(segments, given)
+    engine = api.connect(ws, ws.target(target))
+    try:
+        total = api.customer_count(ws, engine)
+        sizes = [(s.name, api.segment_size(ws, engine, s, _date(as_of), _params_for(s, given, len(segments) or 2)))
+                 for s in segments]
+    finally:
+        engine.close()
+    rows = [(name, size, round(100.0 * size / total, 2) if total else 0.0) for name, size in sizes]
+    _write_rows(["segment", "members", "share_pct"], rows, fmt, None, "string")
+    if fmt == "table":
+        click.echo(f"{total} customers in all", err=True)
+
+
+def _write_rows(header: list[str], rows: list[tuple[object, ...]], fmt: str, output: str | None, key_kind: str) -> None:
+    import csv
+    import io
+    import json
+
+    if fmt == "parquet":
+        assert output is not None
+        import duckdb
+
+        con = duckdb.connect()
+        key_type = "BIGINT" if key_kind == "integer" else "VARCHAR"
+        columns = ", ".join(f'"{h}" {key_type if i == len(header) - 1 else "VARCHAR"}' for i, h in enumerate(header))
+        con.execute(f"CREATE TABLE members ({columns})")  # names are ours (segment, the key): not user SQL
+        if rows:
+            con.executemany(f"INSERT INTO members VALUES ({', '.join('?' for _ in header)})", rows)
+        con.table("members").write_parquet(output)
+        con.close()
+        click.echo(f"wrote {len(rows)} rows to {output}", err=True)
+        return
+    buffer = io.StringIO()
+    if fmt == "csv":
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+    elif fmt == "jsonl":
+        for row in rows:
+            buffer.write(json.dumps(dict(zip(header, row, strict=True)), default=str) + "\n")
+    else:
+        stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
+        if output is None and _colour(sys.stdout):
+            from rich.console import Console
+            from rich.table import Table
+
+            table = Table(*header)
+            for row in rows:
+                table.add_row(*(str(v) for v in row))
+            Console().print(table)
+            return
+        widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(header)]
+        buffer.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip() + "\n")
+        for row in rows:
+            buffer.write("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
+        if output:
+            stream.write(buffer.getvalue())
+            stream.close()
+            return
+    if output:
+        Path(output).write_text(buffer.getvalue(), encoding="utf-8")
+    else:
+        click.echo(buffer.getvalue(), nl=False)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the click group and turns every outcome into an exit code."""
     try:
@@ -103,6 +299,9 @@ def main(argv: list[str] | None = None) -> None:
     except DiagnosticError as err:
         emit_diagnostics(err.diagnostics, _default_format(), sys.stderr)
         sys.exit(EXIT_ERRORS)
+    except UsageProblem as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(EXIT_USAGE)
     except SystemExit:
         raise
     except BrokenPipeError:

@@ -99,6 +99,10 @@ class DiagnosticError(Exception):
         super().__init__(f"{first.code}: {first.message}" if first else "diagnostics")
 
 
+class UsageProblem(Exception):
+    """The caller asked for something that does not exist (a segment, a target): exit 2, not a file problem."""
+
+
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     """A hint naming the closest candidate, or '' when nothing is close."""
     pool = sorted(set(candidates))

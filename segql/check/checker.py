@@ -126,7 +126,9 @@ class Checker:
         refs: set[str] = set()
         _collect_refs(condition, refs)
         checked = t.CheckedSegment(name, condition, params, seg, tuple(sorted(refs)), seg.channel)
-        self.segments_done[name] = checked if len(self.problems) == before else None
+        # a segment is usable only if nothing in it failed, including segments it refers to
+        failed = len(self.problems) != before or _has_error(condition)
+        self.segments_done[name] = None if failed else checked
         return self.segments_done[name]
 
     def params(self, seg: ast.SegmentDef) -> tuple[t.ParamSpec, ...]:
@@ -339,6 +341,11 @@ class Checker:
                 if dotted:
                     hint = f"did you mean `{dotted[0]}`?"
             where = f"event `{scope.event.name}` or `{schema.entity}`" if scope.event else f"`{schema.entity}`"
+            near_trait = did_you_mean(n, schema.traits)
+            if near_trait and near_trait == hint:  # closest to a trait: most likely a misspelt trait
+                self.error("E204", f"unknown trait `{n}`", node.span, "not a trait of the schema",
+                           near_trait.replace("you mean", "you mean the trait"))
+                return _bad(node.span)
             self.error("E201", f"unknown attribute `{n}`", node.span, f"not an attribute or trait of {where}", hint)
             return _bad(node.span)
         owner, attr = parts[0], parts[1]
@@ -740,6 +747,12 @@ def _has_population(expr: Any) -> bool:
     if isinstance(expr, t.Aggregate | t.Percentile):
         return True
     return any(_has_population(c) for c in _children(expr))
+
+
+def _has_error(expr: Any) -> bool:
+    if getattr(expr, "type", None) == ERROR:
+        return True
+    return any(_has_error(c) for c in _children(expr))
 
 
 def _collect_refs(expr: Any, out: set[str]) -> None:
