@@ -125,6 +125,15 @@ def test_a_file_with_only_a_document_marker_is_empty() -> None:
     assert d.code == "E106" and "empty" in d.message
 
 
+@pytest.mark.xfail(strict=True, reason="bug: a node ending at the end of a file without a final newline gets a span "
+                   "whose end is before its start")
+def test_spans_are_never_inverted_at_the_end_of_a_file_without_newline() -> None:
+    _, found = load_segment_file(SourceFile("s.yml", "segments:\n  - name: a\n    where: x\n  - name:"))
+    (d,) = found
+    assert (d.code, d.span.line, d.span.column) == ("E104", 4, 5)
+    assert d.span.start <= d.span.end
+
+
 def test_a_problem_in_every_item_is_reported() -> None:
     text = "where:\n  all:\n    - a >> 1\n    - any:\n        - b >> 2\n  none:\n    - c >> 3\n"
     assert [p[:3] for p in problems(text)] == [("E110", 3, 10), ("E110", 5, 14), ("E110", 7, 10)]
