@@ -1,0 +1,577 @@
+"""The compiler: a CheckedSegment → one sqlglot SELECT of the member keys, with §3's semantics built in.
+
+Dialect-neutral: every construct that differs between engines is asked of the SqlDialect object.
+SQL is built from node constructors only; user values become literal nodes. Imports sqlglot,
+segql.check.tree, segql.dialects and the sibling modules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlglot import exp
+
+from segql.check import tree as t
+from segql.check.params import parse_value
+from segql.compile import dates, sql
+from segql.compile.passes import EMPTY_IS_ZERO, EventPass, build_pass
+from segql.compile.tables import TableMap
+from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from segql.dialects import SqlDialect
+from segql.source import NO_SPAN, Span
+
+Temporal = dt.date | dt.datetime
+Bound = dt.date | exp.Expression  # a date known at compile time, or the SQL computing it
+
+MEMBERS, IS_MEMBER = "members", "is_member"
+
+
+def _error(code: str, message: str, span: Span = NO_SPAN, hint: str = "") -> DiagnosticError:
+    return DiagnosticError([Diagnostic(code, message, span, hint=hint)])
+
+
+class Compiler:
+    """Compiles one segment; holds the event passes and lookups its condition needs."""
+
+    def __init__(self, tables: TableMap, dialect: SqlDialect, as_of: dt.date | None, timezone: str,
+                 params: dict[str, Any]) -> None:
+        self.tables = tables
+        self.d = dialect
+        self.as_of = as_of
+        try:
+            self.zone = ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise _error("E301", f"unknown time zone `{timezone}`", hint="use an IANA name such as `Europe/Paris`") from None
+        self.timezone = timezone
+        self.utc = timezone in ("UTC", "Etc/UTC")
+        self.params = params  # the values of the parameters in scope (a referenced segment has its own)
+        names = {*tables.lookups, *tables.events}
+        self.customer_alias = next(a for a in ("c", "c_", "customer", "customer_") if a not in names)
+        self.passes: dict[str, EventPass] = {}
+        self.lookups: list[str] = []  # joined to the main query, in order of first use
+        self.inside: EventPass | None = None  # the pass whose aggregate is being compiled
+        self.ranked = False  # a percentile is used: rank over all customers before filtering
+
+    # ---- the query ----
+
+    def query(self, condition: t.Expr) -> exp.Select:
+        where = self.cond(condition)
+        d, c = self.d, self.customer_alias
+        key = d.column(self.tables.key, c)
+        joins = [self.lookup_join(name) for name in self.lookups]
+        for name in sorted(self.passes, key=list(self.tables.events).index):
+            joins.append(self.pass_join(self.passes[name]))
+        source = d.table(self.tables.customer, c)
+        if not self.ranked:
+            return sql.select([key], source, joins, where)
+        # Percentiles rank all customers, so the condition is computed for every row and filtered outside.
+        inner = sql.select([key, sql.alias(where, d.identifier(IS_MEMBER))], source, joins)
+        outer_key = d.column(self.tables.key, MEMBERS)
+        return sql.select([outer_key], sql.subquery(inner, d.identifier(MEMBERS)), where=d.column(IS_MEMBER, MEMBERS))
+
+    def lookup_join(self, name: str) -> exp.Join:
+        d, c = self.d, self.customer_alias
+        lookup = self.tables.lookups[name]
+        on = sql.and_([sql.binary(exp.EQ, d.column(lk_col, name), d.column(c_col, c)) for c_col, lk_col in lookup.on.items()])
+        return sql.join(d.table(lookup.table, name), on)
+
+    def pass_join(self, p: EventPass) -> exp.Join:
+        d, c = self.d, self.customer_alias
+        event = p.table
+        joins = []
+        if p.needs_customer:
+            on = sql.binary(exp.EQ, d.column(self.tables.key, c), d.column(event.key, p.alias))
+            joins.append(sql.join(d.table(self.tables.customer, c), on, side=""))
+            joins += [self.lookup_join(name) for name in p.lookups]
+        time = d.column(event.time, p.alias) if event.time else None
+        where = self.pass_filter(p) if event.time else None
+        query = build_pass(p, d, d.table(event.table, p.alias), joins, where, d.column(event.key, p.alias), time)
+        on = sql.binary(exp.EQ, d.column(event.key, p.alias), d.column(self.tables.key, c))
+        return sql.join(sql.subquery(query, d.identifier(p.alias)), on)
+
+    def pass_filter(self, p: EventPass) -> exp.Expression:
+        """Events on or before the as-of date (a missing time never passes), within the widest window."""
+        today = self.today_value()
+        parts = [self.event_time_upper(p, today, inclusive=True)]
+        bounds = p.lower_bounds
+        if bounds and all(b is not None for b in bounds):
+            known = [b for b in bounds if isinstance(b, dt.date)]
+            computed: list[exp.Expression] = []
+            for b in bounds:
+                if isinstance(b, exp.Expression) and b not in computed:
+                    computed.append(b)
+            items = ([self.date_sql(min(known))] if known else []) + [b.copy() for b in computed]
+            widest = items[0] if len(items) == 1 else exp.Least(this=items[0], expressions=items[1:])
+            parts.insert(0, self.event_time_lower(p, widest, inclusive=True))
+        return sql.and_(parts)
+
+    # ---- conditions ----
+
+    def cond(self, node: t.Expr) -> exp.Expression:
+        """A condition's SQL; it may be NULL where §3 says false, so use it only where NULL acts as false
+        (WHERE, CASE WHEN, AND/OR operands). `strict` gives the never-NULL form."""
+        match node:
+            case t.Compare(op=op, left=left, right=right):
+                return sql.binary(_COMPARE[op], self.value(left), self.value(right))
+            case t.Between(subject=subject, low=low, high=high):
+                return exp.Between(this=sql.wrap(self.value(subject), 5), low=sql.wrap(self.value(low), 5),
+                                   high=sql.wrap(self.value(high), 5))
+            case t.InList(subject=subject, items=items):
+                if not items:
+                    return exp.Boolean(this=False)
+                return exp.In(this=sql.wrap(self.value(subject), 5), expressions=[self.value(i) for i in items])
+            case t.IsNull(subject=subject):
+                return exp.Is(this=sql.wrap(self.value(subject), 5), expression=exp.Null())
+            case t.Match():
+                return self.match(node)
+            case t.Not(operand=operand):
+                return sql.not_(self.strict(operand))
+            case t.And(items=items):
+                return sql.and_([self.cond(i) for i in items])
+            case t.Or(items=items):
+                return sql.or_([self.cond(i) for i in items])
+            case t.Truth(operand=operand):
+                return self.value(operand)
+            case t.TraitRef(expr=expr):
+                return self.cond(expr)
+            case t.SegmentRef(condition=condition, params=params):
+                outer, self.params = self.params, params
+                try:
+                    return self.cond(condition)
+                finally:
+                    self.params = outer
+        if node.type == t.BOOLEAN:
+            return self.value(node)
+        raise AssertionError(f"not a condition: {node!r}")  # pragma: no cover
+
+    def strict(self, node: t.Expr) -> exp.Expression:
+        """The condition as exactly TRUE or FALSE (NULL read as false), for NOT and for values."""
+        result = self.cond(node)
+        return self.d.never_null(result) if self.nullable(node) else result
+
+    def match(self, node: t.Match) -> exp.Expression:
+        """contains / starts_with / ends_with: case-insensitive, `%` `_` `\\` in the pattern are plain text."""
+        before = "%" if node.op in ("contains", "ends_with") else ""
+        after = "%" if node.op in ("contains", "starts_with") else ""
+        known = self.constant(node.pattern)
+        if isinstance(known, str):
+            pattern: exp.Expression = exp.Literal.string(before + _escape_like(known) + after)
+        else:
+            escaped = self.value(node.pattern)
+            for char in ("\\", "%", "_"):  # the backslash first, so the escapes added are not doubled
+                escaped = exp.Anonymous(this="REPLACE", expressions=[
+                    escaped, exp.Literal.string(char), exp.Literal.string("\\" + char)])
+            pattern = escaped
+            if before:
+                pattern = sql.binary(exp.DPipe, exp.Literal.string(before), pattern)
+            if after:
+                pattern = sql.binary(exp.DPipe, pattern, exp.Literal.string(after))
+        return self.d.like_insensitive(self.value(node.subject), pattern)
+
+    def nullable(self, node: t.Expr) -> bool:
+        """Can the SQL of this node be NULL? (Columns always can; the schema does not say NOT NULL.)"""
+        match node:
+            case t.Literal(value=value):
+                return value is None
+            case t.Param():
+                return self.param_value(node) is None
+            case t.Today() | t.Now() | t.Duration() | t.IsNull() | t.Not():
+                return False
+            case t.Column():
+                return True
+            case t.Arith(op=op, left=left, right=right):
+                return op in "/%" or self.nullable(left) or self.nullable(right)
+            case t.Negate(operand=operand) | t.Truth(operand=operand) | t.Percentile(expr=operand):
+                return self.nullable(operand)
+            case t.Call(name="coalesce", args=args):
+                return all(self.nullable(a) for a in args)
+            case t.Call(args=args):
+                return any(self.nullable(a) for a in args)
+            case t.Aggregate(func=func):
+                return func not in EMPTY_IS_ZERO
+            case t.TraitRef(expr=expr):
+                return self.nullable(expr)
+            case t.SegmentRef(condition=condition, params=params):
+                outer, self.params = self.params, params
+                try:
+                    return self.nullable(condition)
+                finally:
+                    self.params = outer
+            case t.Compare(left=a, right=b):
+                return self.nullable(a) or self.nullable(b)
+            case t.Between(subject=s, low=lo, high=hi):
+                return self.nullable(s) or self.nullable(lo) or self.nullable(hi)
+            case t.InList(subject=s, items=items):
+                return self.nullable(s) or any(self.nullable(i) for i in items)
+            case t.Match(subject=s, pattern=p):
+                return self.nullable(s) or self.nullable(p)
+            case t.And(items=items) | t.Or(items=items):
+                return any(self.nullable(i) for i in items)
+        return True  # pragma: no cover
+
+    # ---- values ----
+
+    def value(self, node: t.Expr) -> exp.Expression:
+        match node:
+            case t.Literal(value=value, type=typ):
+                return self.literal(value, typ)
+            case t.Param(type=typ):
+                return self.literal(self.param_value(node), typ)
+            case t.Today():
+                return self.date_sql(self.today_value())
+            case t.Now():
+                return self.instant_sql(self.now_value())
+            case t.Column():
+                return self.column(node)
+            case t.Arith():
+                return self.arith(node)
+            case t.Negate(operand=operand):
+                return sql.neg(self.value(operand))
+            case t.Call():
+                return self.call(node)
+            case t.Percentile(expr=expr):
+                return self.percentile(expr)
+            case t.Aggregate():
+                return self.aggregate(node)
+            case t.TraitRef(expr=expr):
+                return self.value(expr)
+            case t.Compare() | t.Between() | t.InList() | t.IsNull() | t.Match() | t.Not() | t.And() | t.Or() \
+                    | t.Truth() | t.SegmentRef():
+                return self.strict(node)
+        raise AssertionError(f"cannot compile {node!r}")  # pragma: no cover
+
+    def literal(self, value: Any, typ: t.Type) -> exp.Expression:
+        match value:
+            case None:
+                return exp.Null()
+            case bool():
+                return exp.Boolean(this=value)
+            case int():
+                return sql.number(value)
+            case Decimal():
+                return sql.number(format(value, "f"))
+            case float():
+                return sql.number(repr(value))
+            case str():
+                return exp.Literal.string(value)
+            case dt.datetime():
+                return self.d.timestamp_literal(value)
+            case dt.date():
+                return self.d.date_literal(value)
+        raise AssertionError(f"unexpected literal {value!r} of type {typ}")  # pragma: no cover
+
+    def param_value(self, node: t.Param) -> Any:
+        if node.name not in self.params:
+            raise _error("E227", f"parameter `${node.name}` has no value", node.span,
+                         f"pass one with `--param {node.name}=…` or give it a default")
+        return self.params[node.name]
+
+    def column(self, node: t.Column) -> exp.Expression:
+        d = self.d
+        if node.scope == "event":
+            if self.inside is None or node.owner != self.inside.event:
+                raise AssertionError(f"event attribute outside its aggregate: {node!r}")  # the checker forbids it
+            return d.column(node.column, self.inside.alias)
+        if node.scope == "lookup":
+            if self.inside is not None:
+                self.inside.use_lookup(node.owner)
+            elif node.owner not in self.lookups:
+                self.lookups.append(node.owner)
+            return d.column(node.column, node.owner)
+        if self.inside is not None:
+            self.inside.needs_customer = True
+        return d.column(node.column, self.customer_alias)
+
+    def arith(self, node: t.Arith) -> exp.Expression:
+        left, right, op = node.left, node.right, node.op
+        if isinstance(right, t.Duration):
+            known = self.constant(node)
+            if known is not None:
+                return self.literal(known, node.type)
+            return self.shift(self.value(left), left.type == t.DATE, self.amount(right.amount, op), right.unit)
+        a, b = self.value(left), self.value(right)
+        match op:
+            case "+":
+                return sql.binary(exp.Add, a, b)
+            case "-":
+                return sql.binary(exp.Sub, a, b)
+            case "*":
+                return sql.binary(exp.Mul, a, b)
+            case "/":
+                return self.d.divide(sql.wrap(a, 6), sql.wrap(b, 6))
+            case "%":
+                floating = t.FLOAT in (left.type, right.type)
+                return self.d.modulo(sql.wrap(a, 7), sql.wrap(b, 7), floating)
+        raise AssertionError(f"unknown operator {op}")  # pragma: no cover
+
+    def amount(self, raw: t.Literal | t.Param, op: str = "+") -> int:
+        """A duration's whole number of units, negated for `-`."""
+        value = raw.value if isinstance(raw, t.Literal) else self.param_value(raw)
+        return -int(value) if op == "-" else int(value)
+
+    def shift(self, value: exp.Expression, is_date: bool, amount: int, unit: str) -> exp.Expression:
+        """date|timestamp + amount units (negative to subtract)."""
+        if unit == "week":
+            amount, unit = amount * 7, "day"
+        if unit == "hour" and is_date:
+            return self.d.add(self.day_start(value), amount, "hour", is_date=False)
+        return self.d.add(value, amount, unit, is_date)
+
+    # ---- functions ----
+
+    def call(self, node: t.Call) -> exp.Expression:
+        d, args, name = self.d, node.args, node.name
+        match name:
+            case "lower":
+                return exp.Lower(this=self.value(args[0]))
+            case "upper":
+                return exp.Upper(this=self.value(args[0]))
+            case "trim":
+                return exp.Trim(this=self.value(args[0]))
+            case "length":
+                return exp.Length(this=self.value(args[0]))
+            case "abs":
+                return exp.Abs(this=self.value(args[0]))
+            case "floor":
+                return exp.Floor(this=self.value(args[0]))
+            case "ceil":
+                return exp.Ceil(this=self.value(args[0]))
+            case "round":
+                digits = self.value(args[1]) if len(args) > 1 else None
+                return d.round(self.value(args[0]), digits, floating=args[0].type == t.FLOAT)
+            case "coalesce":
+                first, *rest = [self.value(a) for a in args]
+                return exp.Coalesce(this=first, expressions=rest)
+            case "date":
+                return self.to_date(args[0])
+            case "year":
+                return d.year(self.local(args[0]))
+            case "month":
+                return d.month(self.local(args[0]))
+            case "day_of_week":
+                return d.day_of_week(self.local(args[0]))
+            case "days_between":
+                return d.days_between(self.to_date(args[0]), self.to_date(args[1]))
+            case "days_since":
+                return d.days_between(self.to_date(args[0]), self.date_sql(self.today_value()))
+            case "years_between":
+                return self.years_between(self.to_date(args[0]), self.to_date(args[1]))
+        raise AssertionError(f"unknown function {name}")  # pragma: no cover
+
+    def years_between(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        """Whole years from a to b: the largest n with a + n years <= b (months clamp, so a birthday on
+        Feb 29 is reached on Feb 28 of a common year); negative, symmetrically, when b is before a."""
+
+        def forward(start: exp.Expression, end: exp.Expression) -> exp.Expression:
+            years = sql.binary(exp.Sub, self.d.year(end.copy()), self.d.year(start.copy()))
+            anniversary = self.d.add_years(start.copy(), years.copy())
+            not_yet = sql.case(sql.binary(exp.GT, anniversary, end.copy()), sql.number(1), sql.number(0))
+            return sql.binary(exp.Sub, years, not_yet)
+
+        ordered = sql.binary(exp.LTE, a, b)
+        return sql.case(ordered, forward(a, b), sql.neg(forward(b, a)))
+
+    def percentile(self, expr: t.Expr) -> exp.Expression:
+        """100 × (customers with a strictly lower value) / (customers with a value − 1); 0 when only one
+        has a value; NULL without a value. RANK gives ties the same rank on every engine."""
+        self.ranked = True
+        v = self.value(expr)
+        order = exp.Order(expressions=[exp.Ordered(this=v.copy(), desc=False, nulls_first=False)])
+        rank = exp.Window(this=exp.Anonymous(this="RANK", expressions=[]), order=order)
+        lower = sql.binary(exp.Mul, sql.binary(exp.Sub, rank, sql.number(1)), sql.number(100))
+        others = sql.binary(exp.Sub, exp.Window(this=exp.Count(this=v.copy())), sql.number(1))
+        share = exp.Coalesce(this=self.d.divide(lower, others), expressions=[sql.number(0)])
+        if not self.nullable(expr):
+            return share
+        has_value = exp.Not(this=exp.Is(this=v, expression=exp.Null()))
+        return sql.case(has_value, share)
+
+    # ---- aggregates ----
+
+    def aggregate(self, node: t.Aggregate) -> exp.Expression:
+        if self.inside is not None:
+            raise AssertionError("an aggregate inside an aggregate")  # the checker forbids it
+        event = self.tables.events[node.event]
+        p = self.passes.get(node.event)
+        if p is None:
+            p = self.passes[node.event] = EventPass(node.event, event, node.event)
+        self.inside = p
+        try:
+            filters = [self.cond(node.where)] if node.where is not None else []
+            lower: Bound | None = None
+            if node.window is not None:
+                window, lower = self.window(node.window, p)
+                filters.append(window)
+            value = self.value(node.value) if node.value is not None else None
+        finally:
+            self.inside = None
+        boolean = node.value is not None and node.value.type == t.BOOLEAN
+        alias = p.add(node.func, value, sql.and_(filters) if filters else None, lower, boolean)
+        column = self.d.column(alias, p.alias)
+        if node.func in EMPTY_IS_ZERO:  # a customer without matching events has 0, not NULL
+            return exp.Coalesce(this=column, expressions=[sql.number(0)])
+        return column
+
+    def window(self, node: t.Window, p: EventPass) -> tuple[exp.Expression, Bound | None]:
+        """The window as a condition on the event's time, and the first date it can include."""
+        match node:
+            case t.LastWindow(amount=amount, unit="hour"):
+                # now - N hours < t <= now, on instants
+                now, back = self.now_value(), self.amount(amount, "-")
+                start = dates.add(now, back, "hour") if isinstance(now, dt.datetime) \
+                    else self.shift(now.copy(), False, back, "hour")
+                instant = self.event_instant(p)
+                after = sql.binary(exp.GT, instant, self.instant_sql(start))
+                until = sql.binary(exp.LTE, instant.copy(), self.instant_sql(now))
+                return sql.and_([after, until]), None
+            case t.LastWindow(amount=amount, unit=unit):
+                # today - N units < d <= today (the upper end is the pass's own filter): the first day in
+                # the window is today - (N - 1) days for days and weeks, the day after today - N months else
+                back = self.amount(amount, "-")
+                if unit in ("day", "week"):
+                    first = self.date_shift(self.today_value(), back * (7 if unit == "week" else 1) + 1, "day")
+                else:
+                    first = self.date_shift(self.date_shift(self.today_value(), back, unit), 1, "day")
+                return self.event_time_lower(p, first, inclusive=True), first
+            case t.SinceWindow(start=start):
+                begin = self.date_value(start)
+                return self.event_time_lower(p, begin, inclusive=True), begin
+            case t.BeforeWindow(end=end):
+                return self.event_time_upper(p, self.date_value(end), inclusive=False), None
+            case t.BetweenWindow(start=start, end=end):
+                begin = self.date_value(start)
+                both = [self.event_time_lower(p, begin, inclusive=True),
+                        self.event_time_upper(p, self.date_value(end), inclusive=True)]
+                return sql.and_(both), begin
+        raise AssertionError(f"unknown window {node!r}")  # pragma: no cover
+
+    def event_time_lower(self, p: EventPass, bound: Bound, inclusive: bool) -> exp.Expression:
+        """The event's date is on/after (inclusive) or after `bound`; timestamps compare with day starts."""
+        time = self.d.column(p.table.time or "", p.alias)
+        if p.table.time_type == "date":
+            return sql.binary(exp.GTE if inclusive else exp.GT, time, self.date_sql(bound))
+        first_day = bound if inclusive else self.date_shift(bound, 1, "day")
+        return sql.binary(exp.GTE, time, self.day_start(first_day))
+
+    def event_time_upper(self, p: EventPass, bound: Bound, inclusive: bool) -> exp.Expression:
+        """The event's date is on/before (inclusive) or before `bound`."""
+        time = self.d.column(p.table.time or "", p.alias)
+        if p.table.time_type == "date":
+            return sql.binary(exp.LTE if inclusive else exp.LT, time, self.date_sql(bound))
+        next_day = self.date_shift(bound, 1, "day") if inclusive else bound
+        return sql.binary(exp.LT, time, self.day_start(next_day))
+
+    def event_instant(self, p: EventPass) -> exp.Expression:
+        time = self.d.column(p.table.time or "", p.alias)
+        return time if p.table.time_type != "date" else self.day_start(time)
+
+    # ---- time: known at compile time when possible, SQL otherwise ----
+
+    def today_value(self) -> Bound:
+        return self.as_of if self.as_of is not None else self.d.current_date(self.timezone)
+
+    def now_value(self) -> dt.datetime | exp.Expression:
+        """The end of the pinned as-of day in the project's zone, as naive UTC; else the current instant."""
+        if self.as_of is None:
+            return self.d.current_instant()
+        return dates.day_start_utc(self.as_of + dt.timedelta(days=1), self.zone) - dt.timedelta(microseconds=1)
+
+    def date_sql(self, value: Bound) -> exp.Expression:
+        return self.d.date_literal(value) if isinstance(value, dt.date) else value.copy()
+
+    def instant_sql(self, value: dt.datetime | exp.Expression) -> exp.Expression:
+        return self.d.timestamp_literal(value) if isinstance(value, dt.datetime) else value.copy()
+
+    def date_value(self, node: t.Expr) -> Bound:
+        known = self.constant(node)
+        return known if isinstance(known, dt.date) and not isinstance(known, dt.datetime) else self.value(node)
+
+    def date_shift(self, value: Bound, amount: int, unit: str) -> Bound:
+        if isinstance(value, dt.date):
+            return dates.add(value, amount, unit)
+        return self.shift(value.copy(), True, amount, unit)
+
+    def day_start(self, day: Bound) -> exp.Expression:
+        """The naive UTC instant at which a date starts in the project's zone."""
+        if isinstance(day, dt.date):
+            return self.d.timestamp_literal(dates.day_start_utc(day, self.zone))
+        midnight = self.d.to_timestamp(day.copy())
+        return midnight if self.utc else self.d.local_to_utc(midnight, self.timezone)
+
+    def local(self, node: t.Expr) -> exp.Expression:
+        """A date as is; a timestamp as wall-clock time in the project's zone."""
+        value = self.value(node)
+        if node.type == t.TIMESTAMP and not self.utc:
+            return self.d.utc_to_local(sql.wrap(value, 9), self.timezone)
+        return value
+
+    def to_date(self, node: t.Expr) -> exp.Expression:
+        """The date of a date or timestamp in the project's zone."""
+        known = self.constant(node)
+        if isinstance(known, dt.datetime):
+            return self.d.date_literal(dates.utc_to_local_date(known, self.zone))
+        if node.type != t.TIMESTAMP:
+            return self.value(node)
+        return self.d.cast(self.local(node), "DATE")
+
+    def constant(self, node: t.Expr) -> Any:
+        """The value of a node known at compile time (literals, parameters, a pinned today and now, and
+        date arithmetic on those), or None."""
+        match node:
+            case t.Literal(value=value):
+                return value
+            case t.Param():
+                return self.param_value(node)
+            case t.Today():
+                return self.as_of
+            case t.Now():
+                return self.now_value() if self.as_of is not None else None
+            case t.TraitRef(expr=expr):
+                return self.constant(expr)
+            case t.Arith(op=op, left=left, right=t.Duration(unit=unit) as duration):
+                base = self.constant(left)
+                if not isinstance(base, dt.date):
+                    return None
+                amount = self.amount(duration.amount, op)
+                if unit == "hour" and not isinstance(base, dt.datetime):
+                    base = dates.day_start_utc(base, self.zone)
+                return dates.add(base, amount, unit)
+            case t.Call(name="date", args=(arg,)):
+                known = self.constant(arg)
+                if isinstance(known, dt.datetime):
+                    return dates.utc_to_local_date(known, self.zone)
+                return known if isinstance(known, dt.date) else None
+        return None
+
+
+_COMPARE: dict[str, type[exp.Binary]] = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def bind_params(segment: t.CheckedSegment, given: dict[str, Any] | None) -> dict[str, Any]:
+    """The value of each parameter of the segment: given (a Python value, or text parsed by the declared
+    type), else its default. A missing value is reported when the parameter is used."""
+    given = dict(given or {})
+    values: dict[str, Any] = {}
+    for spec in segment.params:
+        if spec.name in given:
+            raw = given.pop(spec.name)
+            if isinstance(raw, str) and spec.type.kind not in ("string", "enum"):
+                try:
+                    raw = parse_value(raw, spec.type)
+                except ValueError as err:
+                    raise _error("E227", f"bad value for parameter `${spec.name}`: {err}", spec.span) from None
+            values[spec.name] = raw
+        elif spec.default is not None:
+            values[spec.name] = spec.default
+    for name in given:
+        hint = did_you_mean(name, [p.name for p in segment.params])
+        raise _error("E206", f"segment `{segment.name}` has no parameter `${name}`",
+                     hint=hint or "parameters are declared under `params:` in the segment file")
+    return values

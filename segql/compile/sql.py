@@ -1,0 +1,109 @@
+"""Small builders over sqlglot node constructors: operators that parenthesise by precedence, CASE, SELECT.
+
+Constructors with no parsing and no copying (DESIGN §8). Imports sqlglot only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlglot import exp
+
+# Binding strength of the operators the compiler emits (higher binds tighter); anything else is atomic.
+_LEVELS: list[tuple[tuple[type[exp.Expression], ...], int]] = [
+    ((exp.Or,), 1),
+    ((exp.And,), 2),
+    ((exp.Not,), 3),
+    ((exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.In, exp.Like, exp.Escape, exp.Is), 4),
+    ((exp.Add, exp.Sub, exp.DPipe), 5),
+    ((exp.Mul, exp.Div, exp.Mod), 6),
+    ((exp.Neg,), 7),
+    ((exp.AtTimeZone,), 8),
+]
+_ATOM = 9
+_ASSOCIATIVE = (exp.Or, exp.And, exp.Add, exp.Mul, exp.DPipe)
+
+
+def level(node: exp.Expression | type[exp.Expression]) -> int:
+    cls = node if isinstance(node, type) else type(node)
+    for classes, value in _LEVELS:
+        if issubclass(cls, classes):
+            return value
+    return _ATOM
+
+
+def wrap(node: exp.Expression, minimum: int) -> exp.Expression:
+    """The node, parenthesised when it binds looser than `minimum`."""
+    return exp.Paren(this=node) if level(node) < minimum else node
+
+
+def binary(cls: type[exp.Binary], left: exp.Expression, right: exp.Expression) -> exp.Expression:
+    """left <op> right with the parentheses the tree needs (the generator adds none of its own)."""
+    own = level(cls)
+    right_min = own if cls in _ASSOCIATIVE else own + 1
+    left_min = own if cls not in (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE) else own + 1
+    return cls(this=wrap(left, left_min), expression=wrap(right, right_min))
+
+
+def and_(items: Sequence[exp.Expression]) -> exp.Expression:
+    if not items:
+        return exp.Boolean(this=True)
+    result = items[0]
+    for item in items[1:]:
+        result = binary(exp.And, result, item)
+    return result
+
+
+def or_(items: Sequence[exp.Expression]) -> exp.Expression:
+    if not items:
+        return exp.Boolean(this=False)
+    result = items[0]
+    for item in items[1:]:
+        result = binary(exp.Or, result, item)
+    return result
+
+
+def not_(node: exp.Expression) -> exp.Expression:
+    return exp.Not(this=wrap(node, 4))
+
+
+def neg(node: exp.Expression) -> exp.Expression:
+    return exp.Neg(this=wrap(node, 7))
+
+
+def case(when: exp.Expression, then: exp.Expression, default: exp.Expression | None = None) -> exp.Case:
+    return exp.Case(ifs=[exp.If(this=when, true=then)], default=default)
+
+
+def number(value: int | str) -> exp.Literal:
+    return exp.Literal.number(value)
+
+
+def alias(node: exp.Expression, name: exp.Identifier) -> exp.Alias:
+    return exp.Alias(this=node, alias=name)
+
+
+def select(
+    columns: Sequence[exp.Expression],
+    source: exp.Expression,
+    joins: Sequence[exp.Join] = (),
+    where: exp.Expression | None = None,
+    group_by: Sequence[exp.Expression] = (),
+) -> exp.Select:
+    query = exp.Select(expressions=list(columns))
+    query.set("from_", exp.From(this=source))
+    if joins:
+        query.set("joins", list(joins))
+    if where is not None:
+        query.set("where", exp.Where(this=where))
+    if group_by:
+        query.set("group", exp.Group(expressions=list(group_by)))
+    return query
+
+
+def join(source: exp.Expression, on: exp.Expression, side: str = "LEFT") -> exp.Join:
+    return exp.Join(this=source, on=on, side=side) if side else exp.Join(this=source, on=on, kind="INNER")
+
+
+def subquery(query: exp.Select, name: exp.Identifier) -> exp.Subquery:
+    return exp.Subquery(this=query, alias=exp.TableAlias(this=name))

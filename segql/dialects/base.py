@@ -1,0 +1,166 @@
+"""The constructs whose SQL differs between engines, behind one small interface.
+
+`SqlDialect` holds the portable (ANSI/PostgreSQL-like) form of each; the module per engine overrides
+only what that engine needs. Builds sqlglot nodes only; imports nothing of segql but diagnostics.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import ClassVar
+
+from sqlglot import exp
+
+_SIMPLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+# Words reserved by (nearly) every SQL engine: a column spelled like one is always quoted.
+COMMON_RESERVED = frozenset(
+    "all and any array as asc between both by case cast check collate column constraint create cross "
+    "current_date current_time current_timestamp current_user default desc distinct else end except exists "
+    "false fetch for foreign from full grant group having ilike in inner intersect interval into is join "
+    "lateral leading left like limit localtime localtimestamp natural not null of offset on only or order "
+    "outer primary qualify references right select session_user some table tablesample then to trailing "
+    "true union unique user using values when where window with".split()
+)
+
+UNITS = ("hour", "day", "week", "month", "year")
+
+
+class SqlDialect:
+    """Dialect-specific SQL constructs; the compiler calls these and never asks which engine it serves."""
+
+    name: ClassVar[str] = "ansi"  # the sqlglot dialect used to render
+    reserved: ClassVar[frozenset[str]] = COMMON_RESERVED
+    double_type: ClassVar[str] = "DOUBLE"
+    timestamp_type: ClassVar[str] = "TIMESTAMP"
+
+    # ---- names ----
+
+    def identifier(self, name: str) -> exp.Identifier:
+        """As the schema writes it; quoted only for reserved words, mixed case and special characters."""
+        quoted = (
+            not _SIMPLE_NAME.match(name)
+            or (name != name.lower() and name != name.upper())
+            or name.lower() in self.reserved
+        )
+        return exp.Identifier(this=name, quoted=quoted)
+
+    def column(self, name: str, table: str | None = None) -> exp.Column:
+        return exp.Column(this=self.identifier(name), table=self.identifier(table) if table else None)
+
+    def table(self, parts: tuple[str, ...], alias: str) -> exp.Table:
+        idents = [self.identifier(p) for p in parts]
+        return exp.Table(
+            this=idents[-1],
+            db=idents[-2] if len(idents) >= 2 else None,
+            catalog=idents[-3] if len(idents) >= 3 else None,
+            alias=exp.TableAlias(this=self.identifier(alias)),
+        )
+
+    # ---- literals and types ----
+
+    def cast(self, expr: exp.Expression, type_name: str) -> exp.Cast:
+        return exp.Cast(this=expr, to=exp.DataType.build(type_name, dialect=self.name))
+
+    def date_literal(self, value: dt.date) -> exp.Expression:
+        return self.cast(exp.Literal.string(value.isoformat()), "DATE")
+
+    def timestamp_literal(self, value: dt.datetime) -> exp.Expression:
+        return self.cast(exp.Literal.string(value.isoformat(sep=" ")), self.timestamp_type)
+
+    def to_timestamp(self, expr: exp.Expression) -> exp.Expression:
+        return self.cast(expr, self.timestamp_type)
+
+    # ---- logic ----
+
+    def never_null(self, condition: exp.Expression) -> exp.Expression:
+        """The condition with a missing (NULL) result read as false."""
+        return exp.Coalesce(this=condition, expressions=[exp.Boolean(this=False)])
+
+    # ---- numbers ----
+
+    def divide(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
+        """True division (never integer division); a zero divisor gives NULL, never an error."""
+        return exp.Div(this=self.cast(left, self.double_type), expression=_nullif_zero(right))
+
+    def modulo(self, left: exp.Expression, right: exp.Expression, floating: bool) -> exp.Expression:
+        """Remainder with the sign of the dividend; a zero divisor gives NULL."""
+        return exp.Mod(this=left, expression=_nullif_zero(right))
+
+    def round(self, value: exp.Expression, digits: exp.Expression | None, floating: bool) -> exp.Expression:
+        """Halves away from zero."""
+        return exp.Round(this=value, decimals=digits)
+
+    # ---- text ----
+
+    def like_insensitive(self, subject: exp.Expression, pattern: exp.Expression) -> exp.Expression:
+        """Case-insensitive LIKE on an already escaped pattern, with `\\` as the explicit escape."""
+        like = exp.Like(this=exp.Lower(this=subject), expression=exp.Lower(this=pattern))
+        return exp.Escape(this=like, expression=exp.Literal.string("\\"))
+
+    # ---- calendar ----
+
+    def year(self, value: exp.Expression) -> exp.Expression:
+        return exp.Year(this=value)
+
+    def month(self, value: exp.Expression) -> exp.Expression:
+        return exp.Month(this=value)
+
+    def day_of_week(self, value: exp.Expression) -> exp.Expression:
+        """1 = Monday … 7 = Sunday."""
+        return exp.Extract(this=exp.Var(this="ISODOW"), expression=value)
+
+    def days_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
+        """Whole days from one DATE to another (end - start)."""
+        return exp.Sub(this=end, expression=start)
+
+    def add(self, value: exp.Expression, amount: int, unit: str, is_date: bool) -> exp.Expression:
+        """value + amount units; unit is day, month, year (a DATE stays a DATE) or hour (on a TIMESTAMP).
+
+        Months and years clamp to the end of the month (2024-01-31 + 1 month = 2024-02-29)."""
+        op: type[exp.Binary] = exp.Add if amount >= 0 else exp.Sub
+        if unit == "day" and is_date:
+            return op(this=value, expression=exp.Literal.number(abs(amount)))
+        interval = exp.Interval(this=exp.Literal.string(str(abs(amount))), unit=exp.Var(this=unit.upper()))
+        total = op(this=value, expression=interval)
+        return self.cast(total, "DATE") if is_date else total
+
+    def add_years(self, value: exp.Expression, years: exp.Expression) -> exp.Expression:
+        """DATE + a computed number of years, clamped at the end of February."""
+        interval = exp.Interval(this=exp.Literal.string("1"), unit=exp.Var(this="YEAR"))
+        product = exp.Mul(this=exp.Paren(this=years), expression=interval)
+        return self.cast(exp.Add(this=value, expression=product), "DATE")
+
+    # ---- clocks and time zones (timestamps are naive values in UTC) ----
+
+    def current_instant(self) -> exp.Expression:
+        """The current time as a naive UTC timestamp."""
+        return self.cast(exp.AtTimeZone(this=exp.CurrentTimestamp(), zone=exp.Literal.string("UTC")),
+                         self.timestamp_type)
+
+    def current_date(self, timezone: str) -> exp.Expression:
+        """Today's date in the time zone."""
+        return self.cast(exp.AtTimeZone(this=exp.CurrentTimestamp(), zone=exp.Literal.string(timezone)), "DATE")
+
+    def utc_to_local(self, value: exp.Expression, timezone: str) -> exp.Expression:
+        """A naive UTC timestamp as the naive wall-clock time of the zone."""
+        as_utc = exp.AtTimeZone(this=value, zone=exp.Literal.string("UTC"))
+        return exp.AtTimeZone(this=as_utc, zone=exp.Literal.string(timezone))
+
+    def local_to_utc(self, value: exp.Expression, timezone: str) -> exp.Expression:
+        """A naive wall-clock time of the zone as a naive UTC timestamp."""
+        as_local = exp.AtTimeZone(this=value, zone=exp.Literal.string(timezone))
+        return exp.AtTimeZone(this=as_local, zone=exp.Literal.string("UTC"))
+
+    # ---- aggregates ----
+
+    def min_value(self, value: exp.Expression, boolean: bool) -> exp.Expression:
+        return exp.LogicalAnd(this=value) if boolean else exp.Min(this=value)
+
+    def max_value(self, value: exp.Expression, boolean: bool) -> exp.Expression:
+        return exp.LogicalOr(this=value) if boolean else exp.Max(this=value)
+
+
+def _nullif_zero(expr: exp.Expression) -> exp.Expression:
+    return exp.Nullif(this=expr, expression=exp.Literal.number(0))

@@ -1,0 +1,29 @@
+"""PostgreSQL: EXTRACT returns numeric, ROUND and % do not take double precision, and integer `/`
+truncates (the base class already casts the dividend). Builds sqlglot nodes only.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from segql.dialects.base import COMMON_RESERVED, SqlDialect
+
+
+class Postgres(SqlDialect):
+    name = "postgres"
+    reserved = COMMON_RESERVED | frozenset(
+        "analyse analyze asymmetric authorization binary collation concurrently current_catalog current_role "
+        "current_schema deferrable do freeze initially isnull notnull overlaps placing returning similar "
+        "symmetric variadic verbose".split()
+    )
+
+    def modulo(self, left: exp.Expression, right: exp.Expression, floating: bool) -> exp.Expression:
+        if floating:  # `double precision % double precision` does not exist
+            left, right = self.cast(left, "NUMERIC"), self.cast(right, "NUMERIC")
+        return super().modulo(left, right, floating)
+
+    def round(self, value: exp.Expression, digits: exp.Expression | None, floating: bool) -> exp.Expression:
+        # round(double precision) rounds halves to even and takes no digits; numeric rounds away from zero.
+        # Cast always: a true division is double precision whatever the operands' declared types.
+        value = self.cast(value, "NUMERIC")
+        return super().round(value, digits, floating)
