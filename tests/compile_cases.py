@@ -1,0 +1,482 @@
+"""Hand-built checked trees, a tiny DuckDB fixture and the table of compile cases shared by the compile
+tests (execution on DuckDB, golden SQL per dialect). Expected members are reasoned out from DESIGN §3.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from segql import ast
+from segql.check import tree as t
+from segql.check.tree import BOOLEAN, DATE, DECIMAL, FLOAT, INTEGER, STRING, TIMESTAMP
+from segql.compile import EventTable, LookupTable, TableMap
+
+AS_OF = dt.date(2024, 6, 30)  # a Sunday
+
+TABLES = TableMap(
+    customer=("crm", "customers"),
+    key="customer_id",
+    lookups={"address": LookupTable(("crm", "addresses"), {"address_id": "address_id"})},
+    events={
+        "orders": EventTable(("sales", "orders"), "customer_id", "ordered_at", "timestamp"),
+        "visits": EventTable(("web", "visits"), "customer_id", "visit_date", "date"),
+        "tickets": EventTable(("support", "tickets"), "customer_id", None),
+    },
+)
+
+# ---- the fixture: 6 customers; 5 has no events at all ----
+
+DDL = """
+CREATE SCHEMA crm; CREATE SCHEMA sales; CREATE SCHEMA web; CREATE SCHEMA support;
+CREATE TABLE crm.customers (customer_id INTEGER, name VARCHAR, nickname VARCHAR, country VARCHAR,
+  birth_date DATE, signup_at TIMESTAMP, email_opt_in BOOLEAN, lifetime_value DECIMAL(12, 2),
+  address_id INTEGER, score DOUBLE, "group" INTEGER, "VipLevel" INTEGER, referrals INTEGER);
+CREATE TABLE crm.addresses (address_id INTEGER, state VARCHAR, city VARCHAR);
+CREATE TABLE sales.orders (order_id INTEGER, customer_id INTEGER, ordered_at TIMESTAMP, amount DECIMAL(10, 2),
+  status VARCHAR, channel VARCHAR, gift BOOLEAN);
+CREATE TABLE web.visits (customer_id INTEGER, visit_date DATE, page VARCHAR);
+CREATE TABLE support.tickets (customer_id INTEGER, topic VARCHAR);
+"""
+
+D, TS = dt.date, dt.datetime
+
+CUSTOMERS = [
+    # id, name, nickname, country, birth_date, signup_at, opt_in, ltv, address, score, group, VipLevel, referrals
+    (1, "Alice 50% off", "50%", "US", D(1990, 6, 30), TS(2020, 1, 31, 10), True, Decimal("1200"), 1, 10.5, 7, 2, None),
+    (2, "bob_smith", "B_S", "CA", D(1990, 7, 1), TS(2024, 6, 29, 23, 30), False, Decimal("300"), 2, 2.0, 2, None, 5),
+    (3, None, None, None, None, None, None, None, None, None, None, None, None),
+    (4, "O'Brien \\ back", "\\", "GB", D(2000, 2, 29), TS(2024, 7, 1), True, Decimal("0"), 3, 2.0, 0, None, None),
+    (5, "BxS Eve", "b_s", "DE", D(1980, 1, 31), None, False, Decimal("50"), None, 0.0, 5, None, None),
+    (6, "Frank 500", "50%", "US", D(1985, 12, 31), TS(2024, 1, 31), True, Decimal("200"), 1, 3.0, 4, 2, None),
+]
+ADDRESSES = [(1, "CA", "San Francisco"), (2, "TX", "Austin"), (3, None, "London")]
+ORDERS = [
+    (1, 1, TS(2024, 6, 30, 23, 59, 59), Decimal("100"), "paid", "web", False),  # the last second of as-of day
+    (2, 1, TS(2024, 7, 1), Decimal("999"), "paid", "web", False),  # after as-of: never counts
+    (3, 1, TS(2024, 4, 1, 10), Decimal("50"), "cancelled", "store", False),  # exactly 90 days before
+    (4, 1, None, Decimal("500"), "paid", "web", False),  # no time: never counts
+    (5, 2, TS(2024, 4, 2), Decimal("20"), "paid", "store", False),  # 89 days before
+    (6, 2, TS(2023, 6, 30, 12), Decimal("300"), "paid", "web", True),  # exactly one year before
+    (7, 3, TS(2024, 6, 15, 8), Decimal("0"), "refunded", None, None),
+    (8, 4, TS(2024, 5, 1, 9), Decimal("10"), "paid", "web", False),  # ties at 05-01 09:00
+    (9, 4, TS(2024, 5, 1, 9), Decimal("30"), "paid", "app", True),
+    (10, 4, TS(2024, 6, 1, 8), Decimal("40"), "paid", None, False),  # the latest, but no channel
+    (11, 4, TS(2024, 5, 20, 12), Decimal("15"), "paid", "mail", False),  # ties at 05-20 12:00
+    (12, 4, TS(2024, 5, 20, 12), Decimal("25"), "cancelled", "app", True),
+    (13, 6, TS(2024, 6, 10), Decimal("200"), "paid", "web", True),
+]
+VISITS = [
+    (1, D(2024, 6, 30), "home"),
+    (1, D(2024, 7, 1), "promo"),  # after as-of
+    (2, D(2024, 6, 24), "home"),  # 6 days before: in the last 7 days
+    (2, D(2024, 6, 23), "cart"),  # 7 days before: not
+    (4, D(2024, 2, 29), "home"),  # a leap day
+    (4, None, "home"),
+]
+TICKETS = [(2, "billing"), (3, "login")]
+
+
+def build_database(con: Any) -> None:
+    con.execute(DDL)
+    for table, rows in (("crm.customers", CUSTOMERS), ("crm.addresses", ADDRESSES), ("sales.orders", ORDERS),
+                        ("web.visits", VISITS), ("support.tickets", TICKETS)):
+        marks = ", ".join("?" * len(rows[0]))
+        con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+
+
+ALL = frozenset(range(1, 7))
+
+# ---- tree builders ----
+
+_COLUMN_TYPES = {
+    "customer_id": INTEGER, "name": STRING, "nickname": STRING, "country": STRING, "birth_date": DATE,
+    "signup_at": TIMESTAMP, "email_opt_in": BOOLEAN, "lifetime_value": DECIMAL, "score": FLOAT,
+    "group": INTEGER, "VipLevel": INTEGER, "referrals": INTEGER,
+    "address.state": STRING, "address.city": STRING,
+    "orders.order_id": INTEGER, "orders.amount": DECIMAL, "orders.status": STRING, "orders.channel": STRING,
+    "orders.gift": BOOLEAN, "visits.page": STRING, "tickets.topic": STRING,
+}
+
+
+def col(name: str) -> t.Column:
+    """`country` (customer), `address.state` (lookup) or `orders.amount` (event) from the fixture."""
+    typ = _COLUMN_TYPES[name]
+    owner, _, attr = name.rpartition(".")
+    if not owner:
+        return t.Column("customer", "", attr, attr, typ)
+    scope = "lookup" if owner == "address" else "event"
+    return t.Column(scope, owner, attr, attr, typ)
+
+
+def lit(value: Any) -> t.Literal:
+    match value:
+        case None:
+            return t.Literal(None, t.NULL)
+        case bool():
+            return t.Literal(value, BOOLEAN)
+        case int():
+            return t.Literal(value, INTEGER)
+        case Decimal() | float():
+            return t.Literal(Decimal(str(value)), DECIMAL)
+        case str():
+            return t.Literal(value, STRING)
+        case dt.datetime():
+            return t.Literal(value, TIMESTAMP)
+        case dt.date():
+            return t.Literal(value, DATE)
+    raise TypeError(value)
+
+
+def _e(x: Any) -> t.Expr:
+    return x if hasattr(x, "__slots__") and not isinstance(x, (str, Decimal, dt.date)) else lit(x)
+
+
+def cmp(op: str, left: Any, right: Any) -> t.Expr:
+    return t.Compare(op, _e(left), _e(right))
+
+
+def eq(a: Any, b: Any) -> t.Expr:
+    return cmp("=", a, b)
+
+
+def ne(a: Any, b: Any) -> t.Expr:
+    return t.Not(cmp("=", a, b))
+
+
+def gt(a: Any, b: Any) -> t.Expr:
+    return cmp(">", a, b)
+
+
+def ge(a: Any, b: Any) -> t.Expr:
+    return cmp(">=", a, b)
+
+
+def lt(a: Any, b: Any) -> t.Expr:
+    return cmp("<", a, b)
+
+
+def and_(*items: t.Expr) -> t.Expr:
+    return t.And(tuple(items))
+
+
+def or_(*items: t.Expr) -> t.Expr:
+    return t.Or(tuple(items))
+
+
+def not_(x: t.Expr) -> t.Expr:
+    return t.Not(x)
+
+
+def in_(subject: Any, *items: Any) -> t.Expr:
+    return t.InList(_e(subject), tuple(_e(i) for i in items))
+
+
+def between(subject: Any, low: Any, high: Any) -> t.Expr:
+    return t.Between(_e(subject), _e(low), _e(high))
+
+
+def is_null(subject: Any) -> t.Expr:
+    return t.IsNull(_e(subject))
+
+
+def match(op: str, subject: Any, pattern: Any) -> t.Expr:
+    return t.Match(op, _e(subject), _e(pattern))
+
+
+def truth(x: t.Expr) -> t.Expr:
+    return t.Truth(x)
+
+
+def arith(op: str, left: Any, right: Any) -> t.Expr:
+    a, b = _e(left), _e(right)
+    if isinstance(b, t.Duration):
+        typ = TIMESTAMP if b.unit == "hour" else a.type
+    elif op == "/":
+        typ = FLOAT if FLOAT in (a.type, b.type) else DECIMAL
+    elif a.type == b.type:
+        typ = a.type
+    else:
+        typ = FLOAT if FLOAT in (a.type, b.type) else DECIMAL
+    return t.Arith(op, a, b, typ)
+
+
+def dur(amount: int | str, unit: str) -> t.Duration:
+    """`30 days`; a str amount names an integer parameter."""
+    value = t.Param(amount, INTEGER) if isinstance(amount, str) else t.Literal(amount, INTEGER)
+    return t.Duration(value, unit)
+
+
+_RESULTS = {"length": INTEGER, "floor": INTEGER, "ceil": INTEGER, "years_between": INTEGER,
+            "days_between": INTEGER, "days_since": INTEGER, "date": DATE, "year": INTEGER, "month": INTEGER,
+            "day_of_week": INTEGER, "lower": STRING, "upper": STRING, "trim": STRING}
+
+
+def call(name: str, *args: Any) -> t.Call:
+    checked = tuple(_e(a) for a in args)
+    return t.Call(name, checked, _RESULTS.get(name, checked[0].type))
+
+
+def date_of(x: t.Expr) -> t.Call:
+    return t.Call("date", (x,), DATE)
+
+
+def agg(func: str, source: str, where: t.Expr | None = None, window: t.Window | None = None) -> t.Aggregate:
+    """`count("orders")`, `sum("orders.amount", where, window)`."""
+    event, _, attr = source.partition(".")
+    value = col(source) if attr else None
+    if func in ("count", "count_distinct"):
+        typ = INTEGER
+    elif func in ("first_time", "last_time"):
+        typ = DATE if TABLES.events[event].time_type == "date" else TIMESTAMP
+    elif func == "avg":
+        typ = DECIMAL
+    else:
+        assert value is not None
+        typ = value.type
+    return t.Aggregate(func, event, value, where, window, typ)
+
+
+def last(amount: int | str, unit: str) -> t.LastWindow:
+    d = dur(amount, unit)
+    return t.LastWindow(d.amount, unit)
+
+
+def since(start: Any) -> t.SinceWindow:
+    return t.SinceWindow(_e(start))
+
+
+def before(end: Any) -> t.BeforeWindow:
+    return t.BeforeWindow(_e(end))
+
+
+def between_w(start: Any, end: Any) -> t.BetweenWindow:
+    return t.BetweenWindow(_e(start), _e(end))
+
+
+def has(source: str, where: t.Expr | None = None, window: t.Window | None = None) -> t.Expr:
+    return gt(agg("count", source, where, window), 0)
+
+
+def pct(x: Any) -> t.Percentile:
+    return t.Percentile(_e(x))
+
+
+def top(percent: int, x: Any) -> t.Expr:
+    return ge(pct(x), t.Arith("-", lit(100), lit(percent), DECIMAL))
+
+
+TODAY, NOW = t.Today(), t.Now()
+
+
+def ago(n: int, unit: str) -> t.Expr:
+    return arith("-", NOW if unit == "hour" else TODAY, dur(n, unit))
+
+
+def param(name: str, typ: t.Type) -> t.Param:
+    return t.Param(name, typ)
+
+
+def ref(name: str, condition: t.Expr, **params: Any) -> t.SegmentRef:
+    return t.SegmentRef(name, condition, params)
+
+
+def trait(name: str, expr: t.Expr) -> t.TraitRef:
+    return t.TraitRef(name, expr, expr.type)
+
+
+def segment(condition: t.Expr, name: str = "case", params: tuple[t.ParamSpec, ...] = ()) -> t.CheckedSegment:
+    return t.CheckedSegment(name, condition, params, ast.SegmentDef(name, ast.Boolean(True)))
+
+
+# ---- the cases ----
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    condition: t.Expr
+    expected: frozenset[int]
+    as_of: dt.date | None = AS_OF
+    timezone: str = "UTC"
+    params: dict[str, Any] | None = None
+    specs: tuple[t.ParamSpec, ...] = ()
+    golden: bool = False  # also kept as golden SQL for every dialect
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def segment(self) -> t.CheckedSegment:
+        return segment(self.condition, self.name, self.specs)
+
+
+def case(name: str, condition: t.Expr, expected: set[int] | frozenset[int], **kw: Any) -> Case:
+    return Case(name, condition, frozenset(expected), **kw)
+
+
+PAID = eq(col("orders.status"), "paid")
+SUM_PAID = agg("sum", "orders.amount", PAID)
+AGE = trait("age", call("years_between", col("birth_date"), TODAY))
+MIN_SPEND = t.ParamSpec("min_spend", DECIMAL, Decimal("150"))
+DAYS = t.ParamSpec("days", INTEGER, 90)
+US = ref("us", eq(col("country"), "US"))
+BIG_SPENDER = ref("big_spender", gt(SUM_PAID, param("min", DECIMAL)), min=Decimal("150"))
+
+CASES: list[Case] = [
+    # ---- two-valued logic: NULL attributes under =, !=, in, not in, not ----
+    case("eq", eq(col("country"), "US"), {1, 6}, golden=True),
+    case("ne_null_included", ne(col("country"), "US"), {2, 3, 4, 5}, golden=True),
+    case("in_list", in_(col("country"), "US", "CA"), {1, 2, 6}),
+    case("not_in_null_included", not_(in_(col("country"), "US", "CA")), {3, 4, 5}),
+    case("is_null", is_null(col("country")), {3}),
+    case("is_not_null", not_(is_null(col("country"))), {1, 2, 4, 5, 6}),
+    case("truth", truth(col("email_opt_in")), {1, 4, 6}),
+    case("not_truth", not_(truth(col("email_opt_in"))), {2, 3, 5}),
+    case("and_or", and_(or_(eq(col("country"), "US"), gt(col("lifetime_value"), 250)), truth(col("email_opt_in"))),
+         {1, 6}, golden=True),
+    case("not_and_with_nulls", not_(and_(gt(col("lifetime_value"), 100), truth(col("email_opt_in")))), {2, 3, 4, 5}),
+    case("between", between(col("lifetime_value"), 50, 300), {2, 5, 6}),
+    case("not_between", not_(between(col("lifetime_value"), 50, 300)), {1, 3, 4}),
+    # ---- numbers ----
+    case("true_division", eq(arith("/", col("group"), 2), Decimal("3.5")), {1}, golden=True),
+    case("division_by_zero_is_missing", gt(arith("/", col("lifetime_value"), col("score")), 100), {1, 2}),
+    case("not_division_by_zero", not_(gt(arith("/", col("lifetime_value"), col("score")), 100)), {3, 4, 5, 6}),
+    case("modulo", eq(arith("%", col("group"), 2), 0), {2, 4, 6}),
+    case("modulo_by_zero_is_missing", not_(eq(arith("%", col("group"), 0), 0)), ALL),
+    case("negate", lt(t.Negate(col("lifetime_value"), DECIMAL), -1000), {1}),
+    case("round_half_away", eq(call("round", arith("/", col("lifetime_value"), 4)), 13), {5}),
+    case("round_digits", eq(call("round", arith("/", col("score"), 4), 1), Decimal("2.6")), {1}, golden=True),
+    case("floor", eq(call("floor", col("score")), 2), {2, 4}),
+    case("ceil", eq(call("ceil", col("score")), 11), {1}),
+    case("abs", eq(call("abs", t.Negate(col("score"), FLOAT)), 3), {6}),
+    case("coalesce", eq(call("coalesce", col("country"), "none"), "none"), {3}),
+    # ---- strings ----
+    case("contains_percent", match("contains", col("name"), "50%"), {1}, golden=True),
+    case("contains_underscore", match("contains", col("name"), "B_S"), {2}),
+    case("starts_with", match("starts_with", col("name"), "alice"), {1}),
+    case("ends_with", match("ends_with", col("name"), "OFF"), {1}),
+    case("contains_backslash", match("contains", col("name"), "n \\"), {4}),
+    case("eq_quote_backslash", eq(col("name"), "O'Brien \\ back"), {4}, golden=True),
+    case("not_contains_null_included", not_(match("contains", col("name"), "50%")), {2, 3, 4, 5, 6}),
+    case("contains_column_pattern", match("contains", col("name"), col("nickname")), {1, 2, 4}, golden=True),
+    case("eq_case_sensitive", eq(col("name"), "alice 50% off"), set()),
+    case("lower", eq(call("lower", col("name")), "alice 50% off"), {1}),
+    case("upper_trim", eq(call("trim", call("upper", col("country"))), "DE"), {5}),
+    case("length", eq(call("length", col("name")), 9), {2, 6}),
+    # ---- time ----
+    case("years_between", ge(AGE, 34), {1, 5, 6}, golden=True),
+    case("years_between_birthday_today", eq(AGE, 34), {1}),
+    case("years_between_birthday_tomorrow", eq(AGE, 33), {2}),
+    case("years_between_leap_day", eq(call("years_between", col("birth_date"), D(2001, 2, 28)), 1), {4}),
+    case("years_between_leap_day_before", eq(call("years_between", col("birth_date"), D(2001, 2, 27)), 0), {4}),
+    case("years_between_negative", eq(call("years_between", TODAY, col("birth_date")), -34), {1}),
+    case("days_between", eq(call("days_between", col("birth_date"), D(1990, 7, 31)), 30), {2}),
+    case("days_since_timestamp", eq(call("days_since", col("signup_at")), 1), {2}),
+    case("jan_31_plus_month", eq(arith("+", col("birth_date"), dur(1, "month")), D(1980, 2, 29)), {5}, golden=True),
+    case("leap_day_plus_year", eq(arith("+", col("birth_date"), dur(1, "year")), D(2001, 2, 28)), {4}),
+    case("minus_month", eq(arith("-", col("birth_date"), dur(1, "month")), D(1990, 6, 1)), {2}),
+    case("plus_weeks", eq(arith("+", col("birth_date"), dur(2, "week")), D(1990, 7, 15)), {2}),
+    case("constant_month_clamp", eq(arith("+", lit(D(2024, 1, 31)), dur(1, "month")), D(2024, 2, 29)), ALL),
+    case("timestamp_plus_hours", gt(arith("+", col("signup_at"), dur(12, "hour")), TS(2024, 6, 30, 11)), {2, 4}),
+    case("timestamp_plus_month", eq(arith("+", col("signup_at"), dur(1, "month")), TS(2024, 2, 29)), {6}),
+    case("year", eq(call("year", col("birth_date")), 1990), {1, 2}),
+    case("month", eq(call("month", col("birth_date")), 2), {4}),
+    case("day_of_week_sunday", eq(call("day_of_week", col("birth_date")), 7), {2}),
+    case("day_of_week_tuesday", eq(call("day_of_week", col("birth_date")), 2), {4, 6}),
+    case("date_of_timestamp", eq(date_of(col("signup_at")), D(2024, 1, 31)), {6}),
+    case("timestamp_vs_date", ge(date_of(col("signup_at")), D(2024, 6, 29)), {2, 4}),
+    case("before_now", cmp("<=", col("signup_at"), NOW), {1, 2, 6}, golden=True),
+    case("after_now", gt(col("signup_at"), NOW), {4}),
+    case("hours_ago", gt(col("signup_at"), ago(48, "hour")), {2, 4}),
+    case("days_ago", gt(col("birth_date"), ago(365 * 30, "day")), {4}),
+    # ---- aggregates ----
+    case("count_zero", eq(agg("count", "orders"), 0), {5}),
+    case("count", eq(agg("count", "orders"), 2), {1, 2}),
+    case("count_last_90_days", eq(agg("count", "orders", window=last(90, "day")), 1), {1, 2, 3, 6}, golden=True),
+    case("count_where_window", eq(agg("count", "orders", eq(col("orders.status"), "cancelled"), last(90, "day")), 0),
+         {1, 2, 3, 5, 6}),
+    case("count_last_91_days", eq(agg("count", "orders", window=last(91, "day")), 2), {1}),
+    case("has_no", eq(agg("count", "orders", window=last(90, "day")), 0), {5}),
+    case("sum_excludes_future_and_untimed", eq(SUM_PAID, 100), {1}),
+    case("sum_empty_is_zero", eq(SUM_PAID, 0), {3, 5}),
+    case("sum_last_year", eq(agg("sum", "orders.amount", PAID, last(1, "year")), 20), {2}),
+    case("sum_last_12_months", eq(agg("sum", "orders.amount", PAID, last(12, "month")), 20), {2}),
+    case("sum_last_53_weeks", eq(agg("sum", "orders.amount", PAID, last(53, "week")), 320), {2}),
+    case("avg", lt(agg("avg", "orders.amount"), 50), {3, 4}),
+    case("not_avg_empty_included", not_(lt(agg("avg", "orders.amount"), 50)), {1, 2, 5, 6}),
+    case("max", ge(agg("max", "orders.amount"), 200), {2, 6}),
+    case("min", eq(agg("min", "orders.amount"), 10), {4}),
+    case("count_distinct", eq(agg("count_distinct", "orders.channel"), 3), {4}),
+    case("count_distinct_empty", eq(agg("count_distinct", "orders.channel"), 0), {3, 5}),
+    case("first_tie_smallest", eq(agg("first", "orders.channel"), "app"), {4}, golden=True),
+    case("first", eq(agg("first", "orders.channel"), "store"), {1}),
+    case("last_tie_largest_skips_missing", eq(agg("last", "orders.channel"), "mail"), {4}),
+    case("last", eq(agg("last", "orders.channel"), "web"), {1, 6}),
+    case("first_last_amount", and_(eq(agg("first", "orders.amount"), 10), eq(agg("last", "orders.amount"), 40)), {4}),
+    case("first_boolean", truth(agg("first", "orders.gift")), {2, 6}),
+    case("last_boolean", truth(agg("last", "orders.gift")), {6}),
+    case("first_with_others", and_(eq(agg("first", "orders.channel"), "app"), eq(agg("count", "orders"), 5),
+                                   eq(agg("sum", "orders.amount", PAID, last(60, "day")), 55)), {4}),
+    case("last_time_today", ge(agg("last_time", "orders"), TS(2024, 6, 30)), {1}),
+    case("days_since_last_time", gt(call("days_since", agg("last_time", "orders")), 60), {2}, golden=True),
+    case("not_days_since_last_time", not_(gt(call("days_since", agg("last_time", "orders")), 60)), {1, 3, 4, 5, 6}),
+    case("first_time_date", lt(date_of(agg("first_time", "orders", PAID)), D(2024, 1, 1)), {2}),
+    case("where_customer_column", ge(agg("count", "orders", gt(col("orders.amount"),
+                                                                  arith("/", col("lifetime_value"), 10))), 1),
+         {2, 4, 6}, golden=True),
+    case("where_lookup", has("orders", eq(col("address.state"), "CA")), {1, 6}),
+    case("lookup_in_both", and_(eq(col("address.state"), "CA"),
+                                eq(agg("count", "orders", and_(eq(col("address.state"), "CA"),
+                                                              eq(col("orders.channel"), "web"))), 1)), {1, 6}),
+    case("since", eq(agg("count", "orders", window=since(D(2024, 6, 1))), 1), {1, 3, 4, 6}),
+    case("before", eq(agg("count", "orders", window=before(D(2024, 5, 1))), 0), {3, 4, 5, 6}),
+    case("between_window", eq(agg("count", "orders", window=between_w(D(2024, 5, 1), D(2024, 5, 20))), 4), {4}),
+    case("last_12_hours", has("orders", window=last(12, "hour")), {1}),
+    case("last_month", eq(agg("count", "orders", window=last(1, "month")), 1), {1, 3, 4, 6}),
+    case("ratio_of_aggregates", gt(arith("/", SUM_PAID, agg("count", "orders", PAID)), 100), {2, 6}, golden=True),
+    case("visits_last_7_days", has("visits", window=last(7, "day")), {1, 2}),
+    case("visits_count", eq(agg("count", "visits"), 1), {1, 4}),
+    case("visits_future_never", has("visits", eq(col("visits.page"), "promo")), set()),
+    case("visits_since_leap_day", eq(agg("count", "visits", window=since(D(2024, 2, 29))), 1), {1, 4}),
+    case("visits_last_4_months", has("visits", window=last(4, "month")), {1, 2}),
+    case("visits_last_5_months", has("visits", window=last(5, "month")), {1, 2, 4}, golden=True),
+    case("untimed_events", eq(agg("count", "tickets"), 1), {2, 3}),
+    case("untimed_where", has("tickets", eq(col("tickets.topic"), "billing")), {2}),
+    # ---- percentiles: over all customers, ties equal, no value → missing ----
+    case("top_20_percent", top(20, col("lifetime_value")), {1}, golden=True),
+    case("percentile", ge(pct(col("lifetime_value")), 50), {1, 2, 6}),
+    case("not_percentile", not_(ge(pct(col("lifetime_value")), 50)), {3, 4, 5}),
+    case("percentile_ties", eq(pct(col("score")), 25), {2, 4}),
+    case("percentile_of_aggregate", ge(pct(SUM_PAID), 80), {2, 6}),
+    case("percentile_over_everyone", and_(ge(pct(col("lifetime_value")), 50), eq(col("country"), "US")), {1, 6}),
+    case("percentile_single_value", eq(pct(col("referrals")), 0), {2}),
+    # ---- parameters, segments, traits, lookups, quoting ----
+    case("param_default", gt(SUM_PAID, param("min_spend", DECIMAL)), {2, 6}, specs=(MIN_SPEND,), golden=True),
+    case("param_given_as_text", gt(SUM_PAID, param("min_spend", DECIMAL)), {1, 2, 4, 6}, specs=(MIN_SPEND,),
+         params={"min_spend": "90"}),
+    case("param_duration", eq(agg("count", "orders", window=last("days", "day")), 2), {1}, specs=(DAYS,),
+         params={"days": 91}),
+    case("segment_ref", US, {1, 6}),
+    case("not_segment_ref", not_(US), {2, 3, 4, 5}),
+    case("segment_ref_own_params", and_(gt(SUM_PAID, param("min", DECIMAL)), BIG_SPENDER), {2, 6},
+         specs=(t.ParamSpec("min", DECIMAL, Decimal("0")),), golden=True),
+    case("trait", gt(AGE, 40), {5}),
+    case("lookup", eq(col("address.state"), "CA"), {1, 6}),
+    case("not_lookup_missing_included", ne(col("address.state"), "TX"), {1, 3, 4, 5, 6}),
+    case("lookup_is_null", is_null(col("address.city")), {3, 5}),
+    case("reserved_word_column", eq(col("group"), 7), {1}, golden=True),
+    case("mixed_case_column", eq(col("VipLevel"), 2), {1, 6}),
+    # ---- time zones: an order at 2024-07-01 00:00 UTC is on 2024-06-30 in New York ----
+    case("tz_sum_includes_local_as_of_day", eq(SUM_PAID, 1099), {1}, timezone="America/New_York", golden=True),
+    case("tz_window_local_dates", eq(agg("count", "orders", window=last(90, "day")), 0), {2, 5},
+         timezone="America/New_York"),
+    case("tz_date_of_timestamp", eq(date_of(col("signup_at")), D(2024, 6, 30)), {4}, timezone="America/New_York"),
+    case("tz_day_of_week", eq(call("day_of_week", col("signup_at")), 7), {4}, timezone="America/New_York"),
+    # ---- an unpinned as-of date: today and now are the engine's clock ----
+    case("unpinned_today", gt(TODAY, D(2024, 1, 1)), ALL, as_of=None, golden=True),
+    case("unpinned_now_is_today", eq(date_of(NOW), TODAY), ALL, as_of=None, timezone="Asia/Tokyo"),
+    case("unpinned_window", has("orders", window=last(36500, "day")), {1, 2, 3, 4, 6}, as_of=None,
+         timezone="America/New_York", golden=True),
+    case("unpinned_months", has("visits", window=last(1200, "month")), {1, 2, 4}, as_of=None),
+]

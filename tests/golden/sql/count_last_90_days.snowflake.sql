@@ -1,0 +1,22 @@
+SELECT
+  c.customer_id
+FROM crm.customers AS c
+LEFT JOIN (
+  SELECT
+    orders.customer_id AS customer_id,
+    COUNT(
+      CASE
+        WHEN orders.ordered_at >= CAST('2024-04-02 00:00:00' AS TIMESTAMPNTZ)
+        THEN 1
+      END
+    ) AS orders_1
+  FROM sales.orders AS orders
+  WHERE
+    orders.ordered_at >= CAST(CAST('2024-04-02' AS DATE) AS TIMESTAMPNTZ)
+    AND orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMPNTZ)
+  GROUP BY
+    orders.customer_id
+) AS orders
+  ON orders.customer_id = c.customer_id
+WHERE
+  COALESCE(orders.orders_1, 0) = 1

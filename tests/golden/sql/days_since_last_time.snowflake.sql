@@ -1,0 +1,16 @@
+SELECT
+  c.customer_id
+FROM crm.customers AS c
+LEFT JOIN (
+  SELECT
+    orders.customer_id AS customer_id,
+    MAX(orders.ordered_at) AS orders_1
+  FROM sales.orders AS orders
+  WHERE
+    orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMPNTZ)
+  GROUP BY
+    orders.customer_id
+) AS orders
+  ON orders.customer_id = c.customer_id
+WHERE
+  DATEDIFF(DAY, CAST(orders.orders_1 AS DATE), CAST('2024-06-30' AS DATE)) > 60

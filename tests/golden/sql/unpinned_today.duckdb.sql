@@ -1,0 +1,5 @@
+SELECT
+  c.customer_id
+FROM crm.customers AS c
+WHERE
+  CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS DATE) > CAST('2024-01-01' AS DATE)

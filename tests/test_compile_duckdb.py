@@ -1,0 +1,36 @@
+"""Compiled segments run on DuckDB select exactly the customers DESIGN §3 says (cases in compile_cases.py)."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+from segql.check import tree as t
+from segql.compile import compile_segment, render
+from tests.compile_cases import ALL, CASES, TABLES, Case, build_database, segment
+
+
+@pytest.fixture(scope="module")
+def con() -> duckdb.DuckDBPyConnection:
+    connection = duckdb.connect()
+    build_database(connection)
+    return connection
+
+
+def members(con: duckdb.DuckDBPyConnection, case: Case, condition: t.Expr | None = None) -> set[int]:
+    seg = case.segment if condition is None else segment(condition, case.name, case.specs)
+    query = compile_segment(seg, tables=TABLES, dialect="duckdb", as_of=case.as_of, timezone=case.timezone,
+                            params=case.params)
+    sql = render(query, "duckdb")
+    return {row[0] for row in con.execute(sql).fetchall()}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_members(con: duckdb.DuckDBPyConnection, case: Case) -> None:
+    assert members(con, case) == case.expected
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.name)
+def test_not_is_the_complement(con: duckdb.DuckDBPyConnection, case: Case) -> None:
+    """§3.3: members(not S) = C − members(S), for every case."""
+    assert members(con, case, t.Not(case.condition)) == ALL - case.expected
