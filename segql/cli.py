@@ -28,7 +28,7 @@ def _default_format() -> str:
 
 
 def _colour(stream: object) -> bool:
-    return bool(getattr(stream, "isatty", lambda: False)()) and "NO_COLOR" not in os.environ
+    return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
 
 
 def emit_diagnostics(diagnostics: list[Diagnostic], fmt: str, stream: object = None) -> None:

@@ -31,6 +31,8 @@ CODES: dict[str, str] = {
     "E114": "invalid escape in string",
     "E115": "empty expression",
     "E116": "invalid `where` tree",
+    "E117": "expression nested too deeply",
+    "E118": "number out of range",
     # E2xx: names and types
     "E201": "unknown attribute",
     "E202": "unknown event",

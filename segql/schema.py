@@ -171,7 +171,10 @@ def _table(shape: Shape, node: object, what: str) -> tuple[str, ...]:
     if scalar is None or scalar.is_null:
         return ("",)
     parts = tuple(scalar.value.split("."))
-    if not scalar.value.strip() or any(not p.strip() for p in parts) or len(parts) > 3:
+    if not scalar.value.strip():
+        shape.error("E232", f"the table name of {what} is empty", scalar.span, "no table",
+                    "write the table as `name`, `schema.name` or `database.schema.name`")
+    elif any(not p.strip() for p in parts) or len(parts) > 3:
         shape.error("E232", f"`{scalar.value}` is not a valid table name", scalar.span, "expected `table` or `schema.table`",
                     "write the table as `name`, `schema.name` or `database.schema.name`")
     return parts

@@ -405,7 +405,6 @@ END_OF_INPUT = [
 ]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: end-of-input syntax errors point at the token before the last one")
 @pytest.mark.parametrize(("text", "last_token_column"), END_OF_INPUT)
 def test_end_of_input_error_points_at_the_end(text: str, last_token_column: int) -> None:
     with pytest.raises(DiagnosticError) as info:
@@ -413,7 +412,6 @@ def test_end_of_input_error_points_at_the_end(text: str, last_token_column: int)
     assert info.value.diagnostics[0].span.column >= last_token_column
 
 
-@pytest.mark.xfail(strict=True, reason="bug: at the end of the input the unit message is replaced by one naming `%`")
 def test_missing_unit_at_the_end_of_the_input() -> None:
     with pytest.raises(DiagnosticError) as info:
         parse_expression("has orders in last 7")

@@ -118,9 +118,9 @@ class Checker:
             return None
         seg = self.defs[name]
         self.segment_stack.append(name)
+        before = len(self.problems)
         params = self.params(seg)
         scope = Scope(params={p.name: p for p in params})
-        before = len(self.problems)
         condition = self.cond(seg.where, scope)
         self.segment_stack.pop()
         refs: set[str] = set()
@@ -140,8 +140,8 @@ class Checker:
                 try:
                     default = parse_value(p.default, typ)
                 except ValueError as err:
-                    self.error("E226", f"the default of parameter `{p.name}` is not a {p.type}: {err}",
-                               p.default_span, f"not a {p.type}", f"give a {p.type} value")
+                    self.error("E226", f"the default of parameter `{p.name}` is not {_a(typ)}: {err}",
+                               p.default_span, f"not {_a(typ)}", f"give {_a(typ)} value")
             out.append(t.ParamSpec(p.name, typ, default, span=p.span))
         return tuple(out)
 
@@ -247,8 +247,8 @@ class Checker:
                 words = op.replace("_", " ")
                 for side, source in ((s, subject), (p, pattern)):
                     if not (side.type.is_textual or side.type.is_error or side.type == NULL):
-                        self.error("E217", f"`{words}` works on text, not on {_show(side.type)}", source.span,
-                                   f"a {_show(side.type)}", "convert it or compare with `=`")
+                        self.error("E217", f"`{words}` works on text, not on {_a(side.type)}", source.span,
+                                   f"{_a(side.type)}", "convert it or compare with `=`")
                         return _bad(node.span)
                 result = t.Match(op, s, p, span=node.span)
                 return t.Not(result, span=node.span) if negated else result
@@ -334,12 +334,9 @@ class Checker:
             candidates = [*schema.attributes, *schema.traits]
             if scope.event is not None:
                 candidates += list(scope.event.attributes)
-            hint = did_you_mean(n, candidates)
-            if not hint:
-                dotted = [f"{lk}.{a}" for lk, look in schema.lookups.items() for a in look.attributes if a == n]
-                dotted += [f"{ev}.{a}" for ev, e in schema.events.items() for a in e.attributes if a == n]
-                if dotted:
-                    hint = f"did you mean `{dotted[0]}`?"
+            dotted = [f"{lk}.{a}" for lk, look in schema.lookups.items() for a in look.attributes if a == n]
+            dotted += [f"{ev}.{a}" for ev, e in schema.events.items() for a in e.attributes if a == n]
+            hint = f"did you mean `{dotted[0]}`?" if dotted else did_you_mean(n, candidates)
             where = f"event `{scope.event.name}` or `{schema.entity}`" if scope.event else f"`{schema.entity}`"
             near_trait = did_you_mean(n, schema.traits)
             if near_trait and near_trait == hint:  # closest to a trait: most likely a misspelt trait
@@ -408,8 +405,8 @@ class Checker:
         for i, (arg, source) in enumerate(zip(args, node.args, strict=True)):
             kind = fn.kind_of(i)
             if not fn.accepts(kind, arg.type):
-                self.error("E217", f"argument {i + 1} of `{fn.name}` must be a {kind}, not {_show(arg.type)}",
-                           source.span, f"a {_show(arg.type)}", _conversion_hint(arg, kind))
+                self.error("E217", f"argument {i + 1} of `{fn.name}` must be a {kind}, not {_a(arg.type)}",
+                           source.span, f"{_a(arg.type)}", _conversion_hint(arg, kind))
                 return _bad(node.span)
         if any(a.type.is_error for a in args):
             return _bad(node.span)
@@ -419,7 +416,7 @@ class Checker:
                            node.span, "not per event")
                 return _bad(node.span)
             if not (args[0].type.is_numeric or args[0].type.is_temporal):
-                self.error("E217", f"percentile ranks numbers, dates or timestamps, not {_show(args[0].type)}",
+                self.error("E217", f"percentile ranks numbers, dates or timestamps, not {_a(args[0].type)}",
                            node.args[0].span, "cannot be ranked")
                 return _bad(node.span)
             return t.Percentile(args[0], span=node.span)
@@ -570,8 +567,8 @@ class Checker:
                        span, "needs event times", f"declare `time:` for `{event_name}` in schema.yml")
             return _bad(node.span)
         if value is not None and func in ("sum", "avg") and not (value.type.is_numeric or value.type.is_error):
-            self.error("E217", f"`{func}` adds numbers, but `{node.source.dotted}` is {_show(value.type)}",
-                       node.source.span, f"a {_show(value.type)}", "use count, count_distinct, min, max, first or last")
+            self.error("E217", f"`{func}` adds numbers, but `{node.source.dotted}` is {_a(value.type)}",
+                       node.source.span, f"{_a(value.type)}", "use count, count_distinct, min, max, first or last")
             return _bad(node.span)
         if value is not None and func in ("min", "max") and value.type == BOOLEAN:
             self.error("E217", f"`{func}` does not order true and false", node.source.span, "a boolean",
@@ -631,7 +628,7 @@ class Checker:
                 hint = f"write the date without quotes: `{d.value}`"
             elif d.type == TIMESTAMP:
                 hint = "windows are in days: use `date(…)` or a date"
-            self.error("E217", f"`{word}` needs a date, not {_show(d.type)}", node.span, f"a {_show(d.type)}", hint)
+            self.error("E217", f"`{word}` needs a date, not {_a(d.type)}", node.span, f"{_a(d.type)}", hint)
             return None
         return d
 
@@ -667,7 +664,7 @@ class Checker:
         else:
             p = self.param(percent, scope)
             if not (p.type.is_numeric or p.type.is_error):
-                self.error("E228", f"`top ${percent.name}%` needs a number, but the parameter is {_show(p.type)}",
+                self.error("E228", f"`top ${percent.name}%` needs a number, but the parameter is {_a(p.type)}",
                            percent.span, "not a number", "declare the parameter as integer or decimal")
                 return _bad(node.span)
         if rank.type.is_error or p.type.is_error:
@@ -692,7 +689,13 @@ def _as_date(expr: t.Expr) -> t.Expr:
 
 
 def _show(typ: Type) -> str:
-    return {"enum": "text (enum)", "null": "null", "error": "unknown", "duration": "a duration"}.get(typ.kind, typ.kind)
+    return {"enum": "text (enum)", "error": "unknown"}.get(typ.kind, typ.kind)
+
+
+def _a(typ: Type) -> str:
+    """The type's name with its article: `an integer`, `a date`."""
+    word = _show(typ)
+    return ("an " if word[0] in "aeiou" else "a ") + word
 
 
 def _describe(expr: t.Expr) -> str:
@@ -703,7 +706,7 @@ def _describe(expr: t.Expr) -> str:
         return f"{_show(expr.type)} {expr.value!r}" if expr.type.kind not in ("date", "timestamp") else f"{expr.type} {expr.value}"
     if isinstance(expr, t.TraitRef):
         return f"trait `{expr.name}` ({_show(expr.type)})"
-    return f"a {_show(expr.type)}"
+    return f"{_a(expr.type)}"
 
 
 def _arity(low: int, high: int | None) -> str:

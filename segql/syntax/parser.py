@@ -29,6 +29,8 @@ def grammar_path() -> Path:
 
 
 _UNITS = {"hour", "day", "week", "month", "year"}
+MAX_DIGITS = 38  # the widest DECIMAL of the supported engines
+MAX_DEPTH = 100  # nesting deeper than this is refused (E117) so no later stage can overflow the stack
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\"}
 
 
@@ -56,6 +58,10 @@ class _Builder(Transformer[Token, Any]):
     # -- literals --
     def number(self, c: list[Token]) -> ast.Number:
         text = str(c[0])
+        if len(text.replace(".", "").lstrip("0")) > MAX_DIGITS:
+            self.problems.append(Diagnostic("E118", f"a number with more than {MAX_DIGITS} digits", self.tspan(c[0]),
+                                            "too long for any database", "write a shorter number"))
+            return ast.Number(0, span=self.tspan(c[0]))
         value: int | Decimal = int(text) if "." not in text else Decimal(text)
         return ast.Number(value, span=self.tspan(c[0]))
 
@@ -240,10 +246,62 @@ _DESCRIBE = {
     "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`", "_COMMA": "`,`",
     "COMP_OP": "a comparison (=, !=, <, <=, >, >=)", "PERCENT": "`%`", "IN_LAST": "`in last`",
     "IN_SEGMENT": "`in segment`", "_AND": "`and`", "_OR": "`or`", "_WHERE": "`where`", "_BY": "`by`",
-    "_WITH": "`with`", "$END": "the end of the expression",
+    "_WITH": "`with`", "$END": "the end of the expression", "PLUS": "`+`", "MINUS": "`-`", "STAR": "`*`",
+    "SLASH": "`/`",
 }
 _VALUE_START = {"NAME", "NUMBER", "STRING", "LPAR"}
+_ARITHMETIC = {"PLUS", "MINUS", "STAR", "SLASH", "PERCENT"}
 _KEYWORD_HINTS = ["and", "or", "not", "in", "between", "contains", "starts", "ends", "is", "where"]
+
+
+def _unclosed_paren(text: str) -> int | None:
+    """The offset of the last `(` in text that is not closed, ignoring strings and comments."""
+    stack: list[int] = []
+    quote = ""
+    i = 0
+    while i < len(text):
+        ch = text[i]
+        if quote:
+            if ch == "\\":
+                i += 1
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            end = text.find("\n", i)
+            i = len(text) if end == -1 else end
+            continue
+        elif ch == "(":
+            stack.append(i)
+        elif ch == ")" and stack:
+            stack.pop()
+        i += 1
+    return stack[-1] if stack else None
+
+
+def _column_of(text: str, offset: int) -> str:
+    line = text.count("\n", 0, offset)
+    column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+    return f"{column}" if line == 0 else f"{column} of line {line + 1} of the expression"
+
+
+def _too_deep(node: object) -> bool:
+    """Is the tree nested deeper than MAX_DEPTH? Iterative, so it cannot overflow itself."""
+    stack = [(node, 1)]
+    while stack:
+        current, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        for name in getattr(current, "__slots__", ()):
+            if name == "span":
+                continue
+            value = getattr(current, name, None)
+            if isinstance(value, ast.Node):
+                stack.append((value, depth + 1))
+            elif isinstance(value, tuple):
+                stack.extend((v, depth + 1) for v in value if isinstance(v, ast.Node))
+    return False
 
 
 def _describe_token(tok: Token) -> str:
@@ -290,20 +348,29 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, source: SourceFile | Non
             return Diagnostic("E111", "unterminated string", at(pos, len(text.split("\n")[0])),
                               "this string is never closed", f"close the string with a matching {ch}")
         hint = {"&": "write `and` instead of `&&`", "|": "write `or` instead of `||`",
-                "!": "write `not` or `!=`", "=": "compare with a single `=`"}.get(ch, "")
+                "!": "write `not` or `!=`", "=": "compare with a single `=`",
+                ".": "a name has at most one dot: `lookup.attribute` or `event.attribute`"}.get(ch, "")
         return Diagnostic("E112", f"unexpected character `{ch}`", at(pos, pos + 1), "not part of the language", hint)
 
     if isinstance(err, UnexpectedToken):
         tok = err.token
         expected = set(err.expected)
-        if tok.type == "$END":
-            span = at(len(before) - 1 if before else 0, len(before)) if before else at(0, 0)
+        if tok.type == "$END":  # Lark's end token borrows the last token's position: use the real end
+            before = text.rstrip()
+            previous = re.search(r"\S+$", before)
+            prev_text = previous.group(0) if previous else ""
+            span = at(len(before), len(before) + 1)
         else:
             span = at(tok.start_pos or 0, tok.end_pos or (tok.start_pos or 0) + 1)
         after_count = re.search(r"last\s+\S+$", before, re.IGNORECASE) is not None
         if "UNIT" in expected and (expected == {"UNIT"} or after_count):
             return Diagnostic("E110", f"expected a duration unit (days, weeks, months, years) after {prev_text}",
                               span, "a unit is needed here", f"write e.g. `{prev_text} days`")
+        open_paren = _unclosed_paren(before)
+        if open_paren is None:
+            expected.discard("RPAR")
+        if expected - _ARITHMETIC:
+            expected -= _ARITHMETIC
         found = _describe_token(tok)
         wanted = _describe_expected(expected)
         message = f"expected {wanted}, found {found}" if wanted else f"unexpected {found}"
@@ -316,8 +383,8 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, source: SourceFile | Non
             hint = "write `!=` for 'not equal'"
         elif tok.type == "RPAR":
             hint = "this `)` has no matching `(`"
-        elif tok.type == "$END" and "RPAR" in expected:
-            hint = "a `(` is never closed"
+        elif tok.type == "$END" and "RPAR" in expected and open_paren is not None:
+            hint = f"the `(` at column {_column_of(text, open_paren)} is never closed"
         elif tok.type == "$END" and "RSQB" in expected:
             hint = "a `[` is never closed"
         elif tok.type == "NAME" and {"_AND", "_OR"} <= expected:
@@ -355,4 +422,7 @@ def parse_expression(text: str, source: SourceFile | None = None, offsets: list[
         _builder.source = None
     if _builder.problems:
         raise DiagnosticError(_builder.problems)
+    if _too_deep(tree):
+        raise DiagnosticError([Diagnostic("E117", f"the expression is nested more than {MAX_DEPTH} levels deep",
+                                          tree.span, "too deeply nested", "split it, e.g. into traits")])
     return tree  # type: ignore[no-any-return]

@@ -28,7 +28,7 @@ def load_segment_file(source: SourceFile) -> tuple[list[ast.SegmentDef], list[Di
     except DiagnosticError as err:
         return [], err.diagnostics
     stem = Path(source.path).stem
-    if root is None:
+    if root is None or isinstance(root, YScalar) and root.is_null:
         shape.error("E106", "the file is empty, not a segment", Span(source, 0, 0), "",
                     "a segment file has at least a `where:` condition")
         return [], shape.problems

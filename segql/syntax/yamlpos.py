@@ -81,15 +81,16 @@ def read_source(path: str, display: str | None = None) -> SourceFile:
     except OSError as err:
         raise DiagnosticError([Diagnostic("E100", f"cannot read `{shown}`: {err.strerror}",
                                           Span(SourceFile(shown, ""), 0, 0))]) from None
+    if b"\x00" in data:
+        raise DiagnosticError([Diagnostic("E100", f"`{shown}` is a binary file, not YAML text",
+                                          Span(SourceFile(shown, ""), 0, 0), "",
+                                          "keep only segment YAML files in the segments folder")])
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         raise DiagnosticError([Diagnostic("E100", f"`{shown}` is not UTF-8 text (byte {err.start})",
                                           Span(SourceFile(shown, ""), 0, 0), "",
                                           "save the file as UTF-8")]) from None
-    if "\x00" in text:
-        raise DiagnosticError([Diagnostic("E100", f"`{shown}` is not a text file (it contains NUL bytes)",
-                                          Span(SourceFile(shown, ""), 0, 0))])
     return SourceFile(shown, text.replace("\r\n", "\n"))
 
 
@@ -133,8 +134,10 @@ def _mark_offset(source: SourceFile, mark: yaml.Mark) -> int:
     # libyaml counts offsets in characters like the pure-Python reader; line/column are
     # the reliable pair, so compute the offset from them.
     starts = source.line_starts()
-    line = min(mark.line, len(starts) - 1)
-    return min(starts[line] + mark.column, len(source.text))
+    if mark.line >= len(starts):
+        return len(source.text)
+    end = starts[mark.line + 1] - 1 if mark.line + 1 < len(starts) else len(source.text)
+    return min(starts[mark.line] + mark.column, end)
 
 
 def _node_span(node: yaml.Node, source: SourceFile) -> Span:
@@ -148,7 +151,7 @@ def _convert(node: yaml.Node, source: SourceFile, problems: list[Diagnostic], de
     span = _node_span(node, source)
     if isinstance(node, yaml.ScalarNode):
         tag = node.tag[len(_TAG):] if node.tag.startswith(_TAG) else node.tag
-        return YScalar(node.value, span, tag, node.style)
+        return YScalar(node.value, span, tag, node.style or None)
     if isinstance(node, yaml.SequenceNode):
         return YSeq([_convert(item, source, problems, depth + 1) for item in node.value], span)
     items: list[tuple[YScalar, YNode]] = []
@@ -278,5 +281,5 @@ class Shape:
                 self.error("E105", f"unknown key `{key.value}` in {what}", key.span, "not a known key", hint)
         for name in required:
             if node.get(name) is None:
-                end = Span(node.span.source, node.span.start, min(node.span.start + 1, node.span.end))
+                end = Span(node.span.source, node.span.start, max(node.span.start, min(node.span.start + 1, node.span.end)))
                 self.error("E104", f"{what} has no `{name}`", end, f"`{name}` is required", f"add `{name}: …`")
