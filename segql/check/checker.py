@@ -54,14 +54,25 @@ def check_project(schema: Schema, segments: list[ast.SegmentDef]) -> CheckResult
     """Check every trait and every segment; duplicate names and cycles included."""
     checker = Checker(schema, segments)
     for name in schema.traits:
-        checker.trait(name, schema.traits[name].span)
+        _guarded(checker, lambda: checker.trait(name, schema.traits[name].span), schema.traits[name].span)
     for seg in segments:
-        checker.segment(seg.name, seg.span, top=seg)
+        _guarded(checker, lambda: checker.segment(seg.name, seg.span, top=seg), seg.span)
     return CheckResult(
         {k: v for k, v in checker.segments_done.items() if v is not None},
         {k: v for k, v in checker.traits_done.items() if v is not None},
         checker.problems,
     )
+
+
+def _guarded(checker: Checker, step: Any, span: Span) -> None:
+    """Chains of traits or segment references thousands deep could exhaust the stack: say so."""
+    try:
+        step()
+    except RecursionError:
+        checker.trait_stack.clear()
+        checker.segment_stack.clear()
+        checker.error("E117", "traits or segment references are nested too deeply to check", span,
+                      "too deeply nested", "shorten the chain of traits or `in segment` references")
 
 
 class Checker:
