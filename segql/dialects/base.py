@@ -25,6 +25,7 @@ COMMON_RESERVED = frozenset(
 )
 
 UNITS = ("hour", "day", "week", "month", "year")
+_TYPES: dict[tuple[str, str], exp.DataType] = {}
 
 
 class SqlDialect:
@@ -61,7 +62,10 @@ class SqlDialect:
     # ---- literals and types ----
 
     def cast(self, expr: exp.Expression, type_name: str) -> exp.Cast:
-        return exp.Cast(this=expr, to=exp.DataType.build(type_name, dialect=self.name))
+        built = _TYPES.get((self.name, type_name))
+        if built is None:  # DataType.build parses its argument: do it once per type, copy after
+            built = _TYPES[(self.name, type_name)] = exp.DataType.build(type_name, dialect=self.name)
+        return exp.Cast(this=expr, to=built.copy())
 
     def date_literal(self, value: dt.date) -> exp.Expression:
         return self.cast(exp.Literal.string(value.isoformat()), "DATE")

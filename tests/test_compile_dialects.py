@@ -1,0 +1,99 @@
+"""The dialect layer, construct by construct: what each engine gets (a table), and the compile errors."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+import pytest
+from sqlglot import exp
+
+from segql.check import tree as t
+from segql.compile import compile_segment, render
+from segql.diagnostics import DiagnosticError
+from segql.dialects import SqlDialect, get_dialect
+from tests.compile_cases import AS_OF, SUM_PAID, TABLES, col, eq, gt, segment
+
+X, D = exp.column("x"), exp.column("d")
+
+# construct → (duckdb, postgres, snowflake)
+CONSTRUCTS: list[tuple[str, Callable[[SqlDialect], exp.Expression], tuple[str, str, str]]] = [
+    ("plain_name", lambda d: d.column("customer_id", "c"), ("c.customer_id",) * 3),
+    ("reserved_word", lambda d: d.column("order"), ('"order"',) * 3),
+    ("mixed_case", lambda d: d.column("VipLevel"), ('"VipLevel"',) * 3),
+    ("upper_case_kept_bare", lambda d: d.column("ID"), ("ID",) * 3),
+    ("special_characters", lambda d: d.column('first "name"'), ('"first ""name"""',) * 3),
+    ("table", lambda d: d.table(("crm", "customers"), "c"), ("crm.customers AS c",) * 3),
+    ("date_plus_days", lambda d: d.add(D, 30, "day", True), ("d + 30", "d + 30", "DATEADD(DAY, 30, d)")),
+    ("date_minus_days", lambda d: d.add(D, -30, "day", True), ("d - 30", "d - 30", "DATEADD(DAY, -30, d)")),
+    ("date_plus_months", lambda d: d.add(D, 1, "month", True),
+     ("CAST(d + INTERVAL '1' MONTH AS DATE)", "CAST(d + INTERVAL '1 MONTH' AS DATE)", "DATEADD(MONTH, 1, d)")),
+    ("timestamp_minus_hours", lambda d: d.add(X, -12, "hour", False),
+     ("x - INTERVAL '12' HOUR", "x - INTERVAL '12 HOUR'", "DATEADD(HOUR, -12, x)")),
+    ("days_between", lambda d: d.days_between(D, X), ("x - d", "x - d", "DATEDIFF(DAY, d, x)")),
+    ("day_of_week", lambda d: d.day_of_week(D),
+     ("EXTRACT(ISODOW FROM d)", "EXTRACT(ISODOW FROM d)", "DAYOFWEEKISO(d)")),
+    ("divide", lambda d: d.divide(X, D),
+     ("CAST(x AS DOUBLE) / NULLIF(d, 0)", "CAST(x AS DOUBLE PRECISION) / NULLIF(d, 0)",
+      "CAST(x AS DOUBLE) / NULLIF(d, 0)")),
+    ("modulo_float", lambda d: d.modulo(X, D, True),
+     ("x % NULLIF(d, 0)", "CAST(x AS DECIMAL) % NULLIF(CAST(d AS DECIMAL), 0)", "x % NULLIF(d, 0)")),
+    ("round", lambda d: d.round(X, None, True), ("ROUND(x)", "ROUND(CAST(x AS DECIMAL))", "ROUND(x)")),
+    ("never_null", lambda d: d.never_null(X), ("COALESCE(x, FALSE)",) * 3),
+    ("like", lambda d: d.like_insensitive(X, exp.Literal.string("%50\\%%")),
+     ("LOWER(x) LIKE LOWER('%50\\%%') ESCAPE '\\'",) * 2 + ("LOWER(x) LIKE LOWER('%50\\\\%%') ESCAPE '\\\\'",)),
+    ("current_date", lambda d: d.current_date("Europe/Paris"),
+     ("CAST(CURRENT_TIMESTAMP AT TIME ZONE 'Europe/Paris' AS DATE)",) * 2
+     + ("CAST(CONVERT_TIMEZONE('Europe/Paris', CURRENT_TIMESTAMP()) AS DATE)",)),
+    ("current_instant", lambda d: d.current_instant(),
+     ("CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP)",) * 2
+     + ("CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ)",)),
+    ("utc_to_local", lambda d: d.utc_to_local(X, "Europe/Paris"),
+     ("x AT TIME ZONE 'UTC' AT TIME ZONE 'Europe/Paris'",) * 2 + ("CONVERT_TIMEZONE('UTC', 'Europe/Paris', x)",)),
+    ("timestamp_literal", lambda d: d.timestamp_literal(dt.datetime(2024, 6, 30, 23, 59, 59, 999999)),
+     ("CAST('2024-06-30 23:59:59.999999' AS TIMESTAMP)",) * 2
+     + ("CAST('2024-06-30 23:59:59.999999' AS TIMESTAMPNTZ)",)),
+    ("first_boolean", lambda d: d.min_value(X, True), ("BOOL_AND(CAST(x AS BOOLEAN))", "BOOL_AND(x)", "BOOLAND_AGG(x)")),
+]
+
+
+@pytest.mark.parametrize(("name", "build", "expected"), CONSTRUCTS, ids=[c[0] for c in CONSTRUCTS])
+@pytest.mark.parametrize("index", range(3), ids=["duckdb", "postgres", "snowflake"])
+def test_construct(name: str, build: Callable[[SqlDialect], exp.Expression], expected: tuple[str, str, str],
+                   index: int) -> None:
+    d = get_dialect(("duckdb", "postgres", "snowflake")[index])
+    assert build(d).sql(dialect=d.name) == expected[index]
+
+
+def compile_(condition: t.Expr, **kw: object) -> exp.Select:
+    specs = kw.pop("specs", ())
+    options: dict[str, object] = {"tables": TABLES, "dialect": "duckdb", "as_of": AS_OF, **kw}
+    return compile_segment(segment(condition, "s", specs), **options)  # type: ignore[arg-type]
+
+
+MIN = t.ParamSpec("min", t.DECIMAL, None)
+
+
+@pytest.mark.parametrize(("code", "make"), [
+    ("E301", lambda: compile_(eq(col("country"), "US"), dialect="oracle")),
+    ("E301", lambda: render(compile_(eq(col("country"), "US")), "postgres")),
+    ("E301", lambda: compile_(eq(col("country"), "US"), timezone="Mars/Olympus")),
+    ("E227", lambda: compile_(gt(SUM_PAID, t.Param("min", t.DECIMAL)), specs=(MIN,))),
+    ("E227", lambda: compile_(gt(SUM_PAID, t.Param("min", t.DECIMAL)), specs=(MIN,), params={"min": "lots"})),
+    ("E206", lambda: compile_(gt(SUM_PAID, t.Param("min", t.DECIMAL)), specs=(MIN,), params={"mni": "1"})),
+], ids=["unknown_dialect", "rendered_for_another_dialect", "unknown_time_zone", "parameter_without_value",
+        "parameter_not_a_number", "unknown_parameter"])
+def test_compile_errors(code: str, make: Callable[[], object]) -> None:
+    with pytest.raises(DiagnosticError) as err:
+        make()
+    assert [d.code for d in err.value.diagnostics] == [code]
+
+
+def test_param_value_given_as_python_value() -> None:
+    query = compile_(gt(SUM_PAID, t.Param("min", t.DECIMAL)), specs=(MIN,), params={"min": Decimal("12.50")})
+    assert "> 12.50" in render(query, "duckdb")
+
+
+def test_postgresql_is_an_alias() -> None:
+    assert get_dialect("postgresql") is get_dialect("postgres")
