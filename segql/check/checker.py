@@ -54,9 +54,10 @@ def check_project(schema: Schema, segments: list[ast.SegmentDef]) -> CheckResult
     """Check every trait and every segment; duplicate names and cycles included."""
     checker = Checker(schema, segments)
     for name in schema.traits:
-        _guarded(checker, lambda: checker.trait(name, schema.traits[name].span), schema.traits[name].span)
+        span = schema.traits[name].span
+        _guarded(checker, span, checker.trait, name, span)
     for seg in segments:
-        _guarded(checker, lambda: checker.segment(seg.name, seg.span, top=seg), seg.span)
+        _guarded(checker, seg.span, checker.segment, seg.name, seg.span, seg)
     return CheckResult(
         {k: v for k, v in checker.segments_done.items() if v is not None},
         {k: v for k, v in checker.traits_done.items() if v is not None},
@@ -64,10 +65,10 @@ def check_project(schema: Schema, segments: list[ast.SegmentDef]) -> CheckResult
     )
 
 
-def _guarded(checker: Checker, step: Any, span: Span) -> None:
+def _guarded(checker: Checker, span: Span, step: Any, *args: Any) -> None:
     """Chains of traits or segment references thousands deep could exhaust the stack: say so."""
     try:
-        step()
+        step(*args)
     except RecursionError:
         checker.trait_stack.clear()
         checker.segment_stack.clear()
