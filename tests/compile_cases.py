@@ -479,4 +479,9 @@ CASES: list[Case] = [
     case("unpinned_window", has("orders", window=last(36500, "day")), {1, 2, 3, 4, 6}, as_of=None,
          timezone="America/New_York", golden=True),
     case("unpinned_months", has("visits", window=last(1200, "month")), {1, 2, 4}, as_of=None),
+    case("unpinned_mixed_windows", or_(has("orders", window=last(1200, "month")),
+                                       has("orders", window=since(D(2024, 6, 1)))), {1, 2, 3, 4, 6}, as_of=None,
+         golden=True),
+    case("timestamp_param_with_offset", gt(col("signup_at"), param("since", TIMESTAMP)), {2, 4},
+         specs=(t.ParamSpec("since", TIMESTAMP, None),), params={"since": "2024-06-30T01:00:00+02:00"}),
 ]

@@ -6,8 +6,8 @@ import duckdb
 import pytest
 
 from segql.check import tree as t
-from segql.compile import compile_segment, render
-from tests.compile_cases import ALL, CASES, TABLES, Case, build_database, segment
+from segql.compile import compile_memberships, compile_segment, render
+from tests.compile_cases import ALL, AS_OF, CASES, TABLES, Case, build_database, segment
 
 
 @pytest.fixture(scope="module")
@@ -34,3 +34,17 @@ def test_members(con: duckdb.DuckDBPyConnection, case: Case) -> None:
 def test_not_is_the_complement(con: duckdb.DuckDBPyConnection, case: Case) -> None:
     """§3.3: members(not S) = C − members(S), for every case."""
     assert members(con, case, t.Not(case.condition)) == ALL - case.expected
+
+
+def test_memberships_share_passes(con: duckdb.DuckDBPyConnection) -> None:
+    """`run --all`: every case that shares the default as-of and zone, in one query, one column each."""
+    cases = [c for c in CASES if c.as_of == AS_OF and c.timezone == "UTC"]
+    query = compile_memberships([c.segment for c in cases], tables=TABLES, dialect="duckdb", as_of=AS_OF,
+                                params={c.name: c.params for c in cases if c.params})
+    sql = render(query, "duckdb")
+    assert sql.count("FROM sales.orders") == 1 and sql.count("FROM web.visits") == 1
+    rows = con.execute(sql).fetchall()
+    assert sorted(r[0] for r in rows) == sorted(ALL)
+    for i, case in enumerate(cases, start=1):
+        assert {r[0] for r in rows if r[i] is True} == case.expected, case.name
+        assert all(r[i] in (True, False) for r in rows), f"{case.name} must be TRUE or FALSE, never NULL"

@@ -6,6 +6,7 @@ Dialect-neutral (the dialects/ layer builds what differs). Imports sqlglot, segq
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlglot import exp
@@ -29,4 +30,17 @@ def compile_segment(segment: CheckedSegment, *, tables: TableMap, dialect: str, 
     return query
 
 
-__all__ = ["EventTable", "LookupTable", "TableMap", "compile_segment", "render"]
+def compile_memberships(segments: Sequence[CheckedSegment], *, tables: TableMap, dialect: str,
+                        as_of: dt.date | None, timezone: str = "UTC",
+                        params: Mapping[str, dict[str, Any]] | None = None) -> exp.Select:
+    """One SELECT of every customer's key and, per segment, a TRUE/FALSE column named after it (`run --all`):
+    one pass over each event table serves every segment. `params` maps a segment's name to its overrides."""
+    d = get_dialect(dialect)
+    compiler = Compiler(tables, d, as_of, timezone, {})
+    bound = [(s.name, s.condition, bind_params(s, (params or {}).get(s.name))) for s in segments]
+    query = compiler.memberships(bound)
+    query.meta[DIALECT_KEY] = d.name
+    return query
+
+
+__all__ = ["EventTable", "LookupTable", "TableMap", "compile_memberships", "compile_segment", "render"]

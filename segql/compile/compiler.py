@@ -58,19 +58,35 @@ class Compiler:
     # ---- the query ----
 
     def query(self, condition: t.Expr) -> exp.Select:
+        """SELECT the key of every customer for whom the condition holds."""
         where = self.cond(condition)
         d, c = self.d, self.customer_alias
         key = d.column(self.tables.key, c)
+        if not self.ranked:
+            return sql.select([key], self.customers(), self.joins(), where)
+        # Percentiles rank all customers, so the condition is computed for every row and filtered outside.
+        inner = sql.select([key, sql.alias(where, d.identifier(IS_MEMBER))], self.customers(), self.joins())
+        outer_key = d.column(self.tables.key, MEMBERS)
+        return sql.select([outer_key], sql.subquery(inner, d.identifier(MEMBERS)), where=d.column(IS_MEMBER, MEMBERS))
+
+    def memberships(self, segments: list[tuple[str, t.Expr, dict[str, Any]]]) -> exp.Select:
+        """SELECT every customer's key and one TRUE/FALSE column per segment (named after it), all
+        segments sharing one pass per event table."""
+        columns: list[exp.Expression] = [self.d.column(self.tables.key, self.customer_alias)]
+        for name, condition, params in segments:
+            self.params = params
+            columns.append(sql.alias(self.strict(condition), self.d.identifier(name)))
+        return sql.select(columns, self.customers(), self.joins())
+
+    def customers(self) -> exp.Table:
+        return self.d.table(self.tables.customer, self.customer_alias)
+
+    def joins(self) -> list[exp.Join]:
+        """The lookups and event passes the compiled conditions used (call after compiling them)."""
         joins = [self.lookup_join(name) for name in self.lookups]
         for name in sorted(self.passes, key=list(self.tables.events).index):
             joins.append(self.pass_join(self.passes[name]))
-        source = d.table(self.tables.customer, c)
-        if not self.ranked:
-            return sql.select([key], source, joins, where)
-        # Percentiles rank all customers, so the condition is computed for every row and filtered outside.
-        inner = sql.select([key, sql.alias(where, d.identifier(IS_MEMBER))], source, joins)
-        outer_key = d.column(self.tables.key, MEMBERS)
-        return sql.select([outer_key], sql.subquery(inner, d.identifier(MEMBERS)), where=d.column(IS_MEMBER, MEMBERS))
+        return joins
 
     def lookup_join(self, name: str) -> exp.Join:
         d, c = self.d, self.customer_alias
@@ -104,7 +120,7 @@ class Compiler:
                 if isinstance(b, exp.Expression) and b not in computed:
                     computed.append(b)
             items = ([self.date_sql(min(known))] if known else []) + [b.copy() for b in computed]
-            widest = items[0] if len(items) == 1 else exp.Least(this=items[0], expressions=items[1:])
+            widest = items[0] if len(items) == 1 else self.d.least(items)
             parts.insert(0, self.event_time_lower(p, widest, inclusive=True))
         return sql.and_(parts)
 
@@ -258,6 +274,8 @@ class Compiler:
             case str():
                 return exp.Literal.string(value)
             case dt.datetime():
+                if value.tzinfo is not None:  # an offset given in a parameter: timestamps are naive UTC
+                    value = value.astimezone(dt.UTC).replace(tzinfo=None)
                 return self.d.timestamp_literal(value)
             case dt.date():
                 return self.d.date_literal(value)

@@ -157,6 +157,10 @@ class SqlDialect:
         as_local = exp.AtTimeZone(this=value, zone=exp.Literal.string(timezone))
         return exp.AtTimeZone(this=as_local, zone=exp.Literal.string("UTC"))
 
+    def least(self, items: list[exp.Expression]) -> exp.Expression:
+        """The smallest of values that are never NULL (the engine's plain LEAST)."""
+        return exp.Least(this=items[0], expressions=items[1:], ignore_nulls=True)
+
     # ---- aggregates ----
 
     def min_value(self, value: exp.Expression, boolean: bool) -> exp.Expression:

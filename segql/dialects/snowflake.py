@@ -31,6 +31,9 @@ class Snowflake(SqlDialect):
     def add_years(self, value: exp.Expression, years: exp.Expression) -> exp.Expression:
         return exp.DateAdd(this=value, expression=years, unit=exp.Var(this="YEAR"))
 
+    def least(self, items: list[exp.Expression]) -> exp.Expression:
+        return exp.Least(this=items[0], expressions=items[1:], ignore_nulls=False)
+
     def current_instant(self) -> exp.Expression:
         now = exp.ConvertTimezone(target_tz=exp.Literal.string("UTC"), timestamp=exp.CurrentTimestamp())
         return self.cast(now, self.timestamp_type)

@@ -1,0 +1,28 @@
+SELECT
+  c.customer_id
+FROM crm.customers AS c
+LEFT JOIN (
+  SELECT
+    orders.customer_id AS customer_id,
+    COUNT(
+      CASE
+        WHEN orders.ordered_at >= CAST(CAST(CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS DATE) - INTERVAL '1200' MONTH AS DATE) + 1 AS TIMESTAMP)
+        THEN 1
+      END
+    ) AS orders_1,
+    COUNT(
+      CASE WHEN orders.ordered_at >= CAST('2024-06-01 00:00:00' AS TIMESTAMP) THEN 1 END
+    ) AS orders_2
+  FROM sales.orders AS orders
+  WHERE
+    orders.ordered_at >= CAST(LEAST(
+      CAST('2024-06-01' AS DATE),
+      CAST(CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS DATE) - INTERVAL '1200' MONTH AS DATE) + 1
+    ) AS TIMESTAMP)
+    AND orders.ordered_at < CAST(CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS DATE) + 1 AS TIMESTAMP)
+  GROUP BY
+    orders.customer_id
+) AS orders
+  ON orders.customer_id = c.customer_id
+WHERE
+  COALESCE(orders.orders_1, 0) > 0 OR COALESCE(orders.orders_2, 0) > 0
