@@ -50,3 +50,15 @@ def test_compiled_members_equal_handwritten(name: str, as_of: str, retail_db: Pa
     assert got == expected
     if as_of == "2026-06-30":
         assert 0 < len(got) < 5000, "the demo data should give every segment some members, not everyone"
+
+
+@pytest.mark.parametrize("dialect", ["postgres", "snowflake"])
+def test_every_example_segment_renders_sql_that_the_dialects_reader_parses(dialect: str,
+                                                                          workspace: api.Workspace) -> None:
+    import sqlglot
+
+    for name, segment in workspace.result.segments.items():
+        sql = api.compile_sql(workspace, segment, dialect, dt.date(2026, 6, 30))
+        parsed = sqlglot.parse_one(sql, read=dialect)
+        assert parsed.find(sqlglot.exp.Select) is not None, name
+        assert api.compile_sql(workspace, segment, dialect, dt.date(2026, 6, 30)) == sql, f"{name} is not deterministic"
