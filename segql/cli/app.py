@@ -1,6 +1,7 @@
-"""The command line: click commands, the only place that prints, reads the environment or exits.
+"""The command group, its entry point and what the commands share (options, output, exit codes).
 
-Exit codes: 0 clean, 1 the definitions have errors, 2 the command was called wrongly, 3 a bug in segql.
+The CLI is the only place that prints, reads the environment or exits: 0 clean, 1 the definitions have
+errors, 2 the command was called wrongly, 3 a bug in segql. Imports no sqlglot or duckdb at start-up.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 FORMATS = ("rich", "short", "json", "github")
 
 
-def _default_format() -> str:
+def default_format() -> str:
     if os.environ.get("GITHUB_ACTIONS") == "true":
         return "github"
     if os.environ.get("CI"):
@@ -27,14 +28,14 @@ def _default_format() -> str:
     return "rich"
 
 
-def _colour(stream: object) -> bool:
+def colour_enabled(stream: object) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
 
 
 def emit_diagnostics(diagnostics: list[Diagnostic], fmt: str, stream: object = None) -> None:
     out = stream or sys.stdout
     if fmt == "rich":
-        text = render_rich(diagnostics, colour=_colour(out))
+        text = render_rich(diagnostics, colour=colour_enabled(out))
         if text:
             text += "\n"
     else:
@@ -66,29 +67,8 @@ def cli() -> None:
     """segql: customer segments as code, checked against your schema and compiled to SQL."""
 
 
-@cli.command()
-@project_option
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default=None,
-              help="How to show problems (default: rich on a terminal; github under GitHub Actions; short in CI).")
-def validate(project: str | None, fmt: str | None) -> None:
-    """Parse and type-check every segment, the schema and segql.yml."""
-    from segql import api
-
-    root = project_root(project)
-    result = api.validate(root)
-    fmt = fmt or _default_format()
-    emit_diagnostics(result.diagnostics, fmt)
-    errors = sum(1 for d in result.diagnostics if d.is_error)
-    if fmt in ("rich", "short"):
-        files = len({d.span.path for d in result.diagnostics if d.is_error})
-        if errors:
-            click.echo(f"{errors} error{'s' if errors != 1 else ''} in {files} file{'s' if files != 1 else ''}", err=True)
-        else:
-            click.echo(f"ok: {len(result.segments)} segments and {len(result.traits)} traits are valid", err=True)
-    sys.exit(EXIT_ERRORS if errors else EXIT_OK)
-
-
 DIALECTS = ("duckdb", "postgres", "snowflake")
+OUTPUT_FORMATS = ("table", "csv", "jsonl", "parquet")
 as_of_option = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                             help="The as-of date (YYYY-MM-DD); default: today in the project's time zone.")
 param_option = click.option("--param", "params", multiple=True, metavar="NAME=VALUE",
@@ -97,7 +77,7 @@ target_option = click.option("--target", "target", default=None, metavar="NAME",
                              help="A target from segql.yml (default: its default_target).")
 
 
-def _params(values: tuple[str, ...]) -> dict[str, str]:
+def parse_params(values: tuple[str, ...]) -> dict[str, str]:
     out: dict[str, str] = {}
     for item in values:
         name, sep, value = item.partition("=")
@@ -107,7 +87,7 @@ def _params(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def _params_for(segment: object, given: dict[str, str], names: int) -> dict[str, str]:
+def params_for(segment: object, given: dict[str, str], names: int) -> dict[str, str]:
     """With several segments, each gets only the parameters it declares."""
     if names <= 1:
         return given
@@ -115,7 +95,7 @@ def _params_for(segment: object, given: dict[str, str], names: int) -> dict[str,
     return {k: v for k, v in given.items() if k in declared}
 
 
-def _check_params_used(segments: list, given: dict[str, str]) -> None:  # type: ignore[type-arg]
+def check_params_used(segments: list, given: dict[str, str]) -> None:  # type: ignore[type-arg]
     if len(segments) <= 1:
         return
     declared = {p.name for s in segments for p in s.params}
@@ -124,115 +104,17 @@ def _check_params_used(segments: list, given: dict[str, str]) -> None:  # type: 
         raise click.BadParameter(f"none of these segments has a parameter `{unused[0]}`", param_hint="--param")
 
 
-def _workspace(project: str | None):  # type: ignore[no-untyped-def]
+def workspace_of(project: str | None):  # type: ignore[no-untyped-def]
     from segql import api
 
     return api.open_workspace(project_root(project))
 
 
-def _date(value: object) -> object:
+def as_date(value: object) -> object:
     return value.date() if value is not None else None  # type: ignore[attr-defined]
 
 
-@cli.command("compile")
-@click.argument("names", nargs=-1, required=True)
-@project_option
-@click.option("--dialect", type=click.Choice(DIALECTS), default="duckdb", show_default=True,
-              help="The SQL dialect to write.")
-@as_of_option
-@param_option
-@click.option("--out", "out", type=click.Path(file_okay=False), default=None, metavar="DIR",
-              help="Write one NAME.sql file per segment into DIR instead of printing.")
-def compile_command(names: tuple[str, ...], project: str | None, dialect: str, as_of: object,
-                    params: tuple[str, ...], out: str | None) -> None:
-    """Print the SQL of segments: standard output holds only the SQL, ready to pipe into a client."""
-    from segql import api
-
-    ws = _workspace(project)
-    segments = ws.segments(list(names))
-    given = _params(params)
-    _check_params_used(segments, given)
-    texts = [(s.name, api.compile_sql(ws, s, dialect, _date(as_of), _params_for(s, given, len(segments))))
-             for s in segments]
-    if out is None:
-        click.echo("\n\n".join(sql + ";" for _, sql in texts))
-        return
-    folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
-    for name, sql in texts:
-        (folder / f"{name}.sql").write_text(sql + ";\n", encoding="utf-8")
-    click.echo(f"wrote {len(texts)} file{'s' if len(texts) != 1 else ''} to {folder}", err=True)
-
-
-OUTPUT_FORMATS = ("table", "csv", "jsonl", "parquet")
-
-
-@cli.command("run")
-@click.argument("names", nargs=-1, required=True)
-@project_option
-@target_option
-@as_of_option
-@param_option
-@click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True,
-              help="How to write the members.")
-@click.option("--output", "output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="Write to FILE instead of standard output (required for parquet).")
-def run_command(names: tuple[str, ...], project: str | None, target: str | None, as_of: object,
-                params: tuple[str, ...], fmt: str, output: str | None) -> None:
-    """Run segments on a target and write their members' keys."""
-    from segql import api
-
-    if fmt == "parquet" and output is None:
-        raise click.BadParameter("parquet needs --output FILE", param_hint="--format")
-    ws = _workspace(project)
-    segments = ws.segments(list(names))
-    given = _params(params)
-    _check_params_used(segments, given)
-    engine = api.connect(ws, ws.target(target))
-    try:
-        rows = [(s.name, key) for s in segments
-                for key in api.members(ws, engine, s, _date(as_of), _params_for(s, given, len(segments)))]
-    finally:
-        engine.close()
-    key = ws.loaded.schema.key
-    if len(segments) == 1:
-        header, table = [key], [(k,) for _, k in rows]
-    else:
-        header, table = ["segment", key], rows
-    _write_rows(header, table, fmt, output, ws.loaded.schema.attributes[key].type.kind if key in ws.loaded.schema.attributes else "string")
-
-
-@cli.command("count")
-@click.argument("names", nargs=-1)
-@project_option
-@target_option
-@as_of_option
-@param_option
-@click.option("--format", "fmt", type=click.Choice(("table", "csv", "jsonl")), default="table", show_default=True)
-def count_command(names: tuple[str, ...], project: str | None, target: str | None, as_of: object,
-                  params: tuple[str, ...], fmt: str) -> None:
-    """Segment sizes and their share of all customers (all segments when none is named)."""
-    from segql import api
-
-    ws = _workspace(project)
-    segments = ws.segments(list(names))
-    given = _params(params)
-    if names:
-        _check_params_used(segments, given)
-    engine = api.connect(ws, ws.target(target))
-    try:
-        total = api.customer_count(ws, engine)
-        sizes = [(s.name, api.segment_size(ws, engine, s, _date(as_of), _params_for(s, given, len(segments) or 2)))
-                 for s in segments]
-    finally:
-        engine.close()
-    rows = [(name, size, round(100.0 * size / total, 2) if total else 0.0) for name, size in sizes]
-    _write_rows(["segment", "members", "share_pct"], rows, fmt, None, "string")
-    if fmt == "table":
-        click.echo(f"{total} customers in all", err=True)
-
-
-def _write_rows(header: list[str], rows: list[tuple[object, ...]], fmt: str, output: str | None, key_kind: str) -> None:
+def write_rows(header: list[str], rows: list[tuple[object, ...]], fmt: str, output: str | None, key_kind: str) -> None:
     import csv
     import io
     import json
@@ -261,7 +143,7 @@ def _write_rows(header: list[str], rows: list[tuple[object, ...]], fmt: str, out
             buffer.write(json.dumps(dict(zip(header, row, strict=True)), default=str) + "\n")
     else:
         stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
-        if output is None and _colour(sys.stdout):
+        if output is None and colour_enabled(sys.stdout):
             from rich.console import Console
             from rich.table import Table
 
@@ -297,7 +179,7 @@ def main(argv: list[str] | None = None) -> None:
         click.echo("aborted", err=True)
         sys.exit(EXIT_USAGE)
     except DiagnosticError as err:
-        emit_diagnostics(err.diagnostics, _default_format(), sys.stderr)
+        emit_diagnostics(err.diagnostics, default_format(), sys.stderr)
         sys.exit(EXIT_ERRORS)
     except UsageProblem as err:
         click.echo(f"Error: {err}", err=True)
@@ -316,5 +198,3 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(EXIT_OK)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()

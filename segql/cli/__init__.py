@@ -1,0 +1,12 @@
+"""The command line: one click group; each command module registers its commands on it.
+
+The only package that prints, reads the environment or exits (see segql.cli.app).
+"""
+
+from segql.cli import run, validate  # noqa: F401  (registers the commands)
+from segql.cli.app import cli, main
+
+__all__ = ["cli", "main"]
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
