@@ -1,0 +1,544 @@
+"""The reference evaluator: a checked segment's members computed from in-memory rows by DESIGN §3 alone.
+
+The semantic oracle of the differential tests and the basis of explanations; written from the spec,
+not from the compiler. Plain Python (datetime, decimal, zoneinfo): imports no sqlglot, no driver,
+nothing of segql.compile or segql.dialects.
+
+Where DESIGN §3 is silent, this module decides (and the compiled SQL must agree):
+
+- A timestamp without a zone is UTC. `now` is the end of the as-of day in the project's time zone
+  (as_of 23:59:59.999999 there), as a naive UTC timestamp; a date used as a timestamp (`date ± N hours`,
+  an `in last N hours` window over date-typed events) is the start of that day in the project's zone.
+  Timestamp literals and parameters are naive UTC (an offset is converted to UTC).
+- Timestamp ± days/weeks/months/years is calendar arithmetic on the UTC value (a day is 24 hours).
+- `years_between(a, b)` is the largest N ≥ 0 with `a + N years <= b` (clamped, so someone born on
+  Feb 29 turns one on Feb 28 of the next year), and `-years_between(b, a)` when b < a: whole years,
+  truncated toward zero. Timestamps are taken by their date in the project's zone, as for `days_between`;
+  `year`, `month` and `day_of_week` of a timestamp likewise.
+- `%` is the truncated remainder of SQL engines (its sign is the dividend's): `-7 % 3` is -1.
+- `round` of a float rounds its shortest decimal representation (`round(2.675, 2)` is 2.68).
+- `trim` removes spaces only (SQL TRIM), not tabs or newlines.
+- contains / starts with / ends with compare `str.lower()` of both sides; Python's lower case may differ
+  from an engine's LOWER for a few non-ASCII characters (`İ`, final sigma).
+- `min`/`max`/`first`/`last` of text order by code point (binary collation).
+- When several lookup rows match a customer, the first in the Dataset's order is used.
+- `sum` of events that all have a missing value is 0, like `sum` of no events.
+- A segment's `channel:` consent requirement is not part of §3 and is not applied here.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import datetime as dt
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from segql.check import tree as t
+from segql.check.params import parse_value
+from segql.schema import Event, Schema
+from segql.types import DATE, DECIMAL, FLOAT, INTEGER, TIMESTAMP, Type
+
+UTC = dt.UTC
+
+
+@dataclass(slots=True)
+class Dataset:
+    """Rows keyed by physical column names, values as Python (int, Decimal, float, str, bool, date,
+    datetime (naive = UTC), None)."""
+
+    customers: list[dict[str, Any]]
+    lookups: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by lookup name
+    events: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # by event name
+
+
+def evaluate_segment(segment: t.CheckedSegment, schema: Schema, data: Dataset, *, as_of: dt.date,
+                     timezone: str = "UTC", params: Mapping[str, Any] | None = None) -> set[Any]:
+    """The keys of the customers the segment selects on the as-of date."""
+    return Evaluator(schema, data, as_of=as_of, timezone=timezone).members(segment, params)
+
+
+def evaluate_value(expr: t.Expr, schema: Schema, data: Dataset, key: Any, *, as_of: dt.date,
+                   timezone: str = "UTC", params: Mapping[str, Any] | None = None) -> Any:
+    """The value of an expression for the customer with this key (a condition gives True or False)."""
+    ev = Evaluator(schema, data, as_of=as_of, timezone=timezone)
+    return ev.value_for(expr, key, dict(params or {}))
+
+
+@dataclass(slots=True)
+class _Customer:
+    row: dict[str, Any]
+    key: Any
+    position: int  # in Dataset.customers
+    lookups: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Occurrence:
+    """An event row that counts on the as-of date: its time (naive UTC or a date) and its local date."""
+
+    row: dict[str, Any]
+    time: Any
+    day: dt.date | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Env:
+    customer: _Customer
+    params: Mapping[str, Any]
+    event: _Occurrence | None = None
+
+
+class Evaluator:
+    """One dataset on one as-of date; indexes are built once and shared by every segment evaluated."""
+
+    def __init__(self, schema: Schema, data: Dataset, *, as_of: dt.date, timezone: str = "UTC") -> None:
+        self.schema = schema
+        self.data = data
+        self.today = as_of
+        self.zone = ZoneInfo(timezone)
+        self.utc = timezone in ("UTC", "Etc/UTC")
+        self.now = self.start_of(as_of + dt.timedelta(days=1)) - dt.timedelta(microseconds=1)
+        key_column = schema.key_column
+        self.customers = [_Customer(row, row.get(key_column), i) for i, row in enumerate(data.customers)]
+        self.by_key = {c.key: c for c in self.customers}
+        self._events: dict[str, dict[Any, list[_Occurrence]]] = {}
+        self._lookups: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
+        self._percentiles: dict[tuple[int, tuple[tuple[str, Any], ...]], list[float | None]] = {}
+
+    # ---- entry points ----
+
+    def members(self, segment: t.CheckedSegment, params: Mapping[str, Any] | None = None) -> set[Any]:
+        bound = self.bind(segment, params)
+        return {c.key for c in self.customers if self.holds(segment.condition, _Env(c, bound))}
+
+    def bind(self, segment: t.CheckedSegment, given: Mapping[str, Any] | None) -> dict[str, Any]:
+        """Parameter values: given ones (text is parsed by the declared type), else the defaults."""
+        given = dict(given or {})
+        specs = {p.name: p for p in segment.params}
+        unknown = sorted(set(given) - set(specs))
+        if unknown:
+            raise ValueError(f"segment `{segment.name}` has no parameter `{unknown[0]}`")
+        bound: dict[str, Any] = {}
+        for name, spec in specs.items():
+            value = given.get(name, spec.default)
+            if isinstance(value, str) and spec.type.kind != "string":
+                value = parse_value(value, spec.type)
+            if value is None:
+                raise ValueError(f"parameter `{name}` of segment `{segment.name}` needs a value")
+            bound[name] = _typed(value, spec.type)
+        return bound
+
+    def value_for(self, expr: t.Expr, key: Any, params: Mapping[str, Any]) -> Any:
+        customer = self.by_key.get(key)
+        if customer is None:
+            raise KeyError(f"no customer with key {key!r}")
+        return self.value(expr, _Env(customer, params))
+
+    # ---- conditions: always True or False ----
+
+    def holds(self, expr: t.Expr, env: _Env) -> bool:
+        return self.value(expr, env) is True
+
+    # ---- values ----
+
+    def value(self, expr: t.Expr, env: _Env) -> Any:  # noqa: C901 - one branch per node, like the checker
+        match expr:
+            case t.Literal(value=value, type=typ):
+                return _typed(value, typ)
+            case t.Param(name=name):
+                return env.params[name]
+            case t.Today():
+                return self.today
+            case t.Now():
+                return self.now
+            case t.Duration():
+                raise AssertionError("a duration is only a value inside date arithmetic")
+            case t.Column():
+                return self.column(expr, env)
+            case t.Arith():
+                return self.arith(expr, env)
+            case t.Negate(operand=operand):
+                v = self.value(operand, env)
+                return None if v is None else -v
+            case t.Call():
+                return self.call(expr, env)
+            case t.Percentile():
+                return self.percentile(expr, env)
+            case t.Compare(op=op, left=left, right=right):
+                a, b = self.value(left, env), self.value(right, env)
+                return a is not None and b is not None and _COMPARE[op](a, b)
+            case t.Between(subject=subject, low=low, high=high):
+                s, lo, hi = self.value(subject, env), self.value(low, env), self.value(high, env)
+                return s is not None and lo is not None and hi is not None and lo <= s <= hi
+            case t.InList(subject=subject, items=items):
+                s = self.value(subject, env)
+                return s is not None and any((v := self.value(i, env)) is not None and s == v for i in items)
+            case t.IsNull(subject=subject):
+                return self.value(subject, env) is None
+            case t.Match(op=op, subject=subject, pattern=pattern):
+                s, p = self.value(subject, env), self.value(pattern, env)
+                if s is None or p is None:
+                    return False
+                s, p = s.lower(), p.lower()
+                return {"contains": p in s, "starts_with": s.startswith(p), "ends_with": s.endswith(p)}[op]
+            case t.Not(operand=operand):
+                return not self.holds(operand, env)
+            case t.And(items=items):
+                return all(self.holds(i, env) for i in items)
+            case t.Or(items=items):
+                return any(self.holds(i, env) for i in items)
+            case t.Truth(operand=operand):
+                return self.value(operand, env) is True
+            case t.Aggregate():
+                return self.aggregate(expr, env)
+            case t.TraitRef(expr=inner):
+                return self.value(inner, env)
+            case t.SegmentRef(condition=condition, params=params):
+                return self.holds(condition, _Env(env.customer, params, env.event))
+        raise AssertionError(f"unhandled node {expr!r}")
+
+    def column(self, col: t.Column, env: _Env) -> Any:
+        match col.scope:
+            case "customer":
+                row: dict[str, Any] | None = env.customer.row
+            case "event":
+                assert env.event is not None, "an event column outside its aggregate"
+                row = env.event.row
+            case "lookup":
+                row = self.lookup_row(env.customer, col.owner)
+            case _:
+                raise AssertionError(col.scope)
+        return None if row is None else self.read(row.get(col.column), col.type)
+
+    def read(self, raw: Any, typ: Type) -> Any:
+        """A stored value as the evaluator works with it (naive UTC timestamps, dates, Decimals)."""
+        if raw is None:
+            return None
+        if typ == TIMESTAMP:
+            return self.as_timestamp(raw)
+        if typ == DATE and isinstance(raw, dt.datetime):
+            return self.date_of(raw)
+        return _typed(raw, typ)
+
+    # ---- arithmetic ----
+
+    def arith(self, expr: t.Arith, env: _Env) -> Any:
+        if isinstance(expr.right, t.Duration):
+            return self.shift(expr, env)
+        a, b = self.value(expr.left, env), self.value(expr.right, env)
+        if a is None or b is None:
+            return None
+        a, b = _typed(a, expr.type), _typed(b, expr.type)
+        match expr.op:
+            case "+":
+                return a + b
+            case "-":
+                return a - b
+            case "*":
+                return a * b
+            case "/":
+                if b == 0:
+                    return None
+                if expr.type == FLOAT:
+                    return a / b
+                with localcontext() as ctx:
+                    ctx.prec = 38
+                    return Decimal(a) / Decimal(b)
+            case "%":
+                if b == 0:
+                    return None
+                if isinstance(a, int):
+                    r = abs(a) % abs(b)
+                    return r if a >= 0 else -r
+                if isinstance(a, float):
+                    return math.fmod(a, b)
+                return a % b  # Decimal's remainder is already truncated
+        raise AssertionError(expr.op)
+
+    def shift(self, expr: t.Arith, env: _Env) -> Any:
+        """date|timestamp ± duration."""
+        duration = expr.right
+        assert isinstance(duration, t.Duration)
+        base, amount = self.value(expr.left, env), self.value(duration.amount, env)
+        if base is None or amount is None:
+            return None
+        n = amount if expr.op == "+" else -amount
+        if duration.unit == "hour":
+            return self.as_timestamp(base) + dt.timedelta(hours=n)
+        return shift_date(base, n, duration.unit)
+
+    # ---- functions ----
+
+    def call(self, expr: t.Call, env: _Env) -> Any:
+        args = [self.value(a, env) for a in expr.args]
+        name = expr.name
+        if name == "coalesce":
+            return next((_typed(a, expr.type) for a in args if a is not None), None)
+        if any(a is None for a in args):
+            return None
+        x = args[0]
+        match name:
+            case "lower":
+                return x.lower()
+            case "upper":
+                return x.upper()
+            case "trim":
+                return x.strip(" ")
+            case "length":
+                return len(x)
+            case "abs":
+                return abs(x)
+            case "round":
+                return _round(x, args[1] if len(args) > 1 else None, expr.type)
+            case "floor":
+                return math.floor(x)
+            case "ceil":
+                return math.ceil(x)
+            case "date":
+                return self.date_of(x)
+            case "year":
+                return self.date_of(x).year
+            case "month":
+                return self.date_of(x).month
+            case "day_of_week":
+                return self.date_of(x).isoweekday()
+            case "days_between":
+                return (self.date_of(args[1]) - self.date_of(x)).days
+            case "days_since":
+                return (self.today - self.date_of(x)).days
+            case "years_between":
+                return years_between(self.date_of(x), self.date_of(args[1]))
+        raise AssertionError(f"unknown function {name}")
+
+    # ---- time ----
+
+    def date_of(self, value: dt.date) -> dt.date:
+        """The date of a date or a (naive UTC) timestamp in the project's time zone."""
+        if not isinstance(value, dt.datetime):
+            return value
+        if value.tzinfo is not None:
+            return value.astimezone(self.zone).date()
+        if self.utc:
+            return value.date()
+        return value.replace(tzinfo=UTC).astimezone(self.zone).date()
+
+    def start_of(self, day: dt.date) -> dt.datetime:
+        """The first instant of a day in the project's time zone, as a naive UTC timestamp."""
+        local = dt.datetime.combine(day, dt.time(), tzinfo=self.zone)
+        return local.astimezone(UTC).replace(tzinfo=None)
+
+    def as_timestamp(self, value: Any) -> dt.datetime:
+        if isinstance(value, dt.datetime):
+            return value if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+        if isinstance(value, dt.date):
+            return self.start_of(value)
+        raise TypeError(f"not a timestamp: {value!r}")
+
+    # ---- joins ----
+
+    def lookup_row(self, customer: _Customer, name: str) -> dict[str, Any] | None:
+        if name in customer.lookups:
+            return customer.lookups[name]
+        lookup = self.schema.lookups[name]
+        index = self._lookups.get(name)
+        if index is None:
+            index = {}
+            for row in self.data.lookups.get(name, []):
+                key = tuple(row.get(col) for _, col in lookup.on)
+                if None not in key:
+                    index.setdefault(key, row)  # several matching rows: the first one (§3 is silent)
+            self._lookups[name] = index
+        key = tuple(customer.row.get(col) for col, _ in lookup.on)
+        found = None if None in key else index.get(key)
+        customer.lookups[name] = found
+        return found
+
+    def occurrences(self, event: Event, key: Any) -> list[_Occurrence]:
+        """The customer's events that count on the as-of date: with a time, on or before `today`."""
+        index = self._events.get(event.name)
+        if index is None:
+            index = {}
+            time_type = event.time_type or TIMESTAMP
+            for row in self.data.events.get(event.name, []):
+                owner = row.get(event.key)
+                if owner is None:
+                    continue
+                if event.time is None:  # `time: none`: counted, never windowed or ordered
+                    index.setdefault(owner, []).append(_Occurrence(row, None, None))
+                    continue
+                time = self.read(row.get(event.time), time_type)
+                if time is None:
+                    continue
+                day = self.date_of(time)
+                if day <= self.today:
+                    index.setdefault(owner, []).append(_Occurrence(row, time, day))
+            self._events[event.name] = index
+        return [] if key is None else index.get(key, [])
+
+    # ---- behaviour ----
+
+    def aggregate(self, agg: t.Aggregate, env: _Env) -> Any:
+        event = self.schema.events[agg.event]
+        inside = self.window_test(agg.window, event, env)
+        matching = [
+            o for o in self.occurrences(event, env.customer.key)
+            if inside(o) and (agg.where is None or self.holds(agg.where, _Env(env.customer, env.params, o)))
+        ]
+        func = agg.func
+        if func == "first_time":
+            return min((o.time for o in matching), default=None)
+        if func == "last_time":
+            return max((o.time for o in matching), default=None)
+        if agg.value is None:
+            assert func == "count"
+            return len(matching)
+        assert isinstance(agg.value, t.Column)
+        pairs = [(o.time, v) for o in matching
+                 if (v := self.value(agg.value, _Env(env.customer, env.params, o))) is not None]
+        values = [v for _, v in pairs]
+        match func:
+            case "count":
+                return len(values)
+            case "count_distinct":
+                return len(set(values))
+            case "sum":
+                return sum((_typed(v, agg.type) for v in values), _typed(0, agg.type))
+            case "avg":
+                if not values:
+                    return None
+                if agg.type == FLOAT:
+                    return math.fsum(float(v) for v in values) / len(values)
+                with localcontext() as ctx:
+                    ctx.prec = 38
+                    return sum((Decimal(v) for v in values), Decimal(0)) / len(values)
+            case "min":
+                return min(values, default=None)
+            case "max":
+                return max(values, default=None)
+            case "first":  # earliest event with a value; ties at one time: the smallest value
+                return min(pairs, default=(None, None))[1]
+            case "last":  # latest event with a value; ties: the largest value
+                return max(pairs, default=(None, None))[1]
+        raise AssertionError(func)
+
+    def window_test(self, window: t.Window | None, event: Event, env: _Env) -> Any:
+        """A predicate on an occurrence: is it inside the window? (the as-of bound is already applied)"""
+        match window:
+            case None:
+                return lambda o: True
+            case t.LastWindow(amount=amount, unit=unit):
+                n = self.value(amount, env)
+                if n is None:
+                    return lambda o: False
+                if unit == "hour":
+                    low = self.now - dt.timedelta(hours=n)
+                    return lambda o: low < self.as_timestamp(o.time) <= self.now
+                first_excluded = shift_date(self.today, -n, unit)
+                return lambda o: first_excluded < o.day <= self.today
+            case t.SinceWindow(start=start):
+                d = self.value(start, env)
+                return (lambda o: False) if d is None else (lambda o: d <= o.day)
+            case t.BeforeWindow(end=end):
+                d = self.value(end, env)
+                return (lambda o: False) if d is None else (lambda o: o.day < d)
+            case t.BetweenWindow(start=start, end=end):
+                lo, hi = self.value(start, env), self.value(end, env)
+                return (lambda o: False) if lo is None or hi is None else (lambda o: lo <= o.day <= hi)
+        raise AssertionError(window)
+
+    # ---- ranking ----
+
+    def percentile(self, expr: t.Percentile, env: _Env) -> float | None:
+        """100 × (customers with a strictly lower value) / (customers with a value − 1); 0 if only one."""
+        cache_key = (id(expr), tuple(sorted(env.params.items())))
+        ranks = self._percentiles.get(cache_key)
+        if ranks is None:
+            values = [self.value(expr.expr, _Env(c, env.params)) for c in self.customers]
+            present = sorted(v for v in values if v is not None)
+            n = len(present)
+            ranks = [None if v is None else (0.0 if n == 1 else 100 * bisect.bisect_left(present, v) / (n - 1))
+                     for v in values]
+            self._percentiles[cache_key] = ranks
+        return ranks[env.customer.position]
+
+
+# ---- helpers ----
+
+_COMPARE = {
+    "=": lambda a, b: a == b,
+    "<": lambda a, b: a < b,
+    "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b,
+    ">=": lambda a, b: a >= b,
+}
+
+
+def _typed(value: Any, typ: Type) -> Any:
+    """A number as its declared numeric type (Python does not mix Decimal and float)."""
+    if value is None or isinstance(value, bool):
+        return value
+    if typ == DECIMAL and isinstance(value, float):
+        return Decimal(repr(value))
+    if typ == DECIMAL and isinstance(value, int):
+        return Decimal(value)
+    if typ == FLOAT and isinstance(value, int | Decimal):
+        return float(value)
+    if typ == INTEGER and isinstance(value, Decimal) and value == value.to_integral_value():
+        return int(value)
+    if typ == TIMESTAMP and isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC).replace(tzinfo=None)
+    return value
+
+
+def add_months(day: Any, months: int) -> Any:
+    """A date or timestamp moved by calendar months, clamped to the end of the month (Jan 31 + 1 month = Feb 29)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def shift_date(day: Any, n: int, unit: str) -> Any:
+    """A date or timestamp ± n days, weeks, months or years."""
+    match unit:
+        case "day":
+            return day + dt.timedelta(days=n)
+        case "week":
+            return day + dt.timedelta(weeks=n)
+        case "month":
+            return add_months(day, n)
+        case "year":
+            return add_months(day, 12 * n)
+    raise AssertionError(unit)
+
+
+def years_between(a: dt.date, b: dt.date) -> int:
+    """Whole calendar years from a to b: the largest N with a + N years <= b (negative when b < a)."""
+    if b < a:
+        return -years_between(b, a)
+    n = b.year - a.year
+    while n > 0 and add_months(a, 12 * n) > b:
+        n -= 1
+    return n
+
+
+def _round(x: Any, places: Any, typ: Type) -> Any:
+    """Halves away from zero, to `places` decimal places (0 when not given)."""
+    n = 0 if places is None else int(places)
+    if isinstance(x, int) and n >= 0:
+        return x if typ == INTEGER else Decimal(x)
+    exact = Decimal(repr(x)) if isinstance(x, float) else Decimal(x)
+    with localcontext() as ctx:
+        ctx.prec = 80
+        rounded = exact.quantize(Decimal(1).scaleb(-n), rounding=ROUND_HALF_UP)
+    if typ == FLOAT:
+        return float(rounded)
+    if typ == INTEGER:
+        return int(rounded)
+    return rounded
+
