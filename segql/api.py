@@ -59,7 +59,7 @@ def load_schema_placeholder() -> Schema:
 
 
 def check(loaded: Loaded) -> CheckResult:
-    result = check_project(loaded.schema, loaded.segments)
+    result = check_project(loaded.schema, loaded.segments, loaded.project.channels)
     result.diagnostics[:0] = loaded.diagnostics
     result.diagnostics.sort(key=sort_key)
     return result

@@ -281,3 +281,4 @@ class SegmentDef(Node):
     tags: tuple[str, ...] = ()
     channel: str = ""
     params: tuple[ParamDef, ...] = ()
+    channel_span: Span = _span()

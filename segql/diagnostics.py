@@ -67,6 +67,7 @@ CODES: dict[str, str] = {
     "E233": "event without a time column",
     "E234": "name declared twice",
     "E235": "invalid enum declaration",
+    "E236": "unknown channel",
     # E3xx: dialect support
     "E301": "construct not supported by this dialect",
     # E4xx: running

@@ -10,8 +10,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from segql import ast
 from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segql.source import NO_SPAN, SourceFile, Span
+from segql.syntax.parser import parse_expression
 from segql.syntax.yamlpos import Shape, YMap, load_yaml, read_source
 
 PROJECT_FILE = "segql.yml"
@@ -41,6 +43,16 @@ class Target:
         return out
 
 
+@dataclass(frozen=True, slots=True)
+class Channel:
+    """A delivery channel and the consent condition every segment sent through it must meet."""
+
+    name: str
+    requires: ast.Expr
+    text: str
+    span: Span = field(default=NO_SPAN, compare=False)
+
+
 @dataclass(slots=True)
 class Project:
     root: Path
@@ -51,7 +63,7 @@ class Project:
     timezone: str = "UTC"
     default_target: str = ""
     targets: dict[str, Target] = field(default_factory=dict)
-    channels: dict[str, str] = field(default_factory=dict)  # channel -> required condition
+    channels: dict[str, Channel] = field(default_factory=dict)  # consent rules by channel name
     source: SourceFile | None = None
 
     def display(self, path: Path) -> str:
@@ -131,7 +143,15 @@ def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
         spec = shape.mapping(value, f"channel `{key.value}`")
         if isinstance(spec, YMap):
             shape.keys(spec, ("requires", "description"), f"channel `{key.value}`", required=("requires",))
-            project.channels[key.value] = shape.text(spec.get("requires"), "`requires`")
+            requires = shape.scalar(spec.get("requires"), "`requires`")
+            if requires is None or requires.is_null or not requires.value.strip():
+                continue
+            try:
+                condition = parse_expression(requires.value, source, requires.offsets())
+            except DiagnosticError as err:
+                shape.problems.extend(err.diagnostics)
+                continue
+            project.channels[key.value] = Channel(key.value, condition, requires.value.strip(), key.span)
     return project, shape.problems
 
 

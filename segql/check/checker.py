@@ -7,6 +7,7 @@ that never cause a second diagnostic. Imports no lark, no yaml, no sqlglot.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from segql.check import tree as t
 from segql.check.functions import AGGREGATES, FUNCTIONS, common_type
 from segql.check.params import parse_value
 from segql.diagnostics import Diagnostic, did_you_mean
+from segql.project import Channel
 from segql.schema import Attribute, Event, Schema
 from segql.source import Span
 from segql.types import (
@@ -50,12 +52,16 @@ class Scope:
     trait: str = ""
 
 
-def check_project(schema: Schema, segments: list[ast.SegmentDef]) -> CheckResult:
-    """Check every trait and every segment; duplicate names and cycles included."""
-    checker = Checker(schema, segments)
+def check_project(schema: Schema, segments: list[ast.SegmentDef],
+                  channels: Mapping[str, Channel] | None = None) -> CheckResult:
+    """Check every trait and every segment; duplicate names and cycles included. A segment sent
+    through a channel gets that channel's consent condition added to its own (`and`)."""
+    checker = Checker(schema, segments, channels or {})
     for name in schema.traits:
         span = schema.traits[name].span
         _guarded(checker, span, checker.trait, name, span)
+    for channel in checker.channels.values():
+        _guarded(checker, channel.span, checker.consent_condition, channel)
     for seg in segments:
         _guarded(checker, seg.span, checker.segment, seg.name, seg.span, seg)
     return CheckResult(
@@ -77,8 +83,10 @@ def _guarded(checker: Checker, span: Span, step: Any, *args: Any) -> None:
 
 
 class Checker:
-    def __init__(self, schema: Schema, segments: list[ast.SegmentDef]) -> None:
+    def __init__(self, schema: Schema, segments: list[ast.SegmentDef], channels: Mapping[str, Channel]) -> None:
         self.schema = schema
+        self.channels = channels
+        self.consents: dict[str, t.Expr] = {}
         self.problems: list[Diagnostic] = []
         self.defs: dict[str, ast.SegmentDef] = {}
         for seg in segments:
@@ -134,6 +142,8 @@ class Checker:
         params = self.params(seg)
         scope = Scope(params={p.name: p for p in params})
         condition = self.cond(seg.where, scope)
+        if seg.channel:
+            condition = self.consent(seg, condition)
         self.segment_stack.pop()
         refs: set[str] = set()
         _collect_refs(condition, refs)
@@ -142,6 +152,27 @@ class Checker:
         failed = len(self.problems) != before or _has_error(condition)
         self.segments_done[name] = None if failed else checked
         return self.segments_done[name]
+
+    def consent(self, seg: ast.SegmentDef, condition: t.Expr) -> t.Expr:
+        """The segment's condition with its channel's consent condition in front of it."""
+        channel = self.channels.get(seg.channel)
+        if channel is None:
+            known = ", ".join(f"`{c}`" for c in self.channels) or "none"
+            self.error("E236", f"unknown channel `{seg.channel}`", seg.channel_span, "no consent rule for this channel",
+                       did_you_mean(seg.channel, self.channels)
+                       or f"declare it under `channels:` in segql.yml (declared: {known})")
+            return condition
+        required = self.consent_condition(channel)
+        span = seg.span
+        if isinstance(condition, t.And):
+            return t.And((required, *condition.items), span=span)
+        return t.And((required, condition), span=span)
+
+    def consent_condition(self, channel: Channel) -> t.Expr:
+        """A channel's `requires`, checked once like a trait (no parameters)."""
+        if channel.name not in self.consents:
+            self.consents[channel.name] = self.cond(channel.requires, Scope())
+        return self.consents[channel.name]
 
     def params(self, seg: ast.SegmentDef) -> tuple[t.ParamSpec, ...]:
         out = []

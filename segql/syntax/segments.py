@@ -68,6 +68,7 @@ def _segment(shape: Shape, node: YMap, default_name: str | None) -> ast.SegmentD
     tags = tuple(shape.text(t, "a tag") for t in tags_node.items) if tags_node else ()
     params = _params(shape, node.get("params"))
     where_node = node.get("where")
+    channel_node = node.get("channel")
     if where_node is None:
         return None
     where = _where(shape, where_node, node.key("where"))
@@ -77,6 +78,7 @@ def _segment(shape: Shape, node: YMap, default_name: str | None) -> ast.SegmentD
         name, where, description=shape.text(node.get("description"), "`description`"),
         owner=shape.text(node.get("owner"), "`owner`"), tags=tags,
         channel=shape.text(node.get("channel"), "`channel`"), params=params, span=span,
+        channel_span=channel_node.span if isinstance(channel_node, YScalar) else span,
     )
 
 
