@@ -1,4 +1,4 @@
-"""Engines: run compiled SQL on a target and bring rows back. DuckDB is built in; other drivers load lazily.
+"""Engines: run compiled SQL on a target and bring rows back. DuckDB is built in; PostgreSQL (psycopg) loads lazily.
 
 Only SELECT statements reach a target from `run` and `count`. Imports no sqlglot.
 """
@@ -27,6 +27,10 @@ def connect(target: Target, root: Path) -> Engine:
         from segql.engines.duckdb import DuckDBEngine
 
         return DuckDBEngine(target, settings, root)
+    if target.type == "postgres":
+        from segql.engines.postgres import PostgresEngine
+
+        return PostgresEngine(target, settings, root)
     raise DiagnosticError([Diagnostic("E405", f"target `{target.name}` has type `{target.type}`, which this command "
                                       "cannot run yet", target.span, "not supported here",
                                       "use a duckdb target, or `segql compile` and run the SQL with your client")])

@@ -1,0 +1,105 @@
+"""The PostgreSQL engine: runs compiled SELECTs through psycopg 3, each in a read-only transaction.
+
+Imports psycopg, and only when a postgres target is opened; imports no sqlglot. Never puts a password in a message.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from segql.project import Target
+
+# Settings a postgres target may have besides `dsn`; each is a libpq connection parameter of the same name.
+CONNECTION_SETTINGS = ("host", "port", "user", "password", "dbname", "sslmode", "connect_timeout", "options",
+                       "application_name")
+DEFAULT_CONNECT_TIMEOUT = "10"  # seconds: an unreachable host is an error, not a hang
+
+
+class PostgresEngine:
+    dialect = "postgres"
+
+    def __init__(self, target: Target, settings: dict[str, str], root: Path) -> None:
+        self.target = target
+        psycopg = _import_psycopg(target)
+        params = self._connection_params(psycopg, settings)
+        secrets = [v for k, v in params.items() if k == "password" and v]
+        try:
+            self.connection = psycopg.connect(**params)
+        except psycopg.Error as err:
+            where = " ".join(f"{k}={params[k]}" for k in ("host", "port", "dbname", "user") if params.get(k))
+            raise self._connect_error(f"cannot connect to PostgreSQL ({where or 'libpq defaults'}): "
+                                      f"{_redact(_first_line(err), secrets)}", "check the server, the settings and "
+                                      "the credentials in the environment") from None
+        # Each query is one statement in its own transaction, begun READ ONLY and rolled back after:
+        # run and count only ever SELECT.
+        self.connection.read_only = True
+
+    def _connection_params(self, psycopg: Any, settings: dict[str, str]) -> dict[str, str]:
+        unknown = [k for k in settings if k != "dsn" and k not in CONNECTION_SETTINGS]
+        if unknown:
+            hint = did_you_mean(unknown[0], ("dsn", *CONNECTION_SETTINGS))
+            raise self._connect_error(f"unknown setting `{unknown[0]}` for a postgres target",
+                                      hint or "settings: dsn, " + ", ".join(CONNECTION_SETTINGS))
+        try:
+            # The DSN is parsed here, not echoed: libpq's parse errors quote the text around the mistake,
+            # which may be a password.
+            params: dict[str, str] = psycopg.conninfo.conninfo_to_dict(settings.get("dsn", ""))
+        except psycopg.Error:
+            raise self._connect_error("the `dsn` setting is not a valid PostgreSQL connection string",
+                                      "write `host=… port=… dbname=… user=…` or "
+                                      "`postgresql://user@host:port/dbname`") from None
+        params.update({k: v for k, v in settings.items() if k != "dsn"})
+        params.setdefault("connect_timeout", DEFAULT_CONNECT_TIMEOUT)
+        return {k: str(v) for k, v in params.items()}
+
+    def _connect_error(self, message: str, hint: str) -> DiagnosticError:
+        return DiagnosticError([Diagnostic("E402", f"target `{self.target.name}`: {message}", self.target.span,
+                                           "cannot connect", hint)])
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        import psycopg
+
+        try:
+            with self.connection.cursor() as cursor:
+                # A prepared statement holds exactly one command, so `COMMIT; …` cannot leave the read-only
+                # transaction; with no parameters psycopg reads no placeholders, so `%` in LIKE stays literal.
+                cursor.execute(sql.encode(), prepare=True)
+                columns = [c.name for c in cursor.description or []]
+                rows = cursor.fetchall() if cursor.description else []
+        except psycopg.Error as err:
+            raise DiagnosticError([Diagnostic("E403", f"the query failed on target `{self.target.name}`: "
+                                              f"{_first_line(err)}", self.target.span, "query failed",
+                                              "check that the tables and columns of schema.yml exist in the target")
+                                   ]) from None
+        finally:
+            if not self.connection.closed:
+                self.connection.rollback()
+        return columns, rows
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+def _import_psycopg(target: Target) -> Any:
+    try:
+        import psycopg
+        import psycopg.conninfo
+    except ImportError:
+        raise DiagnosticError([Diagnostic("E405", f"target `{target.name}` needs the PostgreSQL driver psycopg, "
+                                          "which is not installed", target.span, "postgres target",
+                                          "pip install 'segql[postgres]'")]) from None
+    return psycopg
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0] if text else type(err).__name__
+
+
+def _redact(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return re.sub(r"(password\s*=\s*)\S+", r"\1***", text, flags=re.IGNORECASE)
