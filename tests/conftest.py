@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -32,3 +33,40 @@ def golden(request: pytest.FixtureRequest) -> Callable[[Path, str], None]:
         assert text == expected, f"output differs from {path.relative_to(TESTS)}; if intended, run pytest --update-golden"
 
     return check
+
+
+# ---- PostgreSQL: one real server per test session (tests/pg_server.py), and a count of the tests run on it ----
+
+POSTGRES_RUN: dict[str, int | str] = {"tests": 0, "version": ""}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgres: runs SQL on the test session's PostgreSQL server (fixture pg_dsn)")
+
+
+@pytest.fixture(scope="session")
+def pg_dsn() -> Iterator[str]:
+    """The DSN of a PostgreSQL database for this session: $SEGQL_TEST_PG_DSN, or a private server started here.
+
+    When no server can be found, installed or started, the tests using it fail (never skip) with the reason.
+    """
+    from tests import pg_server
+
+    with ExitStack() as stack:  # the server stops and its folder goes when the session ends, failed or not
+        try:
+            server = stack.enter_context(pg_server.postgres_server())
+        except pg_server.ServerUnavailable as err:
+            pytest.fail(f"no PostgreSQL server for the tests: {err}", pytrace=False)
+        POSTGRES_RUN["version"] = server.version.split()[0]
+        yield server.dsn
+
+
+def pytest_runtest_call(item: pytest.Item) -> None:
+    if item.get_closest_marker("postgres"):  # the marker itself: keywords would also match ids like `postgres`
+        POSTGRES_RUN["tests"] = int(POSTGRES_RUN["tests"]) + 1
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if POSTGRES_RUN["tests"]:
+        version = POSTGRES_RUN["version"] or "an unknown version"
+        terminalreporter.write_line(f"postgresql: {POSTGRES_RUN['tests']} tests executed on PostgreSQL {version}")
