@@ -23,7 +23,7 @@ Where DESIGN §3 is silent, this module decides (and the compiled SQL must agree
 - `min`/`max`/`first`/`last` of text order by code point (binary collation).
 - When several lookup rows match a customer, the first in the Dataset's order is used.
 - `sum` of events that all have a missing value is 0, like `sum` of no events.
-- A segment's `channel:` consent requirement is not part of §3 and is not applied here.
+- A segment's `channel:` consent is not §3: the checker puts it in the condition, so it is applied here too.
 """
 
 from __future__ import annotations
@@ -108,7 +108,8 @@ class Evaluator:
         self.by_key = {c.key: c for c in self.customers}
         self._events: dict[str, dict[Any, list[_Occurrence]]] = {}
         self._lookups: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
-        self._percentiles: dict[tuple[int, tuple[tuple[str, Any], ...]], list[float | None]] = {}
+        # by (id of the node, params); the node is kept so that its id is never reused
+        self._percentiles: dict[tuple[int, tuple[tuple[str, Any], ...]], tuple[t.Percentile, list[float | None]]] = {}
 
     # ---- entry points ----
 
@@ -456,14 +457,16 @@ class Evaluator:
     def percentile(self, expr: t.Percentile, env: _Env) -> float | None:
         """100 × (customers with a strictly lower value) / (customers with a value − 1); 0 if only one."""
         cache_key = (id(expr), tuple(sorted(env.params.items())))
-        ranks = self._percentiles.get(cache_key)
-        if ranks is None:
+        cached = self._percentiles.get(cache_key)
+        if cached is not None:
+            ranks = cached[1]
+        else:
             values = [self.value(expr.expr, _Env(c, env.params)) for c in self.customers]
             present = sorted(v for v in values if v is not None)
             n = len(present)
             ranks = [None if v is None else (0.0 if n == 1 else 100 * bisect.bisect_left(present, v) / (n - 1))
                      for v in values]
-            self._percentiles[cache_key] = ranks
+            self._percentiles[cache_key] = (expr, ranks)
         return ranks[env.customer.position]
 
 
