@@ -1,12 +1,14 @@
 """Engines: run compiled SQL on a target and bring rows back. DuckDB is built in; PostgreSQL (psycopg) loads lazily.
 
-Only SELECT statements reach a target from `run` and `count`. Imports no sqlglot.
+Only SELECT statements reach a target from `run` and `count`; `connect(..., write=True)` gives a Writer, used only
+by materialize and snapshot. Imports no sqlglot.
 """
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol, overload
 
 from segql.diagnostics import Diagnostic, DiagnosticError
 from segql.project import Target
@@ -20,17 +22,30 @@ class Engine(Protocol):
     def close(self) -> None: ...
 
 
-def connect(target: Target, root: Path) -> Engine:
-    """Open a target from segql.yml; `${VAR}` settings are read from the environment here."""
+class Writer(Engine, Protocol):
+    """An engine opened for writing: statements run only inside one transaction, all or nothing."""
+
+    def transaction(self) -> AbstractContextManager[None]: ...
+
+    def execute(self, sql: str) -> None: ...
+
+
+@overload
+def connect(target: Target, root: Path, *, write: Literal[False] = False) -> Engine: ...
+@overload
+def connect(target: Target, root: Path, *, write: Literal[True]) -> Writer: ...
+def connect(target: Target, root: Path, *, write: bool = False) -> Engine | Writer:
+    """Open a target from segql.yml; `${VAR}` settings are read from the environment here. Read-only unless
+    `write` (materialize and snapshot)."""
     settings = target.resolved()
     if target.type == "duckdb":
         from segql.engines.duckdb import DuckDBEngine
 
-        return DuckDBEngine(target, settings, root)
+        return DuckDBEngine(target, settings, root, write=write)
     if target.type == "postgres":
         from segql.engines.postgres import PostgresEngine
 
-        return PostgresEngine(target, settings, root)
+        return PostgresEngine(target, settings, root, write=write)
     raise DiagnosticError([Diagnostic("E405", f"target `{target.name}` has type `{target.type}`, which this command "
                                       "cannot run yet", target.span, "not supported here",
                                       "use a duckdb target, or `segql compile` and run the SQL with your client")])

@@ -1,4 +1,5 @@
-"""The PostgreSQL engine: runs compiled SELECTs through psycopg 3, each in a read-only transaction.
+"""The PostgreSQL engine: runs compiled SELECTs through psycopg 3, each in a read-only transaction (and, opened
+with write=True for materialize and snapshot only, statements inside one explicit transaction()).
 
 Imports psycopg, and only when a postgres target is opened; imports no sqlglot. Never puts a password in a message.
 """
@@ -6,6 +7,8 @@ Imports psycopg, and only when a postgres target is opened; imports no sqlglot. 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +18,17 @@ from segql.project import Target
 # Settings a postgres target may have besides `dsn`; each is a libpq connection parameter of the same name.
 CONNECTION_SETTINGS = ("host", "port", "user", "password", "dbname", "sslmode", "connect_timeout", "options",
                        "application_name")
+SEGQL_SETTINGS = ("schema",)  # read by segql (the write schema of materialize and snapshot), not by libpq
 DEFAULT_CONNECT_TIMEOUT = "10"  # seconds: an unreachable host is an error, not a hang
 
 
 class PostgresEngine:
     dialect = "postgres"
 
-    def __init__(self, target: Target, settings: dict[str, str], root: Path) -> None:
+    def __init__(self, target: Target, settings: dict[str, str], root: Path, *, write: bool = False) -> None:
         self.target = target
+        self.writable = write
+        self.in_transaction = False
         psycopg = _import_psycopg(target)
         params = self._connection_params(psycopg, settings)
         secrets = [v for k, v in params.items() if k == "password" and v]
@@ -35,9 +41,10 @@ class PostgresEngine:
                                       "the credentials in the environment") from None
         # Each query is one statement in its own transaction, begun READ ONLY and rolled back after:
         # run and count only ever SELECT.
-        self.connection.read_only = True
+        self.connection.read_only = not write
 
     def _connection_params(self, psycopg: Any, settings: dict[str, str]) -> dict[str, str]:
+        settings = {k: v for k, v in settings.items() if k not in SEGQL_SETTINGS}
         unknown = [k for k in settings if k != "dsn" and k not in CONNECTION_SETTINGS]
         if unknown:
             hint = did_you_mean(unknown[0], ("dsn", *CONNECTION_SETTINGS))
@@ -75,9 +82,42 @@ class PostgresEngine:
                                               "check that the tables and columns of schema.yml exist in the target")
                                    ]) from None
         finally:
-            if not self.connection.closed:
+            if not self.connection.closed and not self.in_transaction:
                 self.connection.rollback()
         return columns, rows
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        """One transaction for the statements execute() runs in it: committed at the end, rolled back on any error."""
+        import psycopg
+
+        if not self.writable or self.in_transaction:
+            raise RuntimeError("transaction() needs an engine opened for writing and no transaction already open")
+        self.connection.rollback()  # start from a clean state: the transaction below is the only one
+        self.in_transaction = True
+        try:
+            with self.connection.transaction():
+                yield
+        except psycopg.Error as err:  # the COMMIT itself failed
+            raise self._statement_error(err) from None
+        finally:
+            self.in_transaction = False
+
+    def execute(self, sql: str) -> None:
+        """Run one statement that returns no rows; only inside transaction()."""
+        import psycopg
+
+        if not self.in_transaction:
+            raise RuntimeError("execute() runs only inside transaction()")
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute(sql.encode(), prepare=False)
+        except psycopg.Error as err:
+            raise self._statement_error(err) from None
+
+    def _statement_error(self, err: Exception) -> DiagnosticError:
+        return DiagnosticError([Diagnostic("E403", f"a statement failed on target `{self.target.name}`: "
+                                           f"{_first_line(err)}", self.target.span, "statement failed")])
 
     def close(self) -> None:
         self.connection.close()
