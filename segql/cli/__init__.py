@@ -3,7 +3,7 @@
 The only package that prints, reads the environment or exits (see segql.cli.app).
 """
 
-from segql.cli import json_schema, run, validate  # noqa: F401  (registers the commands)
+from segql.cli import diff, json_schema, run, validate  # noqa: F401  (registers the commands)
 from segql.cli.app import cli, main
 
 __all__ = ["cli", "main"]
