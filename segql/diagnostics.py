@@ -68,6 +68,14 @@ CODES: dict[str, str] = {
     "E234": "name declared twice",
     "E235": "invalid enum declaration",
     "E236": "unknown channel",
+    # tests/*.yml (segql test)
+    "E240": "unknown table in test fixtures",
+    "E241": "unknown column in a fixture row",
+    "E242": "fixture value of the wrong type",
+    "E243": "fixture value not in enum",
+    "E244": "unknown segment in a test file",
+    "E245": "invalid test expectation",
+    "E246": "customer given twice in fixtures",
     # E3xx: dialect support
     "E301": "construct not supported by this dialect",
     # E4xx: running
@@ -76,6 +84,16 @@ CODES: dict[str, str] = {
     "E403": "query failed",
     "E404": "missing environment variable",
     "E405": "unsupported target type",
+    # W0xx: warnings of `segql lint` (segql.lint)
+    "W001": "contradiction: conditions that cannot hold together",
+    "W002": "condition always true or always false",
+    "W003": "negative condition on a value that may be missing",
+    "W004": "condition implied by another with a narrower window",
+    "W005": "unused parameter",
+    "W006": "unused trait",
+    "W007": "segment reads a PII attribute",
+    "W008": "duplicate condition",
+    "W009": "customer condition inside an aggregate's `where`",
 }
 
 

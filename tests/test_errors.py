@@ -23,7 +23,10 @@ GOLDEN = TESTS / "golden" / "errors"
 ACME = TESTS / "fixtures" / "acme"
 
 CASES = sorted(p.name.removesuffix(".yml") for p in ERRORS.iterdir() if p.suffix == ".yml" or p.is_dir())
-FRONT_END_CODES = sorted(c for c in CODES if c[:2] in ("E1", "E2"))
+# E240–E249 are about test files (tests/*.yml), which `validate` does not read: tests/test_testing.py
+# exercises each of them with its position.
+TEST_FILE_CODES = {c for c in CODES if "E240" <= c <= "E249"}
+FRONT_END_CODES = sorted(c for c in CODES if c[:2] in ("E1", "E2") and c not in TEST_FILE_CODES)
 NEVER_EMITTED: dict[str, str] = {}  # code -> why no input can produce it (a known bug)
 
 
