@@ -94,8 +94,11 @@ def _git_text(cwd: Path, *args: str) -> str:
 
 def resolve_revision(root: Path, rev: str) -> tuple[str, str]:
     """The commit id a revision names and the project's folder inside the repository ('' or 'a/b/')."""
-    if _git(root, "rev-parse", "--git-dir").returncode != 0:
-        raise UsageProblem(f"`{root}` is not inside a git repository, so there is no revision to compare with")
+    inside = _git(root, "rev-parse", "--git-dir")
+    if inside.returncode != 0:
+        said = inside.stderr.decode(errors="replace").strip().splitlines()
+        detail = f" (git: {said[0].removeprefix('fatal: ')})" if said and "not a git repository" not in said[0] else ""
+        raise UsageProblem(f"`{root}` is not inside a git repository, so there is no revision to compare with{detail}")
     if not rev or rev.startswith("-"):
         raise UsageProblem(f"`{rev}` is not a git revision")
     done = _git(root, "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")

@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 from segql.cli import cli
+from segql.engines import postgres as pg_engine
 from segql.project import PROJECT_KEYS, TARGET_TYPES, load_project
 from segql.schema import load_schema
 from segql.schemas import KINDS, json_schema_text
@@ -72,6 +73,8 @@ def test_keys_in_step_with_the_loaders() -> None:
     assert set(seg["$defs"]["tree"]["properties"]) == set(TREE_KEYS)
     assert seg["$defs"]["paramType"]["enum"] == list(PARAM_TYPES)
     assert schema("schema")["$defs"]["type"]["enum"] == list(DECLARABLE_TYPES)
+    postgres = project["$defs"]["target"]["allOf"][1]["then"]["properties"]
+    assert set(postgres) == {"type", "dsn", *pg_engine.CONNECTION_SETTINGS, *pg_engine.SEGQL_SETTINGS}
 
 
 FILES = [(p / "segql.yml", "project") for p in PROJECTS] + [(p / "schema.yml", "schema") for p in PROJECTS] + [
@@ -111,6 +114,13 @@ REJECTED = [
     ("segment", "segments:\n  - where: a\n"),
     ("segment", "segments:\n  - name: a\n    where: a\nextra: 1\n"),
 ]
+
+
+def test_target_settings_are_the_engines() -> None:
+    """segql.yml only learns of a misspelt setting when the target is opened; the editor says so at once."""
+    assert errors("project", "targets:\n  local: {type: duckdb, file: x.db}\n")
+    assert errors("project", "targets:\n  pg: {type: postgres, dsn: x, sslmod: require}\n")
+    assert not errors("project", "targets:\n  pg: {type: postgres, host: db, port: 5432, schema: crm}\n")
 
 
 @pytest.mark.parametrize(("kind", "text"), REJECTED)
