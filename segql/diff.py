@@ -162,7 +162,9 @@ def _segments_used(segment: CheckedSegment) -> set[str]:
 
 
 def _diff_text(old: str, new: str, old_name: str, new_name: str) -> str:
-    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), f"a/{old_name}", f"b/{new_name}", lineterm="")
+    before = old_name if old_name == "/dev/null" else f"a/{old_name}"
+    after = new_name if new_name == "/dev/null" else f"b/{new_name}"
+    lines = difflib.unified_diff(old.splitlines(), new.splitlines(), before, after, lineterm="")
     return "\n".join(lines)
 
 

@@ -156,9 +156,10 @@ def test_added_and_removed_segments(project: Path) -> None:
     assert segs["gold_tier"]["status"] == "added" and segs["gold_tier"]["base_file"] is None
     assert segs["gold_tier"]["members"]["after"] == len(added) == segs["gold_tier"]["members"]["added"]
     assert segs["gold_tier"]["members"]["before"] is None
+    assert segs["gold_tier"]["definition_diff"].startswith("--- /dev/null\n+++ b/segments/gold_tier.yml")
     assert segs["new_customers"]["status"] == "removed" and segs["new_customers"]["file"] is None
     assert segs["new_customers"]["members"]["removed"] == len(removed)
-    assert segs["new_customers"]["definition_diff"].startswith("--- a/segments/new_customers.yml\n+++ b//dev/null")
+    assert segs["new_customers"]["definition_diff"].startswith("--- a/segments/new_customers.yml\n+++ /dev/null")
 
 
 def test_changed_trait_reports_the_segments_using_it(project: Path) -> None:
