@@ -41,6 +41,8 @@ def load(root: Path) -> Loaded:
     except DiagnosticError as err:
         schema, schema_problems = load_schema_placeholder(), err.diagnostics
     problems += schema_problems
+    if not schema_problems:
+        problems += table_file_problems(project, schema)
     segments: list[ast.SegmentDef] = []
     for path in project.segment_files():
         try:
@@ -52,6 +54,29 @@ def load(root: Path) -> Loaded:
         segments += defs
         problems += file_problems
     return Loaded(project, schema, segments, problems)
+
+
+def schema_tables(schema: Schema) -> dict[str, str]:
+    """Every table the schema reads, dotted (`crm.customers`), with what it holds."""
+    tables = {".".join(schema.table): "customer table"}
+    for name, lookup in schema.lookups.items():
+        tables.setdefault(".".join(lookup.table), f"lookup `{name}`")
+    for name, event in schema.events.items():
+        tables.setdefault(".".join(event.table), f"event `{name}`")
+    return tables
+
+
+def table_file_problems(project: Project, schema: Schema) -> list[Diagnostic]:
+    """A target's `tables:` may map only the schema's tables to files."""
+    known = schema_tables(schema)
+    problems = []
+    for target in project.targets.values():
+        for mapping in target.tables:
+            if mapping.table not in known:
+                hint = did_you_mean(mapping.table, known) or "the schema's tables: " + ", ".join(known)
+                problems.append(Diagnostic("E406", f"target `{target.name}` maps `{mapping.table}`, which is not a "
+                                           "table of schema.yml", mapping.span, "not a schema table", hint))
+    return problems
 
 
 def load_schema_placeholder() -> Schema:

@@ -20,6 +20,25 @@ PROJECT_FILE = "segql.yml"
 PROJECT_KEYS = ("name", "schema", "segments", "tests", "timezone", "default_target", "targets", "channels",
                 "description")
 TARGET_TYPES = ("duckdb", "postgres", "snowflake")
+# A duckdb target's `tables:` maps schema tables to files; the reader is chosen by the file's ending.
+TABLE_FILE_READERS = {".parquet": "read_parquet", ".pq": "read_parquet", ".csv": "read_csv_auto",
+                      ".tsv": "read_csv_auto", ".csv.gz": "read_csv_auto", ".json": "read_json_auto",
+                      ".jsonl": "read_json_auto", ".ndjson": "read_json_auto"}
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+@dataclass(frozen=True, slots=True)
+class TableFile:
+    """A schema table (`crm.customers`) read from a file or glob (`data/orders/*.parquet`) on a duckdb target."""
+
+    table: str
+    location: str  # as written: relative to the project folder, may name `${VAR}`
+    span: Span = field(default=NO_SPAN, compare=False)
+
+    @property
+    def reader(self) -> str:
+        lowered = self.location.lower()
+        return next((r for end, r in TABLE_FILE_READERS.items() if lowered.endswith(end)), "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,19 +47,27 @@ class Target:
     type: str
     settings: dict[str, str]
     span: Span = field(default=NO_SPAN, compare=False)
+    tables: tuple[TableFile, ...] = ()  # duckdb only: schema tables read from files
 
     def resolved(self, environ: dict[str, str] | None = None) -> dict[str, str]:
         """Settings with `${VAR}` replaced from the environment; a missing variable is E404."""
+        return {key: self.resolve(value, key, environ) for key, value in self.settings.items()}
+
+    def resolve(self, value: str, where: str, environ: dict[str, str] | None = None) -> str:
+        """One setting's text with `${VAR}` replaced; a missing variable is E404 (naming it, never a value)."""
         env = os.environ if environ is None else environ
-        out = {}
-        for key, value in self.settings.items():
-            missing = [m for m in re.findall(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", value) if m not in env]
-            if missing:
-                raise DiagnosticError([Diagnostic(
-                    "E404", f"target `{self.name}` needs the environment variable `{missing[0]}`", self.span,
-                    f"`{key}` names ${{{missing[0]}}}", f"set it, e.g. `export {missing[0]}=…`")])
-            out[key] = re.sub(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", lambda m: env[m.group(1)], value)
-        return out
+        missing = [m for m in _VAR.findall(value) if m not in env]
+        if missing:
+            raise DiagnosticError([Diagnostic(
+                "E404", f"target `{self.name}` needs the environment variable `{missing[0]}`", self.span,
+                f"`{where}` names ${{{missing[0]}}}", f"set it, e.g. `export {missing[0]}=…`")])
+        return _VAR.sub(lambda m: env[m.group(1)], value)
+
+    def secrets(self, environ: dict[str, str] | None = None) -> list[str]:
+        """The values the target's `${VAR}`s stand for: never to be shown in a message."""
+        env = os.environ if environ is None else environ
+        texts = [*self.settings.values(), *(t.location for t in self.tables)]
+        return sorted({env[m] for text in texts for m in _VAR.findall(text) if env.get(m)}, key=len, reverse=True)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,8 +155,9 @@ def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
             shape.error("E107", f"unknown target type `{kind.value}`", kind.span, "not a target type",
                         did_you_mean(kind.value, TARGET_TYPES) or "types: " + ", ".join(TARGET_TYPES))
             continue
-        settings = {k.value: shape.text(v, f"`{k.value}`") for k, v in spec.items if k.value != "type"}
-        project.targets[key.value] = Target(key.value, kind.value, settings, key.span)
+        settings = {k.value: shape.text(v, f"`{k.value}`") for k, v in spec.items if k.value not in ("type", "tables")}
+        tables = _table_files(shape, spec, key.value, kind.value)
+        project.targets[key.value] = Target(key.value, kind.value, settings, key.span, tables)
     default = shape.scalar(top.get("default_target"), "`default_target`")
     if default is not None and not default.is_null:
         project.default_target = default.value
@@ -153,6 +181,36 @@ def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
                 continue
             project.channels[key.value] = Channel(key.value, condition, requires.value.strip(), key.span)
     return project, shape.problems
+
+
+def _table_files(shape: Shape, spec: YMap, target: str, kind: str) -> tuple[TableFile, ...]:
+    """A target's `tables:` (schema table -> file or glob); whether each names a schema table is checked
+    with the schema (segql.api)."""
+    node = spec.get("tables")
+    tables = shape.mapping(node, f"`tables` of target `{target}`")
+    if tables is None:
+        return ()
+    if kind != "duckdb":
+        shape.error("E406", f"target `{target}` is a {kind} target; only duckdb targets map tables to files",
+                    tables.span, "not for this target type",
+                    "create the tables (or views over the files) in the database itself")
+        return ()
+    out = []
+    for name, value in tables.items:
+        location = shape.scalar(value, f"the file of table `{name.value}`")
+        if location is None or location.is_null or not location.value.strip():
+            if location is not None:
+                shape.error("E406", f"table `{name.value}` maps to no file", location.span, "no file",
+                            "write a path or glob relative to segql.yml, e.g. `data/orders/*.parquet`")
+            continue
+        mapping = TableFile(name.value, location.value, location.span)
+        if not mapping.reader:
+            shape.error("E406", f"cannot tell how to read `{location.value}`", location.span,
+                        "unknown kind of file", "name Parquet (.parquet), CSV (.csv, .tsv, .csv.gz) or JSON "
+                        "lines (.json, .jsonl, .ndjson) files")
+            continue
+        out.append(mapping)
+    return tuple(out)
 
 
 def _valid_timezone(name: str) -> bool:

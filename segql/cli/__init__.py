@@ -6,6 +6,7 @@ The only package that prints, reads the environment or exits (see segql.cli.app)
 from segql.cli import diff, json_schema, run, validate  # noqa: F401  (registers the commands)
 from segql.cli import lint, testing  # noqa: F401  (registers `lint` and `test`)
 from segql.cli import scaffold  # noqa: F401  (registers `init`)
+from segql.cli import ops  # noqa: F401  (registers `overlap` and `targets check`)
 from segql.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import sys
 import traceback
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -114,7 +116,31 @@ def as_date(value: object) -> object:
     return value.date() if value is not None else None  # type: ignore[attr-defined]
 
 
-def write_rows(header: list[str], rows: list[tuple[object, ...]], fmt: str, output: str | None, key_kind: str) -> None:
+def stderr_is_terminal() -> bool:
+    return bool(getattr(sys.stderr, "isatty", lambda: False)()) and os.environ.get("TERM") != "dumb"
+
+
+@contextmanager
+def progress(message: str) -> Iterator[None]:
+    """A spinner with `message` on standard error while a long operation runs, only when standard error is a
+    terminal: piped and machine-readable output never holds progress (DESIGN §6)."""
+    if not stderr_is_terminal():
+        yield
+        return
+    from rich.console import Console
+
+    with Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR"))).status(message):
+        yield
+
+
+PARQUET_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "float": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
+                 "timestamp": "TIMESTAMP"}  # any other kind (string, enum) is VARCHAR
+
+
+def write_rows(header: list[str], rows: list[tuple[object, ...]], fmt: str, output: str | None, key_kind: str,
+               kinds: list[str] | None = None) -> None:
+    """Rows to standard output or `output` as a table, CSV, JSON lines or Parquet. Parquet column types come from
+    `kinds` (one type kind per column), else the last column is the key (`key_kind`) and the others text."""
     import csv
     import io
     import json
@@ -124,9 +150,10 @@ def write_rows(header: list[str], rows: list[tuple[object, ...]], fmt: str, outp
         import duckdb
 
         con = duckdb.connect()
-        key_type = "BIGINT" if key_kind == "integer" else "VARCHAR"
-        columns = ", ".join(f'"{h}" {key_type if i == len(header) - 1 else "VARCHAR"}' for i, h in enumerate(header))
-        con.execute(f"CREATE TABLE members ({columns})")  # names are ours (segment, the key): not user SQL
+        kinds = kinds or ["string"] * (len(header) - 1) + [key_kind]
+        columns = ", ".join('"' + h.replace('"', '""') + f'" {PARQUET_TYPES.get(k, "VARCHAR")}'
+                            for h, k in zip(header, kinds, strict=True))
+        con.execute(f"CREATE TABLE members ({columns})")  # names from schema.yml and segment names, quoted
         if rows:
             con.executemany(f"INSERT INTO members VALUES ({', '.join('?' for _ in header)})", rows)
         con.table("members").write_parquet(output)

@@ -19,6 +19,7 @@ from segql.cli.app import (
     param_option,
     params_for,
     parse_params,
+    progress,
     project_option,
     target_option,
     workspace_of,
@@ -56,39 +57,79 @@ def compile_command(names: tuple[str, ...], project: str | None, dialect: str, a
     click.echo(f"wrote {len(texts)} file{'s' if len(texts) != 1 else ''} to {folder}", err=True)
 
 
+def segment_params(segments: list, given: dict[str, str], several: bool) -> dict[str, dict[str, str]]:  # type: ignore[type-arg]
+    """Each segment's overrides: with several segments, only the parameters it declares."""
+    if several:
+        check_params_used(segments, given)
+    return {s.name: params_for(s, given, 2 if several else 1) for s in segments}
+
+
+def chosen_segments(ws, names: tuple[str, ...], every: bool, command: str) -> list:  # type: ignore[no-untyped-def,type-arg]
+    if every and names:
+        raise click.UsageError(f"`{command}` takes segment names or --all, not both")
+    if not every and not names:
+        raise click.UsageError(f"`{command}` needs segment names or --all")
+    return ws.segments(list(names))
+
+
 @cli.command("run")
-@click.argument("names", nargs=-1, required=True)
+@click.argument("names", nargs=-1)
+@click.option("--all", "every", is_flag=True, help="Every segment of the project (one query for all of them).")
 @project_option
 @target_option
 @as_of_option
 @param_option
 @click.option("--format", "fmt", type=click.Choice(OUTPUT_FORMATS), default="table", show_default=True,
               help="How to write the members.")
+@click.option("--shape", type=click.Choice(("long", "wide")), default="long", show_default=True,
+              help="long: one (segment, key) row per membership (only the key for one named segment); "
+                   "wide: one row per customer in any segment, with a true/false column per segment.")
+@click.option("--columns", "columns", default="", metavar="A,B",
+              help="Customer attributes to write next to the key (pii: true ones need --include-pii).")
+@click.option("--include-pii", is_flag=True, help="Allow --columns to name attributes marked pii: true.")
 @click.option("--output", "output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Write to FILE instead of standard output (required for parquet).")
-def run_command(names: tuple[str, ...], project: str | None, target: str | None, as_of: object,
-                params: tuple[str, ...], fmt: str, output: str | None) -> None:
-    """Run segments on a target and write their members' keys."""
-    from segql import api
+def run_command(names: tuple[str, ...], every: bool, project: str | None, target: str | None, as_of: object,
+                params: tuple[str, ...], fmt: str, shape: str, columns: str, include_pii: bool,
+                output: str | None) -> None:
+    """Run segments on a target (one query for all of them) and write their members' keys."""
+    from segql import api, operations
 
     if fmt == "parquet" and output is None:
         raise click.BadParameter("parquet needs --output FILE", param_hint="--format")
     ws = workspace_of(project)
-    segments = ws.segments(list(names))
-    given = parse_params(params)
-    check_params_used(segments, given)
-    engine = api.connect(ws, ws.target(target))
-    try:
-        rows = [(s.name, key) for s in segments
-                for key in api.members(ws, engine, s, as_date(as_of), params_for(s, given, len(segments)))]
-    finally:
-        engine.close()
-    key = ws.loaded.schema.key
-    if len(segments) == 1:
-        header, table = [key], [(k,) for _, k in rows]
+    segments = chosen_segments(ws, names, every, "run")
+    wanted = operations.output_columns(ws, [c.strip() for c in columns.split(",") if c.strip()],
+                                       include_pii=include_pii)
+    overrides = segment_params(segments, parse_params(params), every or len(segments) > 1)
+    chosen = ws.target(target)
+    with progress(f"running {_segments(len(segments))} on {chosen.name}…"):
+        engine = api.connect(ws, chosen)
+        try:
+            found = operations.members(ws, engine, segments, as_date(as_of), overrides, wanted)  # type: ignore[arg-type]
+        finally:
+            engine.close()
+    schema = ws.loaded.schema
+    key_kind = schema.attributes[schema.key].type.kind if schema.key in schema.attributes else "string"
+    kinds = [key_kind, *(schema.attributes[c].type.kind for c in wanted)]
+    if shape == "wide":
+        header, rows = [schema.key, *wanted, *found.segments], found.rows
+        kinds += ["boolean"] * len(found.segments)
+    elif len(segments) == 1 and not every:
+        header, rows = [schema.key, *wanted], [row[:1 + len(wanted)] for row in found.rows]
     else:
-        header, table = ["segment", key], rows
-    write_rows(header, table, fmt, output, ws.loaded.schema.attributes[key].type.kind if key in ws.loaded.schema.attributes else "string")
+        header, rows, kinds = ["segment", schema.key, *wanted], found.long(), ["string", *kinds]
+    if fmt in ("table", "csv"):
+        rows = [tuple(_text(v) for v in row) for row in rows]
+    write_rows(header, rows, fmt, output, key_kind, kinds)
+
+
+def _text(value: object) -> object:
+    return ("true" if value else "false") if isinstance(value, bool) else value
+
+
+def _segments(n: int) -> str:
+    return f"{n} segment{'s' if n != 1 else ''}"
 
 
 @cli.command("count")
@@ -100,24 +141,23 @@ def run_command(names: tuple[str, ...], project: str | None, target: str | None,
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "jsonl")), default="table", show_default=True)
 def count_command(names: tuple[str, ...], project: str | None, target: str | None, as_of: object,
                   params: tuple[str, ...], fmt: str) -> None:
-    """Segment sizes and their share of all customers (all segments when none is named)."""
-    from segql import api
+    """Segment sizes and their share of all customers (all segments when none is named), in one query."""
+    from segql import api, operations
 
     ws = workspace_of(project)
     segments = ws.segments(list(names))
     given = parse_params(params)
     if names:
         check_params_used(segments, given)
-    engine = api.connect(ws, ws.target(target))
-    try:
-        total = api.customer_count(ws, engine)
-        sizes = [(s.name, api.segment_size(ws, engine, s, as_date(as_of), params_for(s, given, len(segments) or 2)))
-                 for s in segments]
-    finally:
-        engine.close()
-    rows = [(name, size, round(100.0 * size / total, 2) if total else 0.0) for name, size in sizes]
+    overrides = {s.name: params_for(s, given, len(segments) if names else 2) for s in segments}
+    chosen = ws.target(target)
+    with progress(f"counting {_segments(len(segments))} on {chosen.name}…"):
+        engine = api.connect(ws, chosen)
+        try:
+            counted = operations.sizes(ws, engine, segments, as_date(as_of), overrides)  # type: ignore[arg-type]
+        finally:
+            engine.close()
+    rows = [(name, size, round(100.0 * counted.share(name), 2)) for name, size in counted.sizes.items()]
     write_rows(["segment", "members", "share_pct"], rows, fmt, None, "string")
     if fmt == "table":
-        click.echo(f"{total} customers in all", err=True)
-
-
+        click.echo(f"{counted.customers} customers in all", err=True)

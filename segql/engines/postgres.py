@@ -86,6 +86,27 @@ class PostgresEngine:
                 self.connection.rollback()
         return columns, rows
 
+    def columns(self, table: tuple[str, ...]) -> list[str] | None:
+        """The columns of a table or view (in order), or None when there is none of that name. Names are read as
+        the compiler writes them: plain lower- or upper-case names fold to lower case, others are exact."""
+        import psycopg
+
+        regclass = ".".join('"' + _folded(part).replace('"', '""') + '"' for part in table)
+        try:
+            with self.connection.cursor() as cursor:
+                cursor.execute("SELECT attname FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass(%s) "
+                               "AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [regclass])
+                names = [row[0] for row in cursor.fetchall()]
+                cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [regclass])
+                exists = bool(cursor.fetchone()[0])  # type: ignore[index]
+        except psycopg.Error as err:
+            raise DiagnosticError([Diagnostic("E403", f"the query failed on target `{self.target.name}`: "
+                                              f"{_first_line(err)}", self.target.span, "query failed")]) from None
+        finally:
+            if not self.connection.closed and not self.in_transaction:
+                self.connection.rollback()
+        return names if exists else None
+
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One transaction for the statements execute() runs in it: committed at the end, rolled back on any error."""
@@ -132,6 +153,11 @@ def _import_psycopg(target: Target) -> Any:
                                           "which is not installed", target.span, "postgres target",
                                           "pip install 'segql[postgres]'")]) from None
     return psycopg
+
+
+def _folded(name: str) -> str:
+    return name.lower() if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name) and name in (name.lower(), name.upper()) \
+        else name
 
 
 def _first_line(err: Exception) -> str:

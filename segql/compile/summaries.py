@@ -1,0 +1,65 @@
+"""Queries over compile_memberships' SELECT (one boolean column per segment): the members of any segment, and the
+sizes and pairwise intersections of segments, each in one query that reads every event table once.
+
+Builds sqlglot trees from node constructors only; imports sqlglot, segql.dialects and the sibling modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import combinations
+
+from sqlglot import exp
+
+from segql.compile import sql
+from segql.compile.render import DIALECT_KEY
+from segql.dialects import get_dialect
+
+MEMBERSHIPS = "memberships"  # the alias of the memberships subquery
+TOTAL = "customers"  # the column counting every customer
+
+
+def with_customer_columns(memberships: exp.Select, columns: Sequence[str], dialect: str) -> exp.Select:
+    """The memberships SELECT with customer-table columns added after the segment flags, named `column_<i>` (so
+    that they cannot collide with a segment's name)."""
+    d = get_dialect(dialect)
+    alias = memberships.expressions[0].table  # the customer table's alias: the key is the first column
+    for i, column in enumerate(columns):
+        memberships.expressions.append(sql.alias(d.column(column, alias), d.identifier(f"column_{i}")))
+    return memberships
+
+
+def members_of_any(memberships: exp.Select, key: str, segments: Sequence[str], columns: int,
+                   dialect: str) -> exp.Select:
+    """SELECT key, the added columns and every segment's flag, of the customers in at least one segment, by key."""
+    d = get_dialect(dialect)
+    flags = [d.column(name, MEMBERSHIPS) for name in segments]
+    selected = [d.column(key, MEMBERSHIPS), *(d.column(f"column_{i}", MEMBERSHIPS) for i in range(columns)),
+                *(f.copy() for f in flags)]
+    query = sql.select(selected, sql.subquery(memberships, d.identifier(MEMBERSHIPS)), where=sql.or_(flags))
+    query.set("order", exp.Order(expressions=[exp.Ordered(this=d.column(key, MEMBERSHIPS))]))
+    return _tagged(query, memberships)
+
+
+def counts(memberships: exp.Select, segments: Sequence[str], dialect: str, *, pairs: bool) -> exp.Select:
+    """SELECT the number of customers (`customers`), each segment's size (`size_<i>`) and, with `pairs`, each
+    pair's intersection (`both_<i>_<j>`, i < j in the order given): one row, one pass."""
+    d = get_dialect(dialect)
+    flags = [d.column(name, MEMBERSHIPS) for name in segments]
+    columns: list[exp.Expression] = [sql.alias(exp.Count(this=exp.Star()), d.identifier(TOTAL))]
+    columns += [sql.alias(_count_if(flag.copy()), d.identifier(f"size_{i}")) for i, flag in enumerate(flags)]
+    if pairs:
+        columns += [sql.alias(_count_if(sql.and_([flags[i].copy(), flags[j].copy()])), d.identifier(f"both_{i}_{j}"))
+                    for i, j in combinations(range(len(flags)), 2)]
+    query = sql.select(columns, sql.subquery(memberships, d.identifier(MEMBERSHIPS)))
+    return _tagged(query, memberships)
+
+
+def _count_if(condition: exp.Expression) -> exp.Expression:
+    # COUNT(CASE …) rather than FILTER: every dialect has it (Snowflake has no FILTER clause)
+    return exp.Count(this=sql.case(condition, sql.number(1)))
+
+
+def _tagged(query: exp.Select, memberships: exp.Select) -> exp.Select:
+    query.meta[DIALECT_KEY] = memberships.meta[DIALECT_KEY]
+    return query

@@ -1,0 +1,183 @@
+"""Operating segments on a target: the members of many segments, their sizes and overlaps (each one query over the
+memberships of compile_memberships), and a check that the target holds the tables and columns schema.yml declares.
+
+Library code: raises DiagnosticError / UsageProblem, never prints. Imports segql.api, segql.compile, segql.engines.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from itertools import combinations
+from typing import TYPE_CHECKING, Any
+
+from segql.api import Workspace, schema_tables
+from segql.check.tree import CheckedSegment
+from segql.diagnostics import Diagnostic, DiagnosticError, UsageProblem, did_you_mean
+
+if TYPE_CHECKING:
+    from sqlglot import exp
+
+    from segql.engines import Engine
+
+Params = Mapping[str, dict[str, Any]]  # segment name -> its parameter overrides
+
+
+def memberships_query(ws: Workspace, segments: Sequence[CheckedSegment], dialect: str, as_of: dt.date | None,
+                      params: Params | None = None) -> exp.Select:
+    """One SELECT of every customer's key and a TRUE/FALSE column per segment (one pass per event table)."""
+    from segql.compile import TableMap, compile_memberships
+
+    return compile_memberships(segments, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect, as_of=as_of,
+                               timezone=ws.project.timezone, params=params)
+
+
+def output_columns(ws: Workspace, names: Sequence[str], *, include_pii: bool) -> list[str]:
+    """The customer attributes asked for by name, checked: known, and PII only with `include_pii` (DESIGN §9)."""
+    attributes = ws.loaded.schema.attributes
+    out: list[str] = []
+    for name in names:
+        if name not in attributes:
+            hint = did_you_mean(name, attributes)
+            raise UsageProblem(f"--columns: `{name}` is not an attribute of the customer table"
+                               + (f"; {hint}" if hint else ""))
+        if attributes[name].pii and not include_pii:
+            raise UsageProblem(f"--columns: `{name}` is personal data (pii: true in schema.yml); add --include-pii "
+                               "to write it")
+        if name not in out and name != ws.loaded.schema.key:
+            out.append(name)
+    return out
+
+
+@dataclass(slots=True)
+class Members:
+    """Customers in at least one of the segments: rows of (key, *columns, *one bool per segment), by key."""
+
+    segments: list[str]
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def of(self, segment: str) -> list[Any]:
+        at = 1 + len(self.columns) + self.segments.index(segment)
+        return [row[0] for row in self.rows if row[at]]
+
+    def long(self) -> list[tuple[Any, ...]]:
+        """(segment, key, *columns) per membership, segment by segment in the order given, keys in order."""
+        width = 1 + len(self.columns)
+        return [(name, *row[:width]) for i, name in enumerate(self.segments) for row in self.rows if row[width + i]]
+
+
+def members(ws: Workspace, engine: Engine, segments: Sequence[CheckedSegment], as_of: dt.date | None,
+            params: Params | None = None, columns: Sequence[str] = ()) -> Members:
+    """The members of every segment, from one query; `columns` are customer attributes (checked by output_columns)."""
+    from segql.compile import render
+    from segql.compile.summaries import members_of_any, with_customer_columns
+
+    schema = ws.loaded.schema
+    query = memberships_query(ws, segments, engine.dialect, as_of, params)
+    physical = [schema.attributes[name].column for name in columns]
+    query = with_customer_columns(query, physical, engine.dialect)
+    names = [s.name for s in segments]
+    _, rows = engine.query(render(members_of_any(query, schema.key_column, names, len(physical), engine.dialect),
+                                  engine.dialect))
+    return Members(names, list(columns), [tuple(row) for row in rows])
+
+
+@dataclass(slots=True)
+class Sizes:
+    """How many customers there are, how many each segment holds and (for overlap) each pair shares."""
+
+    customers: int
+    sizes: dict[str, int]
+    both: dict[tuple[str, str], int] = field(default_factory=dict)
+
+    def share(self, segment: str) -> float:
+        return self.sizes[segment] / self.customers if self.customers else 0.0
+
+    def jaccard(self, a: str, b: str) -> float:
+        """|A ∩ B| / |A ∪ B|; 1.0 for a segment with itself, 0.0 when both are empty."""
+        both = self.sizes[a] if a == b else self.both[_pair(a, b)]
+        union = self.sizes[a] + self.sizes[b] - both
+        return both / union if union else 0.0
+
+    def intersection(self, a: str, b: str) -> int:
+        return self.sizes[a] if a == b else self.both[_pair(a, b)]
+
+
+def _pair(a: str, b: str) -> tuple[str, str]:
+    return (a, b) if a <= b else (b, a)
+
+
+def sizes(ws: Workspace, engine: Engine, segments: Sequence[CheckedSegment], as_of: dt.date | None,
+          params: Params | None = None, *, pairs: bool = False) -> Sizes:
+    """Sizes (and with `pairs` pairwise intersections) of segments and the number of customers: one query."""
+    from segql.compile import render
+    from segql.compile.summaries import counts
+
+    names = [s.name for s in segments]
+    query = counts(memberships_query(ws, segments, engine.dialect, as_of, params), names, engine.dialect, pairs=pairs)
+    _, rows = engine.query(render(query, engine.dialect))
+    values = [int(v or 0) for v in rows[0]]
+    result = Sizes(values[0], dict(zip(names, values[1:1 + len(names)], strict=True)))
+    if pairs:
+        for (i, j), value in zip(combinations(range(len(names)), 2), values[1 + len(names):], strict=True):
+            result.both[_pair(names[i], names[j])] = value
+    return result
+
+
+@dataclass(slots=True)
+class TableCheck:
+    """One table of schema.yml on a target: whether it exists and which declared columns it lacks."""
+
+    role: str  # "customer table", "lookup `address`", "event `orders`"
+    table: str  # dotted, as in schema.yml
+    declared: list[str]
+    exists: bool = True
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.exists and not self.missing
+
+
+def declared_columns(ws: Workspace) -> dict[tuple[str, ...], list[str]]:
+    """Per table of the schema (its name parts): the physical columns segql reads there — attributes, key, join and time
+    columns — in declaration order."""
+    schema = ws.loaded.schema
+    out: dict[tuple[str, ...], list[str]] = {}
+
+    def add(table: tuple[str, ...], columns: Sequence[str | None]) -> None:
+        known = out.setdefault(table, [])
+        for column in columns:
+            if column and column not in known:
+                known.append(column)
+
+    add(schema.table, [schema.key_column, *(a.column for a in schema.attributes.values()),
+                       *(c for lk in schema.lookups.values() for c, _ in lk.on)])
+    for lookup in schema.lookups.values():
+        add(lookup.table, [*(lc for _, lc in lookup.on), *(a.column for a in lookup.attributes.values())])
+    for event in schema.events.values():
+        add(event.table, [event.key, event.time, *(a.column for a in event.attributes.values())])
+    return out
+
+
+def check_tables(ws: Workspace, engine: Engine) -> list[TableCheck]:
+    """Every table of the schema on the target: present, and holding every column segql reads (case-insensitive
+    where the engine folds names)."""
+    reader = getattr(engine, "columns", None)
+    if reader is None:
+        raise DiagnosticError([Diagnostic("E405", f"cannot list the columns of tables on a {engine.dialect} target "
+                                          "yet", hint="run `segql compile` and check the tables with your client")])
+    roles = schema_tables(ws.loaded.schema)
+    out = []
+    for table, declared in declared_columns(ws).items():
+        found = reader(table)
+        check = TableCheck(roles[".".join(table)], ".".join(table), declared)
+        if found is None:
+            check.exists, check.missing = False, list(declared)
+        else:
+            have = {c.lower() for c in found}
+            check.missing = [c for c in declared if c.lower() not in have]
+        out.append(check)
+    return out
