@@ -447,3 +447,27 @@ def test_targets_check_on_postgres(pg_project: tuple[Path, str]) -> None:
     assert rows["crm.customers"]["exists"] and "email" in rows["crm.customers"]["missing"]
     assert "country" not in rows["crm.customers"]["missing"]
     assert not rows["sales.orders"]["exists"]
+
+
+def test_the_editor_schema_accepts_table_mappings() -> None:
+    import jsonschema
+    import yaml
+
+    schema = json.loads((ROOT / "segql" / "schemas" / "project.json").read_text(encoding="utf-8"))
+    config = yaml.safe_load("name: x\ntargets:\n  lake: {type: duckdb, path: ':memory:', tables: "
+                            + LAKE_TABLES.format(d="lake") + "}\n")
+    jsonschema.validate(config, schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({"targets": {"lake": {"type": "duckdb", "tables": {"crm.customers": [1]}}}}, schema)
+
+
+def test_an_engine_that_cannot_list_columns_is_e405(project: Path) -> None:
+    from segql import api, operations
+    from segql.diagnostics import DiagnosticError
+
+    class Engine:  # an engine with query() but no columns(), as a driver might be
+        dialect = "snowflake"
+
+    with pytest.raises(DiagnosticError) as raised:
+        operations.check_tables(api.open_workspace(project), Engine())  # type: ignore[arg-type]
+    assert [d.code for d in raised.value.diagnostics] == ["E405"]
