@@ -85,6 +85,7 @@ CODES: dict[str, str] = {
     "E404": "missing environment variable",
     "E405": "unsupported target type",
     "E406": "invalid table mapping of a target",
+    "E407": "write schema refused",
     # W0xx: warnings of `segql lint` (segql.lint)
     "W001": "contradiction: conditions that cannot hold together",
     "W002": "condition always true or always false",

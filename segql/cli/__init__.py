@@ -8,6 +8,7 @@ from segql.cli import lint, testing  # noqa: F401  (registers `lint` and `test`)
 from segql.cli import scaffold  # noqa: F401  (registers `init`)
 from segql.cli import ops  # noqa: F401  (registers `overlap` and `targets check`)
 from segql.cli import fmt  # noqa: F401  (registers `fmt`)
+from segql.cli import warehouse  # noqa: F401  (registers `materialize`, `snapshot` and `changes`)
 from segql.cli.app import cli, main
 
 __all__ = ["cli", "main"]

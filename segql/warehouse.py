@@ -1,0 +1,398 @@
+"""Operating segments in the warehouse: materialized views and tables of members, a history of daily snapshots,
+and who entered and left a segment between two snapshots. Every statement is a sqlglot tree whose target is in
+the one write schema the user named; it runs through an engine's Writer (one transaction per replacement).
+
+Used by segql.cli.warehouse; imports sqlglot, segql.compile and segql.dialects; never prints or reads the clock.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from sqlglot import exp
+
+from segql.compile import TableMap, compile_memberships, compile_segment, render
+from segql.compile.render import DIALECT_KEY
+from segql.diagnostics import Diagnostic, DiagnosticError, UsageProblem
+from segql.dialects import get_dialect
+
+if TYPE_CHECKING:
+    from segql.api import Workspace
+    from segql.check.tree import CheckedSegment
+    from segql.dialects.base import SqlDialect
+    from segql.engines import Engine, Writer
+    from segql.project import Target
+
+HISTORY = "segql_history"  # (as_of, segment, <key>, definition_hash): one row per member per snapshot
+SNAPSHOTS = "segql_snapshots"  # (as_of, segment, definition_hash, members): one row per snapshot taken, even empty
+RESERVED_TABLES = (HISTORY, SNAPSHOTS)
+HASH_DIALECT = "duckdb"  # the definition hash is the same whichever warehouse a snapshot was taken on
+# Schemas segql never writes to, whatever schema.yml says.
+SYSTEM_SCHEMAS = ("information_schema", "pg_catalog", "pg_toast")
+# Where an unqualified table of schema.yml lives on each engine (its default search path).
+DEFAULT_SCHEMA = {"duckdb": "main", "postgres": "public", "snowflake": "public"}
+KEY_TYPES = {"integer": "BIGINT", "decimal": "DECIMAL(38, 9)", "date": "DATE", "timestamp": "TIMESTAMP"}
+
+
+# ---- the write schema ----
+
+
+def data_schemas(ws: Workspace, dialect: str) -> set[str]:
+    """The schemas (lower-cased) holding the tables of schema.yml: the customer table, lookups and events."""
+    schema = ws.loaded.schema
+    tables = [schema.table, *(lk.table for lk in schema.lookups.values()), *(ev.table for ev in schema.events.values())]
+    return {(parts[-2] if len(parts) >= 2 else DEFAULT_SCHEMA.get(dialect, "public")).lower() for parts in tables}
+
+
+def write_schema(ws: Workspace, target_name: str | None, given: str | None, dialect: str) -> str:
+    """The schema materialize and snapshot write to: --schema, else the target's `schema` setting; never a schema
+    holding the customer data (E407), and never a default."""
+    target = ws.target(target_name)
+    name = given if given is not None else target.resolved().get("schema")
+    if not name or not name.strip():
+        raise UsageProblem(f"target `{target.name}` has no `schema` setting: name the schema segql may write to "
+                           f"with --schema NAME or `schema: NAME` in the target (e.g. `schema: segments`)")
+    used = data_schemas(ws, dialect)
+    if name.lower() in used or name.lower() in SYSTEM_SCHEMAS or name.lower().startswith("pg_"):
+        where = "holds tables of schema.yml" if name.lower() in used else "is a system schema"
+        raise DiagnosticError([Diagnostic(
+            "E407", f"segql will not write to schema `{name}` on target `{target.name}`: it {where}", target.span,
+            "write schema refused",
+            "name a schema of its own for segments (e.g. `schema: segments`); data schemas: " + ", ".join(sorted(used)))])
+    return name
+
+
+def open_writer(ws: Workspace, target: Target) -> Writer:
+    """The target opened for writing (DuckDB read-write, PostgreSQL without READ ONLY): materialize and snapshot
+    only; every other command opens targets read-only."""
+    from segql.engines import connect
+
+    return connect(target, ws.project.root, write=True)
+
+
+# ---- names and small builders ----
+
+
+def table_node(d: SqlDialect, schema: str, name: str) -> exp.Table:
+    return exp.Table(this=d.identifier(name), db=d.identifier(schema))
+
+
+def create_schema(d: SqlDialect, schema: str) -> exp.Create:
+    return exp.Create(this=exp.Table(db=d.identifier(schema)), kind="SCHEMA", exists=True)
+
+
+def statement_sql(statement: exp.Expression, dialect: str) -> str:
+    return render(statement, dialect)
+
+
+def run_in_transaction(writer: Writer, statements: Sequence[exp.Expression]) -> None:
+    """All the statements in one transaction: every one of them takes effect, or none does."""
+    texts = [statement_sql(s, writer.dialect) for s in statements]  # render all before writing anything
+    with writer.transaction():
+        for text in texts:
+            writer.execute(text)
+
+
+@dataclass(frozen=True, slots=True)
+class Existing:
+    kind: str  # "TABLE" or "VIEW"
+    columns: tuple[str, ...]
+
+
+def find_relation(engine: Engine, schema: str, name: str) -> Existing | None:
+    """A table or view `schema.name` in the current database (names compared case-insensitively), from
+    information_schema, which DuckDB and PostgreSQL both have."""
+    d = get_dialect(engine.dialect)
+
+    def matches(column: str, value: str) -> exp.Expression:
+        return exp.EQ(this=exp.Lower(this=exp.column(column, "t")), expression=exp.Literal.string(value.lower()))
+
+    where = exp.and_(matches("table_schema", schema), matches("table_name", name),
+                     exp.EQ(this=exp.column("table_catalog", "t"), expression=exp.Anonymous(this="current_database")))
+    kinds = exp.select(exp.column("table_type", "t")).from_(
+        exp.Table(this=exp.to_identifier("tables"), db=exp.to_identifier("information_schema"),
+                  alias=exp.TableAlias(this=exp.to_identifier("t")))).where(where)
+    _, rows = engine.query(kinds.sql(dialect=d.name))
+    if not rows:
+        return None
+    kind = "VIEW" if str(rows[0][0]).upper() == "VIEW" else "TABLE"
+    columns = exp.select(exp.column("column_name", "t")).from_(
+        exp.Table(this=exp.to_identifier("columns"), db=exp.to_identifier("information_schema"),
+                  alias=exp.TableAlias(this=exp.to_identifier("t")))).where(where.copy()).order_by(
+        exp.column("ordinal_position", "t"))
+    _, cols = engine.query(columns.sql(dialect=d.name))
+    return Existing(kind, tuple(str(c[0]) for c in cols))
+
+
+# ---- materialize ----
+
+
+@dataclass(frozen=True, slots=True)
+class Materialized:
+    segment: str
+    relation: str  # schema.name
+    kind: str  # "view" or "table"
+    replaced: bool
+
+
+def materialize_statements(ws: Workspace, segment: CheckedSegment, *, dialect: str, schema: str, kind: str,
+                           as_of: dt.date | None, existing: Existing | None) -> list[exp.Expression]:
+    """The statements replacing `schema.<segment>` with a view (as_of None: it reads the current date when
+    queried) or a table (as_of pinned) of the segment's members; run them in one transaction."""
+    d = get_dialect(dialect)
+    if segment.name.lower() in RESERVED_TABLES:
+        raise UsageProblem(f"segment `{segment.name}` has the name of segql's history table; it cannot be materialized")
+    query = compile_segment(segment, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect, as_of=as_of,
+                            timezone=ws.project.timezone)
+    target = table_node(d, schema, segment.name)
+    wanted = kind.upper()
+    key = ws.loaded.schema.key_column
+    statements: list[exp.Expression] = []
+
+    def create(into: exp.Table, replace: bool) -> exp.Create:
+        made = exp.Create(this=into, kind=wanted, replace=replace, expression=query)
+        made.meta[DIALECT_KEY] = query.meta[DIALECT_KEY]
+        return made
+
+    def drop_existing() -> None:
+        assert existing is not None
+        statements.append(exp.Drop(tables=[table_node(d, schema, segment.name)], kind=existing.kind, exists=True))
+
+    if d.name == "postgres" and wanted == "TABLE":
+        # Build the new table first, under a temporary name, so the old one is locked only for the swap.
+        temporary = "segql_new_" + hashlib.sha256(segment.name.encode()).hexdigest()[:16]
+        statements.append(create(table_node(d, schema, temporary), replace=False))
+        if existing is not None:
+            drop_existing()
+        statements.append(exp.Alter(this=table_node(d, schema, temporary), kind="TABLE",
+                                    actions=[exp.AlterRename(this=exp.Table(this=d.identifier(segment.name)))]))
+        return statements
+    same_view_shape = existing is not None and existing.kind == "VIEW" and [c.lower() for c in existing.columns] == [key.lower()]
+    if existing is not None and existing.kind != wanted:
+        drop_existing()  # a view where a table was (or the reverse): CREATE OR REPLACE cannot change the kind
+    elif d.name == "postgres" and existing is not None and not same_view_shape:
+        drop_existing()  # PostgreSQL replaces a view only when its columns stay the same
+    replace = existing is not None and existing.kind == wanted and (d.name != "postgres" or same_view_shape)
+    statements.append(create(target, replace=replace or d.name == "duckdb"))
+    return statements
+
+
+def materialize(ws: Workspace, writer: Writer, segments: Iterable[CheckedSegment], *, schema: str, kind: str,
+                as_of: dt.date | None) -> list[Materialized]:
+    """Create or replace one view or table per segment in `schema`, each replaced in its own transaction."""
+    if kind == "table" and as_of is None:
+        raise UsageProblem("a materialized table needs --as-of DATE (a view follows the current date)")
+    if kind == "view" and as_of is not None:
+        raise UsageProblem("a view always reads the current date; use --kind table to pin --as-of")
+    d = get_dialect(writer.dialect)
+    run_in_transaction(writer, [create_schema(d, schema)])
+    done = []
+    for segment in segments:
+        existing = find_relation(writer, schema, segment.name)
+        statements = materialize_statements(ws, segment, dialect=writer.dialect, schema=schema, kind=kind,
+                                            as_of=as_of, existing=existing)
+        run_in_transaction(writer, statements)
+        done.append(Materialized(segment.name, f"{schema}.{segment.name}", kind, existing is not None))
+    return done
+
+
+# ---- snapshot ----
+
+
+def definition_hash(ws: Workspace, segment: CheckedSegment) -> str:
+    """16 hex digits of the SHA-256 of the segment's SQL compiled for DuckDB with no as-of date pinned (so it reads
+    the current date): the same on every day and every warehouse, and different whenever what the segment selects
+    may differ — its condition, the traits and segments it uses, parameter defaults, consent, the tables of
+    schema.yml, the time zone (and the SQL segql writes for them, which may change with a segql upgrade)."""
+    query = compile_segment(segment, tables=TableMap.from_schema(ws.loaded.schema), dialect=HASH_DIALECT, as_of=None,
+                            timezone=ws.project.timezone)
+    return hashlib.sha256(render(query, HASH_DIALECT).encode()).hexdigest()[:16]
+
+
+def key_type(ws: Workspace, d: SqlDialect) -> exp.DataType:
+    schema = ws.loaded.schema
+    attribute = schema.attributes.get(schema.key)
+    kind = attribute.type.kind if attribute is not None else "string"
+    return exp.DataType.build(KEY_TYPES.get(kind, "TEXT"), dialect=d.name)
+
+
+def column_def(d: SqlDialect, name: str, kind: exp.DataType | str) -> exp.ColumnDef:
+    data_type = kind if isinstance(kind, exp.DataType) else exp.DataType.build(kind, dialect=d.name)
+    return exp.ColumnDef(this=d.identifier(name), kind=data_type,
+                         constraints=[exp.ColumnConstraint(kind=exp.NotNullColumnConstraint())])
+
+
+def in_list(column: exp.Expression, names: Sequence[str]) -> exp.Expression:
+    return exp.In(this=column, expressions=[exp.Literal.string(n) for n in names])
+
+
+def snapshot_statements(ws: Workspace, segments: Sequence[CheckedSegment], *, dialect: str, schema: str,
+                        as_of: dt.date) -> list[exp.Expression]:
+    """Replace the snapshot of `segments` on `as_of` in the history: create the tables if missing, delete that
+    day's rows of these segments, insert the members from one memberships query (unpivoted to one row per member
+    and segment, inside the warehouse) and record each snapshot. Run them in one transaction."""
+    d = get_dialect(dialect)
+    names = [s.name for s in segments]
+    key = ws.loaded.schema.key_column
+    history, snapshots = table_node(d, schema, HISTORY), table_node(d, schema, SNAPSHOTS)
+    day = d.date_literal(as_of)
+    hashes = {s.name: definition_hash(ws, s) for s in segments}
+
+    def create_table(table: exp.Table, columns: list[exp.ColumnDef]) -> exp.Create:
+        return exp.Create(this=exp.Schema(this=table, expressions=columns), kind="TABLE", exists=True)
+
+    def this_day(table: exp.Table) -> exp.Delete:
+        condition = exp.and_(exp.EQ(this=d.column("as_of"), expression=day.copy()), in_list(d.column("segment"), names))
+        return exp.Delete(this=table.copy(), where=exp.Where(this=condition))
+
+    def into(table: exp.Table, columns: Sequence[str], query: exp.Select) -> exp.Insert:
+        return exp.Insert(this=exp.Schema(this=table.copy(), expressions=[d.identifier(c) for c in columns]),
+                          expression=query)
+
+    # The segment of each output row and its hash, as a VALUES list joined to every customer's memberships.
+    chosen = exp.Values(
+        expressions=[exp.Tuple(expressions=[exp.Literal.string(n), exp.Literal.string(hashes[n])]) for n in names],
+        alias=exp.TableAlias(this=d.identifier("s"), columns=[d.identifier("segment"), d.identifier("definition_hash")]))
+    memberships = compile_memberships(segments, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect,
+                                      as_of=as_of, timezone=ws.project.timezone)
+    is_member = exp.Case(this=d.column("segment", "s"),
+                         ifs=[exp.If(this=exp.Literal.string(n), true=d.column(n, "m")) for n in names])
+    members = (exp.select(day.copy(), d.column("segment", "s"), d.column(key, "m"), d.column("definition_hash", "s"))
+               .from_(exp.Subquery(this=memberships, alias=exp.TableAlias(this=d.identifier("m"))), copy=False)
+               .join(chosen, join_type="CROSS", copy=False)
+               .where(is_member, copy=False))
+    count = exp.select(exp.Count(this=exp.Star())).from_(exp.Table(this=d.identifier(HISTORY), db=d.identifier(schema),
+                                                                   alias=exp.TableAlias(this=d.identifier("h"))))
+    count = count.where(exp.and_(exp.EQ(this=d.column("as_of", "h"), expression=day.copy()),
+                                 exp.EQ(this=d.column("segment", "h"), expression=d.column("segment", "s"))))
+    recorded = exp.select(day.copy(), d.column("segment", "s"), d.column("definition_hash", "s"),
+                          exp.Subquery(this=count)).from_(chosen.copy())
+    insert_members = into(history, ["as_of", "segment", key, "definition_hash"], members)
+    insert_members.meta[DIALECT_KEY] = memberships.meta[DIALECT_KEY]
+    return [
+        create_schema(d, schema),
+        create_table(history, [column_def(d, "as_of", "DATE"), column_def(d, "segment", "TEXT"),
+                               column_def(d, key, key_type(ws, d)), column_def(d, "definition_hash", "TEXT")]),
+        create_table(snapshots, [column_def(d, "as_of", "DATE"), column_def(d, "segment", "TEXT"),
+                                 column_def(d, "definition_hash", "TEXT"), column_def(d, "members", "BIGINT")]),
+        this_day(history),
+        this_day(snapshots),
+        insert_members,
+        into(snapshots, ["as_of", "segment", "definition_hash", "members"], recorded),
+    ]
+
+
+def snapshot(ws: Workspace, writer: Writer, segments: Sequence[CheckedSegment], *, schema: str,
+             as_of: dt.date) -> dict[str, int]:
+    """Take (or retake) the snapshot of `segments` on `as_of`, in one transaction; returns their sizes."""
+    if not segments:
+        return {}
+    run_in_transaction(writer, snapshot_statements(ws, segments, dialect=writer.dialect, schema=schema, as_of=as_of))
+    d = get_dialect(writer.dialect)
+    sizes = exp.select(d.column("segment"), d.column("members")).from_(table_node(d, schema, SNAPSHOTS)).where(
+        exp.and_(exp.EQ(this=d.column("as_of"), expression=d.date_literal(as_of)),
+                 in_list(d.column("segment"), [s.name for s in segments])))
+    _, rows = writer.query(sizes.sql(dialect=d.name))
+    return {str(name): int(size) for name, size in rows}
+
+
+# ---- changes ----
+
+
+@dataclass(slots=True)
+class Changes:
+    """Who entered and who left each segment between two snapshots."""
+
+    start: dt.date
+    end: dt.date
+    rows: list[tuple[str, str, Any]]  # (segment, "entered" | "left", key), sorted
+    counts: dict[str, tuple[int, int]]  # segment -> (entered, left), every segment compared
+    redefined: list[str]  # segments whose definition hash differs between the two snapshots
+    skipped: dict[str, dt.date]  # segment -> the one date it has a snapshot on (not compared)
+
+
+def changes(ws: Workspace, engine: Engine, *, schema: str, start: dt.date, end: dt.date,
+            segment: str | None = None) -> Changes:
+    """Entries and exits between the snapshots on `start` and `end`, computed by one query in the warehouse over
+    the segments snapshotted on both dates. A date without any snapshot (of `segment`) is a UsageProblem."""
+    d = get_dialect(engine.dialect)
+    if find_relation(engine, schema, SNAPSHOTS) is None:
+        raise UsageProblem(f"schema `{schema}` holds no snapshots; take one first with `segql snapshot`")
+    where = [exp.In(this=d.column("as_of"), expressions=[d.date_literal(start), d.date_literal(end)])]
+    if segment is not None:
+        where.append(exp.EQ(this=d.column("segment"), expression=exp.Literal.string(segment)))
+    inventory = exp.select(d.column("as_of"), d.column("segment"), d.column("definition_hash")).from_(
+        table_node(d, schema, SNAPSHOTS)).where(exp.and_(*where))
+    _, rows = engine.query(inventory.sql(dialect=d.name))
+    taken: dict[dt.date, dict[str, str]] = {start: {}, end: {}}
+    for day, name, digest in rows:
+        taken[_as_date(day)][str(name)] = str(digest)
+    for day in (start, end):
+        if not taken[day]:
+            what = f"of segment `{segment}` " if segment else ""
+            raise UsageProblem(f"no snapshot {what}on {day.isoformat()} in `{schema}`"
+                               + _dates_hint(engine, d, schema, segment))
+    both = sorted(set(taken[start]) & set(taken[end]))
+    skipped = {n: (start if n in taken[start] else end) for n in set(taken[start]) ^ set(taken[end])}
+    redefined = [n for n in both if taken[start][n] != taken[end][n]]
+    found: list[tuple[str, str, Any]] = []
+    if both:
+        _, diff = engine.query(changes_query(ws, d, schema, start, end, both).sql(dialect=d.name))
+        found = [(str(s), str(c), k) for s, c, k in diff]
+    counts = {n: (0, 0) for n in both}
+    for name, change, _ in found:
+        entered, left = counts[name]
+        counts[name] = (entered + 1, left) if change == "entered" else (entered, left + 1)
+    return Changes(start, end, found, counts, redefined, skipped)
+
+
+def changes_query(ws: Workspace, d: SqlDialect, schema: str, start: dt.date, end: dt.date,
+                  names: Sequence[str]) -> exp.Select:
+    """(segment, change, key) for every member on one date and not the other: a FULL JOIN of the two days."""
+    key = ws.loaded.schema.key_column
+
+    def day(value: dt.date, alias: str) -> exp.Subquery:
+        rows = exp.select(d.column("segment"), d.column(key)).from_(table_node(d, schema, HISTORY)).where(
+            exp.and_(exp.EQ(this=d.column("as_of"), expression=d.date_literal(value)),
+                     in_list(d.column("segment"), names)))
+        return exp.Subquery(this=rows, alias=exp.TableAlias(this=d.identifier(alias)))
+
+    a_key, b_key = d.column(key, "a"), d.column(key, "b")
+    on = exp.and_(exp.EQ(this=d.column("segment", "a"), expression=d.column("segment", "b")),
+                  exp.EQ(this=a_key.copy(), expression=b_key.copy()))
+    change = exp.Case(ifs=[exp.If(this=exp.Is(this=a_key.copy(), expression=exp.Null()),
+                                  true=exp.Literal.string("entered"))], default=exp.Literal.string("left"))
+    query = (exp.select(exp.alias_(exp.Coalesce(this=d.column("segment", "b"), expressions=[d.column("segment", "a")]),
+                                   "segment"),
+                        exp.alias_(change, "change"),
+                        exp.alias_(exp.Coalesce(this=b_key.copy(), expressions=[a_key.copy()]), d.identifier(key)))
+             .from_(day(start, "a"))
+             .join(day(end, "b"), on=on, join_type="FULL OUTER")
+             .where(exp.or_(exp.Is(this=a_key.copy(), expression=exp.Null()),
+                            exp.Is(this=b_key.copy(), expression=exp.Null())))
+             .order_by(*(exp.Literal.number(i) for i in (1, 2, 3))))
+    return query
+
+
+def _as_date(value: Any) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
+
+
+def _dates_hint(engine: Engine, d: SqlDialect, schema: str, segment: str | None) -> str:
+    query = exp.select(d.column("as_of")).distinct().from_(table_node(d, schema, SNAPSHOTS))
+    if segment is not None:
+        query = query.where(exp.EQ(this=d.column("segment"), expression=exp.Literal.string(segment)))
+    _, rows = engine.query(query.order_by(d.column("as_of")).sql(dialect=d.name))
+    dates = [_as_date(r[0]).isoformat() for r in rows]
+    if not dates:
+        return "; there are none yet"
+    shown = dates if len(dates) <= 6 else [*dates[:3], "…", *dates[-2:]]
+    return "; snapshots exist on " + ", ".join(shown)
