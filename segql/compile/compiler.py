@@ -119,8 +119,12 @@ class Compiler:
             for b in bounds:
                 if isinstance(b, exp.Expression) and b not in computed:
                     computed.append(b)
-            items = ([self.date_sql(min(known))] if known else []) + [b.copy() for b in computed]
-            widest = items[0] if len(items) == 1 else self.d.least(items)
+            widest: Bound
+            if not computed:
+                widest = min(known)
+            else:
+                items = ([self.date_sql(min(known))] if known else []) + [b.copy() for b in computed]
+                widest = items[0] if len(items) == 1 else self.d.least(items)
             parts.insert(0, self.event_time_lower(p, widest, inclusive=True))
         return sql.and_(parts)
 
@@ -416,9 +420,12 @@ class Compiler:
         p = self.passes.get(node.event)
         if p is None:
             p = self.passes[node.event] = EventPass(node.event, event, node.event)
+        # Conditions of the `where` on the customer alone hold for all of a customer's events or none, so they
+        # are checked once per customer outside the pass: the pass then needs no join with the customer table.
+        on_events, on_customer = _split_where(node.where, node.value)
         self.inside = p
         try:
-            filters = [self.cond(node.where)] if node.where is not None else []
+            filters = [self.cond(c) for c in on_events]
             lower: Bound | None = None
             if node.window is not None:
                 window, lower = self.window(node.window, p)
@@ -428,7 +435,9 @@ class Compiler:
             self.inside = None
         boolean = node.value is not None and node.value.type == t.BOOLEAN
         alias = p.add(node.func, value, sql.and_(filters) if filters else None, lower, boolean)
-        column = self.d.column(alias, p.alias)
+        column: exp.Expression = self.d.column(alias, p.alias)
+        if on_customer:
+            column = sql.case(sql.and_([self.cond(c) for c in on_customer]), column)
         if node.func in EMPTY_IS_ZERO:  # a customer without matching events has 0, not NULL
             return exp.Coalesce(this=column, expressions=[sql.number(0)])
         return column
@@ -444,7 +453,10 @@ class Compiler:
                 instant = self.event_instant(p)
                 after = sql.binary(exp.GT, instant, self.instant_sql(start))
                 until = sql.binary(exp.LTE, instant.copy(), self.instant_sql(now))
-                return sql.and_([after, until]), None
+                # a first day for the pass's filter (so it need not read all history): today - (N // 24 + 1)
+                # days starts at least N hours before the start of today, even across a DST change
+                first = self.date_shift(self.today_value(), -(-back // 24 + 1), "day")
+                return sql.and_([after, until]), first
             case t.LastWindow(amount=amount, unit=unit):
                 # today - N units < d <= today (the upper end is the pass's own filter): the first day in
                 # the window is today - (N - 1) days for days and weeks, the day after today - N months else
@@ -563,6 +575,49 @@ class Compiler:
                     return dates.utc_to_local_date(known, self.zone)
                 return known if isinstance(known, dt.date) else None
         return None
+
+
+def _split_where(where: t.Expr | None, value: t.Expr | None) -> tuple[list[t.Expr], list[t.Expr]]:
+    """An aggregate's `where` as (conjuncts on the event, conjuncts on the customer and lookups only)."""
+    if where is None:
+        return [], []
+    conjuncts = _conjuncts(where)
+    if value is not None and _reads(value) & {"customer", "lookup"}:
+        return conjuncts, []  # the aggregated value needs the customer's row inside the pass anyway
+    on_events, on_customer = [], []
+    for c in conjuncts:
+        scopes = _reads(c)
+        (on_customer if scopes and scopes <= {"customer", "lookup"} else on_events).append(c)
+    return on_events, on_customer
+
+
+def _conjuncts(node: t.Expr) -> list[t.Expr]:
+    match node:
+        case t.And(items=items):
+            return [c for item in items for c in _conjuncts(item)]
+        case t.TraitRef(expr=t.And() as expr):
+            return _conjuncts(expr)
+    return [node]
+
+
+def _reads(node: object) -> set[str]:
+    """The scopes of the columns a condition reads; "other" for what must stay where it is (aggregates,
+    percentiles, segment references)."""
+    if isinstance(node, t.Column):
+        return {node.scope}
+    if isinstance(node, t.Aggregate | t.Percentile | t.SegmentRef):
+        return {"other"}
+    found: set[str] = set()
+    for name in getattr(type(node), "__dataclass_fields__", ()):
+        if name == "span":
+            continue
+        child = getattr(node, name)
+        if isinstance(child, tuple):
+            for item in child:
+                found |= _reads(item)
+        elif hasattr(type(child), "__dataclass_fields__"):
+            found |= _reads(child)
+    return found
 
 
 _COMPARE: dict[str, type[exp.Binary]] = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}

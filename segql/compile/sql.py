@@ -14,7 +14,7 @@ _LEVELS: list[tuple[tuple[type[exp.Expression], ...], int]] = [
     ((exp.Or,), 1),
     ((exp.And,), 2),
     ((exp.Not,), 3),
-    ((exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.In, exp.Like, exp.Escape, exp.Is), 4),
+    ((exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE, exp.Between, exp.In, exp.Like, exp.ILike, exp.Escape, exp.Is), 4),
     ((exp.Add, exp.Sub, exp.DPipe), 5),
     ((exp.Mul, exp.Div, exp.Mod), 6),
     ((exp.Neg,), 7),

@@ -9,7 +9,7 @@ LEFT JOIN (
     ) AS orders_1
   FROM sales.orders AS orders
   WHERE
-    orders.ordered_at >= CAST(CAST('2024-04-02' AS DATE) AS TIMESTAMP)
+    orders.ordered_at >= CAST('2024-04-02 00:00:00' AS TIMESTAMP)
     AND orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP)
   GROUP BY
     orders.customer_id

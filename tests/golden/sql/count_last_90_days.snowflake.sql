@@ -12,7 +12,7 @@ LEFT JOIN (
     ) AS orders_1
   FROM sales.orders AS orders
   WHERE
-    orders.ordered_at >= CAST(CAST('2024-04-02' AS DATE) AS TIMESTAMPNTZ)
+    orders.ordered_at >= CAST('2024-04-02 00:00:00' AS TIMESTAMPNTZ)
     AND orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMPNTZ)
   GROUP BY
     orders.customer_id
