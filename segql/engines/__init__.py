@@ -1,4 +1,5 @@
-"""Engines: run compiled SQL on a target and bring rows back. DuckDB is built in; PostgreSQL (psycopg) loads lazily.
+"""Engines: run compiled SQL on a target and bring rows back. DuckDB is built in; PostgreSQL (psycopg) and
+Snowflake (snowflake-connector-python) load lazily.
 
 Only SELECT statements reach a target from `run` and `count`; `connect(..., write=True)` gives a Writer, used only
 by materialize and snapshot. Imports no sqlglot.
@@ -51,6 +52,11 @@ def connect(target: Target, root: Path, *, write: bool = False) -> Engine | Writ
         from segql.engines.postgres import PostgresEngine
 
         return PostgresEngine(target, settings, root, write=write)
+    if target.type == "snowflake":
+        from segql.engines.snowflake import SnowflakeEngine
+
+        return SnowflakeEngine(target, settings, root, write=write)
     raise DiagnosticError([Diagnostic("E405", f"target `{target.name}` has type `{target.type}`, which this command "
                                       "cannot run yet", target.span, "not supported here",
-                                      "use a duckdb target, or `segql compile` and run the SQL with your client")])
+                                      "use a duckdb, postgres or snowflake target, or `segql compile` and run "
+                                      "the SQL with your client")])
