@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -42,6 +43,7 @@ POSTGRES_RUN: dict[str, int | str] = {"tests": 0, "version": ""}
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: runs SQL on the test session's PostgreSQL server (fixture pg_dsn)")
+    config.addinivalue_line("markers", "snowflake: runs Snowflake SQL on the emulator (fixture snowflake_emulator)")
 
 
 @pytest.fixture(scope="session")
@@ -64,9 +66,36 @@ def pg_dsn() -> Iterator[str]:
 def pytest_runtest_call(item: pytest.Item) -> None:
     if item.get_closest_marker("postgres"):  # the marker itself: keywords would also match ids like `postgres`
         POSTGRES_RUN["tests"] = int(POSTGRES_RUN["tests"]) + 1
+    if item.get_closest_marker("snowflake"):
+        SNOWFLAKE_RUN["tests"] = int(SNOWFLAKE_RUN["tests"]) + 1
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if POSTGRES_RUN["tests"]:
         version = POSTGRES_RUN["version"] or "an unknown version"
         terminalreporter.write_line(f"postgresql: {POSTGRES_RUN['tests']} tests executed on PostgreSQL {version}")
+    if SNOWFLAKE_RUN["tests"]:
+        terminalreporter.write_line(f"snowflake emulator: {SNOWFLAKE_RUN['tests']} tests executed "
+                                    f"(fakesnow {SNOWFLAKE_RUN['version'] or 'of an unknown version'})")
+
+
+# ---- Snowflake: fakesnow in its own virtual environment (tests/snowflake_emulator.py), and a count of its tests ----
+
+SNOWFLAKE_RUN: dict[str, int | str] = {"tests": 0, "version": ""}
+
+
+@pytest.fixture(scope="session")
+def snowflake_emulator() -> Any:
+    """The emulator's environment, made once and reused while its requirements are unchanged.
+
+    When it cannot be made (PyPI unreachable, say), the tests using it fail (never skip) with the reason.
+    """
+    from tests import snowflake_emulator
+
+    try:
+        emulator = snowflake_emulator.ensure()
+    except snowflake_emulator.EmulatorUnavailable as err:
+        pytest.fail(f"no Snowflake emulator for the tests: {err}", pytrace=False)
+    SNOWFLAKE_RUN["version"] = emulator.versions["fakesnow"]
+    return emulator
+
