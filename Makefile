@@ -24,5 +24,10 @@ test: $(VENV)/.installed
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check segql tests
 
+# `make bench` measures DESIGN §8's targets and writes docs/performance.md (BENCH_EVENTS=100M adds the 100M run).
+bench: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) benchmarks/run.py $(if $(BENCH_EVENTS),--events $(BENCH_EVENTS),)
+
 clean:
 	rm -rf $(VENV) $(EXAMPLE)/data
