@@ -41,14 +41,33 @@ KEY_TYPES = {"integer": "BIGINT", "decimal": "DECIMAL(38, 9)", "date": "DATE", "
 # ---- the write schema ----
 
 
-def data_schemas(ws: Workspace, dialect: str) -> set[str]:
-    """The schemas (lower-cased) holding the tables of schema.yml: the customer table, lookups and events."""
+def data_schemas(ws: Workspace, engine: Engine) -> set[str]:
+    """The schemas (lower-cased) holding the tables of schema.yml: the customer table, lookups and events. An
+    unqualified table may be in any schema the session resolves unqualified names in (PostgreSQL's search path,
+    Snowflake's connection schema), so those are asked for."""
     schema = ws.loaded.schema
     tables = [schema.table, *(lk.table for lk in schema.lookups.values()), *(ev.table for ev in schema.events.values())]
-    return {(parts[-2] if len(parts) >= 2 else DEFAULT_SCHEMA.get(dialect, "public")).lower() for parts in tables}
+    found = {parts[-2].lower() for parts in tables if len(parts) >= 2}
+    if any(len(parts) < 2 for parts in tables):
+        found.add(DEFAULT_SCHEMA.get(engine.dialect, "public"))
+        found |= session_schemas(engine)
+    return found
 
 
-def write_schema(ws: Workspace, target_name: str | None, given: str | None, dialect: str) -> str:
+def session_schemas(engine: Engine) -> set[str]:
+    """The schemas an unqualified name may resolve to: PostgreSQL's whole search path (schemas that do not exist
+    yet included: a table segql created there could shadow the data), else the current schema."""
+    if engine.dialect == "postgres":
+        setting = exp.Anonymous(this="current_setting", expressions=[exp.Literal.string("search_path")])
+        _, rows = engine.query(exp.select(setting, exp.CurrentUser()).sql(dialect="postgres"))
+        path, user = str(rows[0][0]), str(rows[0][1])
+        names = [p.strip() for p in path.split(",")]
+        return {(user if n.strip('"') == "$user" else n[1:-1] if n.startswith('"') else n).lower() for n in names if n}
+    _, rows = engine.query(exp.select(exp.Anonymous(this="current_schema")).sql(dialect=get_dialect(engine.dialect).name))
+    return {str(r[0]).lower() for r in rows if r[0] is not None}
+
+
+def write_schema(ws: Workspace, target_name: str | None, given: str | None, engine: Engine) -> str:
     """The schema materialize and snapshot write to: --schema, else the target's `schema` setting; never a schema
     holding the customer data (E407), and never a default."""
     target = ws.target(target_name)
@@ -56,7 +75,7 @@ def write_schema(ws: Workspace, target_name: str | None, given: str | None, dial
     if not name or not name.strip():
         raise UsageProblem(f"target `{target.name}` has no `schema` setting: name the schema segql may write to "
                            f"with --schema NAME or `schema: NAME` in the target (e.g. `schema: segments`)")
-    used = data_schemas(ws, dialect)
+    used = data_schemas(ws, engine)
     if name.lower() in used or name.lower() in SYSTEM_SCHEMAS or name.lower().startswith("pg_"):
         where = "holds tables of schema.yml" if name.lower() in used else "is a system schema"
         raise DiagnosticError([Diagnostic(
@@ -171,13 +190,10 @@ def materialize_statements(ws: Workspace, segment: CheckedSegment, *, dialect: s
         statements.append(exp.Alter(this=table_node(d, schema, temporary), kind="TABLE",
                                     actions=[exp.AlterRename(this=exp.Table(this=d.identifier(segment.name)))]))
         return statements
-    same_view_shape = existing is not None and existing.kind == "VIEW" and [c.lower() for c in existing.columns] == [key.lower()]
-    if existing is not None and existing.kind != wanted:
-        drop_existing()  # a view where a table was (or the reverse): CREATE OR REPLACE cannot change the kind
-    elif d.name == "postgres" and existing is not None and not same_view_shape:
-        drop_existing()  # PostgreSQL replaces a view only when its columns stay the same
-    replace = existing is not None and existing.kind == wanted and (d.name != "postgres" or same_view_shape)
-    statements.append(create(target, replace=replace or d.name == "duckdb"))
+    same_columns = existing is not None and [c.lower() for c in existing.columns] == [key.lower()]
+    if existing is not None and (existing.kind != wanted or (d.name == "postgres" and not same_columns)):
+        drop_existing()  # OR REPLACE cannot change a view into a table (or back), nor a PostgreSQL view's columns
+    statements.append(create(target, replace=True))
     return statements
 
 

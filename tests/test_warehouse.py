@@ -388,3 +388,35 @@ def test_the_library_refuses_a_view_with_a_pinned_date() -> None:
     ws = workspace(RETAIL)
     with pytest.raises(UsageProblem):
         warehouse.materialize(ws, None, [], schema=SCHEMA, kind="view", as_of=D1)  # type: ignore[arg-type]
+
+
+def test_a_schema_where_unqualified_tables_may_be_is_refused(project: Path, request: pytest.FixtureRequest) -> None:
+    """`customers` with no schema is in whatever schema the session resolves it in: never written to."""
+    schema_yml = project / "schema.yml"
+    schema_yml.write_text(schema_yml.read_text(encoding="utf-8").replace("table: crm.customers", "table: customers"),
+                          encoding="utf-8")
+    if request.node.callspec.params["project"] == "duckdb":
+        refused = ["main", "MAIN"]
+    else:  # the session's search path decides where `customers` is
+        config = (project / "segql.yml").read_text(encoding="utf-8")
+        (project / "segql.yml").write_text(config.replace(
+            f"schema: {SCHEMA}}}", f"schema: {SCHEMA}, options: '-c search_path=audience,{SCHEMA},public'}}"),
+            encoding="utf-8")
+        refused = ["public", "audience", SCHEMA]
+    for schema in refused:
+        code, _, err = invoke("snapshot", "vip", "--as-of", D1.isoformat(), "--schema", schema, "--project", str(project))
+        assert code == 1 and "E407" in err, err
+    assert relations(project) == {}
+
+
+def test_a_view_with_other_columns_is_replaced(project: Path) -> None:
+    """PostgreSQL's CREATE OR REPLACE VIEW cannot change a view's columns: segql drops and creates it instead."""
+    def old_view(ws: api.Workspace, writer: Any) -> None:
+        with writer.transaction():
+            writer.execute(f"CREATE SCHEMA {SCHEMA}")
+            writer.execute(f"CREATE VIEW {SCHEMA}.vip AS SELECT 1 AS old_key, 2 AS other")
+
+    with_writer(project, old_view)
+    code, out, err = invoke("materialize", "vip", "--project", str(project))
+    assert code == 0 and out == f"replaced view {SCHEMA}.vip\n", err
+    assert {r[0] for r in read(project, f"SELECT customer_id FROM {SCHEMA}.vip")} == members_of(project, "vip", None)

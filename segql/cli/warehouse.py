@@ -53,7 +53,7 @@ def materialize_command(names: tuple[str, ...], all_segments: bool, project: str
     chosen = ws.target(target)
     engine = warehouse.open_writer(ws, chosen)
     try:
-        where = warehouse.write_schema(ws, chosen.name, schema, engine.dialect)
+        where = warehouse.write_schema(ws, chosen.name, schema, engine)
         done = warehouse.materialize(ws, engine, segments, schema=where, kind=kind, as_of=as_date(as_of))
     finally:
         engine.close()
@@ -79,7 +79,7 @@ def snapshot_command(names: tuple[str, ...], all_segments: bool, project: str | 
     chosen = ws.target(target)
     engine = warehouse.open_writer(ws, chosen)
     try:
-        where = warehouse.write_schema(ws, chosen.name, schema, engine.dialect)
+        where = warehouse.write_schema(ws, chosen.name, schema, engine)
         sizes = warehouse.snapshot(ws, engine, segments, schema=where, as_of=day)  # type: ignore[arg-type]
     finally:
         engine.close()
@@ -108,7 +108,7 @@ def changes_command(project: str | None, target: str | None, schema: str | None,
     chosen = ws.target(target)
     engine = api.connect(ws, chosen)
     try:
-        where = warehouse.write_schema(ws, chosen.name, schema, engine.dialect)
+        where = warehouse.write_schema(ws, chosen.name, schema, engine)
         found = warehouse.changes(ws, engine, schema=where, start=as_date(start), end=as_date(end),  # type: ignore[arg-type]
                                   segment=segment)
     finally:
