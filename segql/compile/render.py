@@ -4,7 +4,10 @@ SQL) when the dialect cannot express a construct. Imports sqlglot and segql.dial
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from segql.diagnostics import Diagnostic, DiagnosticError
@@ -12,16 +15,36 @@ from segql.dialects import get_dialect
 
 DIALECT_KEY = "segql_dialect"  # query.meta: the dialect the query was compiled for
 
+_GENERATORS: dict[str, tuple[Dialect, type[Any]]] = {}
+
+
+def _generator(name: str) -> tuple[Dialect, type[Any]]:
+    """sqlglot's generator for the dialect, less its rewrites of SELECT before generating (QUALIFY,
+    DISTINCT ON, semi/anti joins, UNNEST, named windows, CONNECT BY…): the compiler never builds those
+    constructs, and the rewrites walk the scopes of every subquery, which took half of Snowflake's render
+    time (DESIGN §8: render dominates compile time)."""
+    found = _GENERATORS.get(name)
+    if found is None:
+        dialect = Dialect.get_or_raise(name)
+        base = dialect.generator_class
+        transforms = {k: v for k, v in base.TRANSFORMS.items() if k is not exp.Select}
+        generator = type(f"Segql{base.__name__}", (base,), {"TRANSFORMS": transforms})
+        found = _GENERATORS[name] = (dialect, generator)
+    return found
+
 
 def render(query: exp.Expression, dialect: str) -> str:
-    """The SQL text of a query compiled by compile_segment for the same dialect (no trailing newline)."""
+    """The SQL text of a query compiled by compile_segment for the same dialect (no trailing newline).
+    Renders the tree as it is, without copying it first: the generator no longer rewrites it."""
     d = get_dialect(dialect)
     compiled_for = query.meta.get(DIALECT_KEY) if query.meta else None
     if compiled_for is not None and compiled_for != d.name:
         raise DiagnosticError([Diagnostic(
             "E301", f"this query was compiled for {compiled_for}, not {d.name}",
             hint=f"compile the segment again with dialect `{d.name}`")])
+    sqlglot_dialect, generator = _generator(d.name)
     try:
-        return query.sql(dialect=d.name, pretty=True, identify=False, unsupported_level=ErrorLevel.RAISE)
+        return generator(dialect=sqlglot_dialect, pretty=True, identify=False,
+                         unsupported_level=ErrorLevel.RAISE).generate(query, copy=False)
     except UnsupportedError as err:
         raise DiagnosticError([Diagnostic("E301", f"{d.name} cannot express part of this segment: {err}")]) from None

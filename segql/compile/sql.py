@@ -24,12 +24,15 @@ _ATOM = 9
 _ASSOCIATIVE = (exp.Or, exp.And, exp.Add, exp.Mul, exp.DPipe)
 
 
+_LEVEL_OF: dict[type, int] = {}  # per node class, found once (this is on the compiler's hot path)
+
+
 def level(node: exp.Expression | type[exp.Expression]) -> int:
     cls = node if isinstance(node, type) else type(node)
-    for classes, value in _LEVELS:
-        if issubclass(cls, classes):
-            return value
-    return _ATOM
+    found = _LEVEL_OF.get(cls)
+    if found is None:
+        found = _LEVEL_OF[cls] = next((value for classes, value in _LEVELS if issubclass(cls, classes)), _ATOM)
+    return found
 
 
 def wrap(node: exp.Expression, minimum: int) -> exp.Expression:

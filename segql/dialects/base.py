@@ -36,15 +36,20 @@ class SqlDialect:
     double_type: ClassVar[str] = "DOUBLE"
     timestamp_type: ClassVar[str] = "TIMESTAMP"
 
+    def __init__(self) -> None:
+        self._quoted: dict[str, bool] = {}  # per name: must it be quoted? (asked for every column built)
+
     # ---- names ----
 
     def identifier(self, name: str) -> exp.Identifier:
         """As the schema writes it; quoted only for reserved words, mixed case and special characters."""
-        quoted = (
-            not _SIMPLE_NAME.match(name)
-            or (name != name.lower() and name != name.upper())
-            or name.lower() in self.reserved
-        )
+        quoted = self._quoted.get(name)
+        if quoted is None:
+            quoted = self._quoted[name] = bool(
+                not _SIMPLE_NAME.match(name)
+                or (name != name.lower() and name != name.upper())
+                or name.lower() in self.reserved
+            )
         return exp.Identifier(this=name, quoted=quoted)
 
     def column(self, name: str, table: str | None = None) -> exp.Column:
