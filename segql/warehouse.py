@@ -108,12 +108,23 @@ def statement_sql(statement: exp.Expression, dialect: str) -> str:
     return render(statement, dialect)
 
 
-def run_in_transaction(writer: Writer, statements: Sequence[exp.Expression]) -> None:
-    """All the statements in one transaction: every one of them takes effect, or none does."""
-    texts = [statement_sql(s, writer.dialect) for s in statements]  # render all before writing anything
+def run_in_transaction(writer: Writer, statements: Sequence[exp.Expression], schema: str) -> None:
+    """All the statements in one transaction: every one of them takes effect, or none does. On PostgreSQL the
+    transaction first takes a lock of its own for the write schema, so that two runs at once (say, a cron job and a
+    manual re-run of one day's snapshot) take turns instead of both deleting before either inserts. DuckDB needs
+    none: a database file has one writing process, and conflicting transactions in it fail."""
+    texts = [statement_sql(s, writer.dialect) for s in [*schema_lock(writer.dialect, schema), *statements]]
     with writer.transaction():
         for text in texts:
             writer.execute(text)
+
+
+def schema_lock(dialect: str, schema: str) -> list[exp.Expression]:
+    if dialect != "postgres":
+        return []
+    key = int.from_bytes(hashlib.sha256(f"segql write schema {schema}".encode()).digest()[:8], "big", signed=True)
+    number = exp.Literal.number(key) if key >= 0 else exp.Neg(this=exp.Literal.number(-key))
+    return [exp.select(exp.Anonymous(this="pg_advisory_xact_lock", expressions=[number]))]
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,13 +216,13 @@ def materialize(ws: Workspace, writer: Writer, segments: Iterable[CheckedSegment
     if kind == "view" and as_of is not None:
         raise UsageProblem("a view always reads the current date; use --kind table to pin --as-of")
     d = get_dialect(writer.dialect)
-    run_in_transaction(writer, [create_schema(d, schema)])
+    run_in_transaction(writer, [create_schema(d, schema)], schema)
     done = []
     for segment in segments:
         existing = find_relation(writer, schema, segment.name)
         statements = materialize_statements(ws, segment, dialect=writer.dialect, schema=schema, kind=kind,
                                             as_of=as_of, existing=existing)
-        run_in_transaction(writer, statements)
+        run_in_transaction(writer, statements, schema)
         done.append(Materialized(segment.name, f"{schema}.{segment.name}", kind, existing is not None))
     return done
 
@@ -307,7 +318,8 @@ def snapshot(ws: Workspace, writer: Writer, segments: Sequence[CheckedSegment], 
     """Take (or retake) the snapshot of `segments` on `as_of`, in one transaction; returns their sizes."""
     if not segments:
         return {}
-    run_in_transaction(writer, snapshot_statements(ws, segments, dialect=writer.dialect, schema=schema, as_of=as_of))
+    run_in_transaction(writer, snapshot_statements(ws, segments, dialect=writer.dialect, schema=schema, as_of=as_of),
+                       schema)
     d = get_dialect(writer.dialect)
     sizes = exp.select(d.column("segment"), d.column("members")).from_(table_node(d, schema, SNAPSHOTS)).where(
         exp.and_(exp.EQ(this=d.column("as_of"), expression=d.date_literal(as_of)),

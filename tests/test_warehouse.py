@@ -420,3 +420,36 @@ def test_a_view_with_other_columns_is_replaced(project: Path) -> None:
     code, out, err = invoke("materialize", "vip", "--project", str(project))
     assert code == 0 and out == f"replaced view {SCHEMA}.vip\n", err
     assert {r[0] for r in read(project, f"SELECT customer_id FROM {SCHEMA}.vip")} == members_of(project, "vip", None)
+
+
+@pytest.mark.parametrize("project", [pytest.param("postgres", marks=pytest.mark.postgres)], indirect=True)
+def test_snapshots_of_one_day_at_the_same_time_take_turns(project: Path) -> None:
+    """Two runs at once: without the write schema's lock both would delete before either inserts (duplicates)."""
+    import threading
+
+    writers = []
+    for _ in range(3):
+        ws = workspace(project)
+        writers.append((ws, warehouse.open_writer(ws, ws.target(None))))
+    errors: list[BaseException] = []
+
+    def take(ws: api.Workspace, writer: Any) -> None:
+        try:
+            warehouse.snapshot(ws, writer, ws.segments(list(SOME)), schema=SCHEMA, as_of=D2)
+        except BaseException as err:  # noqa: BLE001  (reported below)
+            errors.append(err)
+
+    try:
+        for _ in range(2):
+            threads = [threading.Thread(target=take, args=pair) for pair in writers]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+    finally:
+        for _, writer in writers:
+            writer.close()
+    assert not errors
+    rows = history(project)
+    assert len(rows) == len(set(rows))
+    assert {(s, k) for _, s, k, _ in rows} == {(s, k) for s in SOME for k in members_of(project, s, D2)}
