@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -16,6 +17,8 @@ GOLDEN = TESTS / "golden"
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", default=False,
                      help="rewrite golden files from the current output instead of comparing")
+    parser.addoption("--deep", action="store_true", default=False,
+                     help="property tests: many more hypothesis examples (the `deep` profile, like SEGQL_DEEP=1)")
 
 
 @pytest.fixture
@@ -43,6 +46,8 @@ POSTGRES_RUN: dict[str, int | str] = {"tests": 0, "version": ""}
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgres: runs SQL on the test session's PostgreSQL server (fixture pg_dsn)")
+    if config.getoption("--deep"):  # read when tests/test_properties.py picks its hypothesis profile
+        os.environ["SEGQL_DEEP"] = "1"
     config.addinivalue_line("markers", "snowflake: runs Snowflake SQL on the emulator (fixture snowflake_emulator)")
 
 

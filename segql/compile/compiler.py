@@ -26,7 +26,7 @@ from segql.source import NO_SPAN, Span
 Temporal = dt.date | dt.datetime
 Bound = dt.date | exp.Expression  # a date known at compile time, or the SQL computing it
 
-MEMBERS, IS_MEMBER = "members", "is_member"
+MEMBERS, IS_MEMBER, RANK = "members", "is_member", "percentile"
 
 
 def _error(code: str, message: str, span: Span = NO_SPAN, hint: str = "") -> DiagnosticError:
@@ -54,6 +54,8 @@ class Compiler:
         self.lookups: list[str] = []  # joined to the main query, in order of first use
         self.inside: EventPass | None = None  # the pass whose aggregate is being compiled
         self.ranked = False  # a percentile is used: rank over all customers before filtering
+        self.ranking = 0  # > 0 while a percentile's value is compiled: a window function cannot hold another
+        self.rankings: list[exp.Join] = []  # percentiles inside another's value, each ranked in its own subquery
 
     # ---- the query ----
 
@@ -86,7 +88,7 @@ class Compiler:
         joins = [self.lookup_join(name) for name in self.lookups]
         for name in sorted(self.passes, key=list(self.tables.events).index):
             joins.append(self.pass_join(self.passes[name]))
-        return joins
+        return joins + self.rankings
 
     def lookup_join(self, name: str) -> exp.Join:
         d, c = self.d, self.customer_alias
@@ -400,7 +402,13 @@ class Compiler:
         """100 × (customers with a strictly lower value) / (customers with a value − 1); 0 when only one
         has a value; NULL without a value. RANK gives ties the same rank on every engine."""
         self.ranked = True
-        v = self.value(expr)
+        if self.ranking:
+            return self.nested_percentile(expr)
+        self.ranking += 1
+        try:
+            v = self.value(expr)
+        finally:
+            self.ranking -= 1
         order = exp.Order(expressions=[exp.Ordered(this=v.copy(), desc=False, nulls_first=False)])
         rank = exp.Window(this=exp.Anonymous(this="RANK", expressions=[]), order=order)
         lower = sql.binary(exp.Mul, sql.binary(exp.Sub, rank, sql.number(1)), sql.number(100))
@@ -410,6 +418,21 @@ class Compiler:
             return share
         has_value = exp.Not(this=exp.Is(this=v, expression=exp.Null()))
         return sql.case(has_value, share)
+
+    def nested_percentile(self, expr: t.Expr) -> exp.Expression:
+        """A percentile inside another's value (`top 10% by -percentile(x)`): SQL cannot nest window functions,
+        so it is ranked over all customers in a subquery of its own, joined by key."""
+        d, key = self.d, self.tables.key
+        sub = Compiler(self.tables, d, self.as_of, self.timezone, self.params)
+        share = sub.percentile(expr)
+        inner = sql.select([d.column(key, sub.customer_alias), sql.alias(share, d.identifier(RANK))], sub.customers(),
+                           sub.joins())
+        taken = {*self.tables.lookups, *self.tables.events, self.customer_alias}
+        alias = next(a for n in range(len(self.rankings) + 1, len(self.rankings) + len(taken) + 2)
+                     if (a := f"ranked_{n}") not in taken)
+        on = sql.binary(exp.EQ, d.column(key, alias), d.column(key, self.customer_alias))
+        self.rankings.append(sql.join(sql.subquery(inner, d.identifier(alias)), on))
+        return d.column(RANK, alias)
 
     # ---- aggregates ----
 

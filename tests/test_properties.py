@@ -1,0 +1,288 @@
+"""Properties (DESIGN §7.5): random well-typed segments over random data select the same members on DuckDB,
+on PostgreSQL and in the reference evaluator; the laws of §3.3 hold on each; compiled SQL is deterministic.
+
+Strategies are in tests/segment_strategies.py. The default run is short; `SEGQL_DEEP=1` or `pytest --deep`
+runs many more examples; with CI set, examples are derandomized so that CI runs are reproducible.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import pytest
+from hypothesis import HealthCheck, assume, event, given, note, settings
+from hypothesis.control import currently_in_test_context
+
+from segql.check import check_project
+from segql.check import tree as t
+from segql.compile import TableMap, compile_memberships, compile_segment, render
+from segql.evaluate import Dataset, Evaluator
+from segql.schema import Schema, load_schema
+from segql.source import SourceFile
+from segql.syntax.segments import load_segment_file
+from tests import pg_server
+from tests.segment_strategies import SCHEMA_YML, TABLES, Example, SegmentText, World, examples, segment_file
+
+# ---- settings: a short default run, a deep one on demand, reproducible in CI ----
+
+DEEP = os.environ.get("SEGQL_DEEP", "") not in ("", "0")
+CI = bool(os.environ.get("CI"))
+_BASE = dict(deadline=None, derandomize=CI, database=None if CI else settings.default.database,
+             print_blob=True, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                                      HealthCheck.filter_too_much])
+settings.register_profile("segql-properties", max_examples=60, **_BASE)
+settings.register_profile("deep", max_examples=2000, **_BASE)
+PROFILE = settings.get_profile("deep" if DEEP else "segql-properties")
+
+
+def examples_for(default: int) -> settings:
+    """The profile, with this test's share of the default budget (the deep profile runs its own count)."""
+    return settings(PROFILE, max_examples=PROFILE.max_examples if DEEP else default)
+
+
+def _schema() -> Schema:
+    schema, problems = load_schema(SourceFile("schema.yml", SCHEMA_YML))
+    assert problems == [], problems
+    return schema
+
+
+SCHEMA = _schema()
+TABLE_MAP = TableMap.from_schema(SCHEMA)
+ENGINES = ("duckdb", "postgres")
+
+pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
+
+
+def check(segments: list[SegmentText], *, discard: bool = True) -> dict[str, t.CheckedSegment]:
+    """The checked segments of the file; an example whose text does not check is discarded (inside a property)."""
+    defs, problems = load_segment_file(SourceFile("segments/props.yml", segment_file(segments)))
+    result = check_project(SCHEMA, defs)
+    errors = [d for d in problems + result.diagnostics if d.is_error]
+    if not discard:
+        assert errors == [], errors
+        return result.segments
+    event("checks" if not errors else f"discarded: {errors[0].code}")
+    assume(not errors)
+    return result.segments
+
+
+# ---- the engines: one database each for the module, emptied and refilled per example ----
+
+def ddl(engine: str) -> list[str]:
+    """The example tables (TABLES holds DuckDB's types; PostgreSQL's are mapped as the loader does)."""
+    statements = [f"CREATE SCHEMA {s}" for s in sorted({s for s, _ in TABLES})]
+    for (schema, table), columns in TABLES.items():
+        cols = ", ".join(f"{c} {k if engine == 'duckdb' else pg_server.pg_type(k)}" for c, k in columns)
+        statements.append(f"CREATE TABLE {schema}.{table} ({cols})")
+    return statements
+
+
+@dataclass(slots=True)
+class Engines:
+    duck: duckdb.DuckDBPyConnection
+    pg: Any  # a psycopg connection (autocommit)
+
+    def load(self, world: World) -> None:
+        """Replace every table's rows (DELETE is quicker than TRUNCATE on tables this small)."""
+        for table, columns in TABLES.items():
+            name = ".".join(table)
+            names = [c for c, _ in columns]
+            rows = [tuple(row.get(c) for c in names) for row in world.rows(table)]
+            self.duck.execute(f"DELETE FROM {name}")
+            self.pg.execute(f"DELETE FROM {name}")
+            if rows:  # one INSERT for DuckDB (executemany runs a statement per row), COPY for PostgreSQL
+                marks = ", ".join(["(" + ", ".join("?" * len(names)) + ")"] * len(rows))
+                self.duck.execute(f"INSERT INTO {name} VALUES {marks}", [v for row in rows for v in row])
+                with self.pg.cursor().copy(f"COPY {name} ({', '.join(names)}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+
+    def rows(self, engine: str, sql: str) -> list[tuple[Any, ...]]:
+        return (self.duck if engine == "duckdb" else self.pg).execute(sql).fetchall()
+
+    def members(self, engine: str, sql: str) -> set[Any]:
+        keys = [r[0] for r in self.rows(engine, sql)]
+        assert len(keys) == len(set(keys)), f"{engine} returned a customer twice: {sorted(keys)}"
+        return set(keys)
+
+
+@pytest.fixture(scope="module")
+def engines(pg_dsn: str) -> Iterator[Engines]:
+    import psycopg
+
+    duck = duckdb.connect()
+    for statement in ddl("duckdb"):
+        duck.execute(statement)
+    dsn = pg_server.create_database(pg_dsn, "segql_properties")
+    pg = psycopg.connect(dsn, autocommit=True)
+    for statement in ddl("postgres"):
+        pg.execute(statement)
+    try:
+        yield Engines(duck, pg)
+    finally:
+        pg.close()
+        duck.close()
+
+
+# ---- running one segment everywhere ----
+
+def sql_for(segment: t.CheckedSegment, world: World, dialect: str, given: dict[str, str]) -> str:
+    query = compile_segment(segment, tables=TABLE_MAP, dialect=dialect, as_of=world.as_of, timezone=world.timezone,
+                            params=given)
+    return render(query, dialect)
+
+
+def show(text: str) -> None:
+    """Printed with a failing hypothesis example (plain tests print their SQL with pytest -s, if asked)."""
+    if currently_in_test_context():
+        note(text)
+
+
+def run_everywhere(engines: Engines, segment: t.CheckedSegment, world: World, oracle: Evaluator,
+                   given: dict[str, str]) -> dict[str, set[Any]]:
+    found = {"evaluator": oracle.members(segment, given)}
+    for engine in ENGINES:
+        sql = sql_for(segment, world, engine, given)
+        show(f"-- {segment.name} on {engine}:\n{sql}")
+        found[engine] = engines.members(engine, sql)
+    return found
+
+
+def explain(example: Example, name: str, found: dict[str, set[Any]]) -> str:
+    """Which engines disagree on which customers, with those customers' rows."""
+    everyone = set().union(*found.values())
+    differing = sorted(k for k in everyone if len({k in m for m in found.values()}) > 1)
+    lines = [f"segment `{name}` selects different customers:"]
+    lines += [f"  {engine}: {sorted(m)}" for engine, m in found.items()]
+    lines.append(f"  differing: {differing}")
+    for row in example.world.data.customers:
+        if row["id"] in differing:
+            lines.append(f"  customer {row}")
+    return "\n".join(lines)
+
+
+def oracle_for(world: World) -> Evaluator:
+    return Evaluator(SCHEMA, world.data, as_of=world.as_of, timezone=world.timezone)
+
+
+# ---- the properties ----
+
+@pytest.mark.postgres
+@examples_for(60)
+@given(example=examples())
+def test_engines_agree_with_the_evaluator(engines: Engines, example: Example) -> None:
+    """§7.4: every segment selects the same members on DuckDB, PostgreSQL and the reference evaluator, alone
+    and all together in one `run --all` query; parameters are passed as text when the example says so."""
+    assert_engines_agree(engines, example, check(example.segments))
+
+
+def assert_engines_agree(engines: Engines, example: Example, checked: dict[str, t.CheckedSegment]) -> None:
+    engines.load(example.world)
+    oracle = oracle_for(example.world)
+    everyone = {row["id"] for row in example.world.data.customers}
+    expected: dict[str, set[Any]] = {}
+    for segment in example.segments:
+        found = run_everywhere(engines, checked[segment.name], example.world, oracle, segment.given)
+        assert found["duckdb"] == found["evaluator"] == found["postgres"], explain(example, segment.name, found)
+        expected[segment.name] = found["evaluator"]
+    # `run --all`: one query, one TRUE/FALSE column per segment, selects the same members
+    for engine in ENGINES:
+        query = compile_memberships([checked[s.name] for s in example.segments], tables=TABLE_MAP, dialect=engine,
+                                    as_of=example.world.as_of, timezone=example.world.timezone,
+                                    params={s.name: s.given for s in example.segments})
+        sql = render(query, engine)
+        show(f"-- memberships on {engine}:\n{sql}")
+        rows = engines.rows(engine, sql)
+        assert sorted(r[0] for r in rows) == sorted(everyone), f"{engine}: memberships lists every customer once"
+        for i, segment in enumerate(example.segments, start=1):
+            assert all(r[i] in (True, False) for r in rows), f"{engine}: {segment.name} is TRUE or FALSE, never NULL"
+            assert {r[0] for r in rows if r[i]} == expected[segment.name], f"{engine}: {segment.name} in memberships"
+
+
+def law_segments(segments: list[SegmentText]) -> list[SegmentText]:
+    """`not (S)` for every S, `(A) and (B)` and `(A) or (B)` for pairs, written as text with the
+    parameters of the segments they combine."""
+    laws = [SegmentText(f"not_{s.name}", f"not ({s.where})", s.params, s.given) for s in segments]
+    pairs = [(a, b) for i, a in enumerate(segments) for b in segments[i:]][:3]
+    for a, b in pairs:
+        params, given = {**a.params, **b.params}, {**a.given, **b.given}
+        laws.append(SegmentText(f"and_{a.name}_{b.name}", f"({a.where}) and ({b.where})", params, given))
+        laws.append(SegmentText(f"or_{a.name}_{b.name}", f"({a.where}) or ({b.where})", params, given))
+    return laws
+
+
+@pytest.mark.postgres
+@examples_for(40)
+@given(example=examples(count=2))
+def test_laws_of_two_valued_logic_hold_on_every_engine(engines: Engines, example: Example) -> None:
+    """§3.3: members(not S) = C − members(S), members(A and B) = ∩, members(A or B) = ∪, on each engine
+    (and the engines agree on the combined segments too)."""
+    laws = law_segments(example.segments)
+    checked = check(example.segments + laws)
+    engines.load(example.world)
+    oracle = oracle_for(example.world)
+    everyone = {row["id"] for row in example.world.data.customers}
+    by_engine: dict[str, dict[str, set[Any]]] = {"evaluator": {}, "duckdb": {}, "postgres": {}}
+    for segment in example.segments + laws:
+        found = run_everywhere(engines, checked[segment.name], example.world, oracle, segment.given)
+        for engine, members in found.items():
+            by_engine[engine][segment.name] = members
+    for segment in example.segments + laws:
+        found = {engine: members[segment.name] for engine, members in by_engine.items()}
+        assert found["duckdb"] == found["evaluator"] == found["postgres"], explain(example, segment.name, found)
+    for engine, members in by_engine.items():
+        for s in example.segments:
+            assert members[f"not_{s.name}"] == everyone - members[s.name], f"{engine}: not ({s.name})"
+        for law in laws:
+            if law.name.startswith(("and_", "or_")):
+                op, a, b = law.name.split("_", 2)
+                expected = members[a] & members[b] if op == "and" else members[a] | members[b]
+                assert members[law.name] == expected, f"{engine}: ({a}) {op} ({b})"
+
+
+@examples_for(150)
+@given(example=examples())
+def test_compiled_sql_is_deterministic(example: Example) -> None:
+    """§5: the same segment compiles to the same SQL, byte for byte, every time and for every dialect."""
+    checked = check(example.segments)
+    again = check(example.segments)
+    for segment in example.segments:
+        for dialect in ("duckdb", "postgres", "snowflake"):
+            first = sql_for(checked[segment.name], example.world, dialect, segment.given)
+            assert sql_for(checked[segment.name], example.world, dialect, segment.given) == first
+            assert sql_for(again[segment.name], example.world, dialect, segment.given) == first
+
+
+
+# ---- discrepancies the properties found, each as a plain example (docs/dialects.md lists them) ----
+
+def customers(*rows: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"id": i, **row} for i, row in enumerate(rows, start=1)]
+
+
+def example_of(where: list[str], people: list[dict[str, Any]], *, as_of: dt.date = dt.date(2024, 6, 30),
+               timezone: str = "UTC", orders: list[dict[str, Any]] | None = None,
+               sessions: list[dict[str, Any]] | None = None) -> Example:
+    world = World(as_of, timezone, Dataset(people, {"region": []}, {"orders": orders or [], "sessions": sessions or []}))
+    return Example(world, [SegmentText(f"s{i}", w) for i, w in enumerate(where)])
+
+
+@pytest.mark.postgres
+def test_a_percentile_inside_a_percentile_is_ranked_in_its_own_subquery(engines: Engines) -> None:
+    """Was a window function inside a window's ORDER BY: an error on DuckDB and PostgreSQL."""
+    example = example_of(
+        ["top 50% by percentile(round(visits))",  # ranks 33.3, -, 66.7, 66.7, 0: ranked again, 3 and 4 are at 66.7
+         "percentile(-percentile(visits) + percentile(ltv)) >= 50",
+         "top 30% by -percentile(coalesce(visits, 0) - percentile(percentile(score)))"],
+        customers(dict(visits=3, lifetime_value=Decimal("1"), score=0.5), dict(visits=None, lifetime_value=Decimal("2")),
+                  dict(visits=7, score=1.5), dict(visits=7, lifetime_value=Decimal("0"), score=-2.5),
+                  dict(visits=1, lifetime_value=Decimal("5"), score=0.0)))
+    checked = check(example.segments, discard=False)
+    assert oracle_for(example.world).members(checked["s0"]) == {3, 4}
+    assert_engines_agree(engines, example, checked)
