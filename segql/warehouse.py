@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -108,15 +109,23 @@ def statement_sql(statement: exp.Expression, dialect: str) -> str:
     return render(statement, dialect)
 
 
-def run_in_transaction(writer: Writer, statements: Sequence[exp.Expression], schema: str) -> None:
-    """All the statements in one transaction: every one of them takes effect, or none does. On PostgreSQL the
-    transaction first takes a lock of its own for the write schema, so that two runs at once (say, a cron job and a
-    manual re-run of one day's snapshot) take turns instead of both deleting before either inserts. DuckDB needs
-    none: a database file has one writing process, and conflicting transactions in it fail."""
-    texts = [statement_sql(s, writer.dialect) for s in [*schema_lock(writer.dialect, schema), *statements]]
+@contextmanager
+def locked_transaction(writer: Writer, schema: str) -> Iterator[None]:
+    """One transaction: everything executed in it takes effect, or nothing does.
+
+    On PostgreSQL it first takes a lock of its own for the write schema, so that two runs at once (say, a cron job
+    and a manual re-run of one day's snapshot) take turns instead of both deleting before either inserts, and what
+    a run reads of the write schema stays true until it commits. DuckDB needs no lock: a database file has one
+    writing process, and conflicting transactions in it fail."""
     with writer.transaction():
-        for text in texts:
-            writer.execute(text)
+        execute_all(writer, schema_lock(writer.dialect, schema))
+        yield
+
+
+def execute_all(writer: Writer, statements: Sequence[exp.Expression]) -> None:
+    texts = [statement_sql(s, writer.dialect) for s in statements]  # all rendered before the first is run
+    for text in texts:
+        writer.execute(text)
 
 
 def schema_lock(dialect: str, schema: str) -> list[exp.Expression]:
@@ -216,13 +225,14 @@ def materialize(ws: Workspace, writer: Writer, segments: Iterable[CheckedSegment
     if kind == "view" and as_of is not None:
         raise UsageProblem("a view always reads the current date; use --kind table to pin --as-of")
     d = get_dialect(writer.dialect)
-    run_in_transaction(writer, [create_schema(d, schema)], schema)
+    with locked_transaction(writer, schema):
+        execute_all(writer, [create_schema(d, schema)])
     done = []
     for segment in segments:
-        existing = find_relation(writer, schema, segment.name)
-        statements = materialize_statements(ws, segment, dialect=writer.dialect, schema=schema, kind=kind,
-                                            as_of=as_of, existing=existing)
-        run_in_transaction(writer, statements, schema)
+        with locked_transaction(writer, schema):
+            existing = find_relation(writer, schema, segment.name)
+            execute_all(writer, materialize_statements(ws, segment, dialect=writer.dialect, schema=schema, kind=kind,
+                                                       as_of=as_of, existing=existing))
         done.append(Materialized(segment.name, f"{schema}.{segment.name}", kind, existing is not None))
     return done
 
@@ -318,8 +328,8 @@ def snapshot(ws: Workspace, writer: Writer, segments: Sequence[CheckedSegment], 
     """Take (or retake) the snapshot of `segments` on `as_of`, in one transaction; returns their sizes."""
     if not segments:
         return {}
-    run_in_transaction(writer, snapshot_statements(ws, segments, dialect=writer.dialect, schema=schema, as_of=as_of),
-                       schema)
+    with locked_transaction(writer, schema):
+        execute_all(writer, snapshot_statements(ws, segments, dialect=writer.dialect, schema=schema, as_of=as_of))
     d = get_dialect(writer.dialect)
     sizes = exp.select(d.column("segment"), d.column("members")).from_(table_node(d, schema, SNAPSHOTS)).where(
         exp.and_(exp.EQ(this=d.column("as_of"), expression=d.date_literal(as_of)),
