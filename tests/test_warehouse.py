@@ -453,3 +453,36 @@ def test_snapshots_of_one_day_at_the_same_time_take_turns(project: Path) -> None
     rows = history(project)
     assert len(rows) == len(set(rows))
     assert {(s, k) for _, s, k, _ in rows} == {(s, k) for s in SOME for k in members_of(project, s, D2)}
+
+
+def test_every_statement_executed_writes_only_into_the_write_schema(project: Path) -> None:
+    """What reaches the engine, re-parsed: writes target the write schema; the rest are plain SELECTs."""
+    executed: list[str] = []
+    dialects: list[str] = []
+
+    def run_all(ws: api.Workspace, writer: Any) -> None:
+        dialects.append(writer.dialect)
+        real_execute = writer.execute
+
+        def execute(sql: str) -> None:
+            executed.append(sql)
+            real_execute(sql)
+
+        writer.execute = execute
+        some = ws.segments(list(SOME))
+        warehouse.materialize(ws, writer, some, schema=SCHEMA, kind="view", as_of=None)
+        warehouse.materialize(ws, writer, some, schema=SCHEMA, kind="table", as_of=D1)
+        warehouse.materialize(ws, writer, some, schema=SCHEMA, kind="table", as_of=D2)
+        warehouse.snapshot(ws, writer, some, schema=SCHEMA, as_of=D1)
+        warehouse.snapshot(ws, writer, some, schema=SCHEMA, as_of=D1)
+
+    with_writer(project, run_all)
+    kinds = set()
+    for sql in executed:
+        [tree] = sqlglot.parse(sql, read=dialects[0])
+        kinds.add(type(tree).__name__)
+        if isinstance(tree, exp.Select):
+            assert not tree.args.get("into") and not list(tree.find_all(exp.Create, exp.Insert, exp.Delete)), sql
+            continue
+        assert written_object(tree).db == SCHEMA, sql
+    assert {"Create", "Insert", "Delete"} <= kinds
