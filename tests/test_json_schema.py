@@ -138,3 +138,9 @@ def test_command_prints_each_schema(tmp_path: Path) -> None:
     done = runner.invoke(cli, ["json-schema", "segment", "--output", str(target)])
     assert done.exit_code == 0 and json.loads(target.read_text(encoding="utf-8")) == schema("segment")
     assert runner.invoke(cli, ["json-schema", "segments"]).exit_code == 2
+
+
+def test_a_duckdb_target_may_name_its_write_schema() -> None:
+    schema = json.loads(json_schema_text("project"))
+    project = {"name": "x", "targets": {"local": {"type": "duckdb", "path": "a.duckdb", "schema": "segments"}}}
+    assert not list(jsonschema.Draft202012Validator(schema).iter_errors(project))
