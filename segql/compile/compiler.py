@@ -17,7 +17,7 @@ from sqlglot import exp
 from segql.check import tree as t
 from segql.check.params import parse_value
 from segql.compile import dates, sql
-from segql.compile.passes import EMPTY_IS_ZERO, EventPass, build_pass
+from segql.compile.passes import EMPTY_IS_ZERO, EventPass, build_pass, common_conditions
 from segql.compile.tables import TableMap
 from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segql.dialects import SqlDialect
@@ -105,7 +105,9 @@ class Compiler:
             joins.append(sql.join(d.table(self.tables.customer, c), on, side=""))
             joins += [self.lookup_join(name) for name in p.lookups]
         time = d.column(event.time, p.alias) if event.time else None
-        where = self.pass_filter(p) if event.time else None
+        conditions = sql.conjuncts(self.pass_filter(p)) if event.time else []
+        conditions += [c.copy() for c in common_conditions(p) if c not in conditions]
+        where = sql.and_(conditions) if conditions else None
         query = build_pass(p, d, d.table(event.table, p.alias), joins, where, d.column(event.key, p.alias), time)
         on = sql.binary(exp.EQ, d.column(event.key, p.alias), d.column(self.tables.key, c))
         return sql.join(sql.subquery(query, d.identifier(p.alias)), on)

@@ -68,6 +68,15 @@ class EventPass:
             self.lookups.append(name)
 
 
+def common_conditions(p: EventPass) -> list[exp.Expression]:
+    """The conditions in every aggregate's filter: rows failing one count for no aggregate, so the pass's
+    WHERE drops them before grouping (a single `has`/`count` then scans only its own rows)."""
+    if not p.specs or any(s.filter is None for s in p.specs):
+        return []
+    first, *others = [sql.conjuncts(s.filter) for s in p.specs if s.filter is not None]
+    return [c for c in first if all(c in other for other in others)]
+
+
 def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[exp.Join],
                where: exp.Expression | None, key: exp.Column, time: exp.Column | None) -> exp.Select:
     """SELECT key, <aggregates> FROM <event table> [joins] WHERE <as-of and widest window> GROUP BY key."""

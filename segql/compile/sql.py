@@ -57,6 +57,13 @@ def and_(items: Sequence[exp.Expression]) -> exp.Expression:
     return result
 
 
+def conjuncts(node: exp.Expression) -> list[exp.Expression]:
+    """The operands of a chain of ANDs (the node itself when it is no AND)."""
+    if isinstance(node, exp.And):
+        return conjuncts(node.this) + conjuncts(node.expression)
+    return [node]
+
+
 def or_(items: Sequence[exp.Expression]) -> exp.Expression:
     if not items:
         return exp.Boolean(this=False)

@@ -8,6 +8,7 @@ LEFT JOIN (
   FROM sales.orders AS orders
   WHERE
     orders.ordered_at < CAST('2024-07-01 04:00:00' AS TIMESTAMP)
+    AND orders.status = 'paid'
   GROUP BY
     orders.customer_id
 ) AS orders

@@ -15,6 +15,7 @@ LEFT JOIN (
     ON c.customer_id = orders.customer_id
   WHERE
     orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP)
+    AND orders.amount > CAST(c.lifetime_value AS DOUBLE) / NULLIF(10, 0)
   GROUP BY
     orders.customer_id
 ) AS orders
