@@ -15,36 +15,42 @@ from segql.dialects import get_dialect
 
 DIALECT_KEY = "segql_dialect"  # query.meta: the dialect the query was compiled for
 
-_GENERATORS: dict[str, tuple[Dialect, type[Any]]] = {}
+_GENERATORS: dict[str, tuple[Dialect, type[Any], bool]] = {}
 
 
-def _generator(name: str) -> tuple[Dialect, type[Any]]:
+def _generator(name: str) -> tuple[Dialect, type[Any], bool]:
     """sqlglot's generator for the dialect, less its rewrites of SELECT before generating (QUALIFY,
     DISTINCT ON, semi/anti joins, UNNEST, named windows, CONNECT BY…): the compiler never builds those
     constructs, and the rewrites walk the scopes of every subquery, which took half of Snowflake's render
-    time (DESIGN §8: render dominates compile time)."""
+    time (DESIGN §8: render dominates compile time). Without the rewrites the tree is not changed, so it
+    need not be copied first. The compiled sqlglot[c] build's classes cannot be subclassed: there, the
+    stock generator (third item False: copy the tree)."""
     found = _GENERATORS.get(name)
     if found is None:
         dialect = Dialect.get_or_raise(name)
         base = dialect.generator_class
         transforms = {k: v for k, v in base.TRANSFORMS.items() if k is not exp.Select}
-        generator = type(f"Segql{base.__name__}", (base,), {"TRANSFORMS": transforms})
-        found = _GENERATORS[name] = (dialect, generator)
+        try:
+            generator = type(f"Segql{base.__name__}", (base,), {"TRANSFORMS": transforms})
+            generator(dialect=dialect)  # a compiled base refuses here, not when subclassed
+            found = (dialect, generator, True)
+        except TypeError:
+            found = (dialect, base, False)
+        _GENERATORS[name] = found
     return found
 
 
 def render(query: exp.Expression, dialect: str) -> str:
-    """The SQL text of a query compiled by compile_segment for the same dialect (no trailing newline).
-    Renders the tree as it is, without copying it first: the generator no longer rewrites it."""
+    """The SQL text of a query compiled by compile_segment for the same dialect (no trailing newline)."""
     d = get_dialect(dialect)
     compiled_for = query.meta.get(DIALECT_KEY) if query.meta else None
     if compiled_for is not None and compiled_for != d.name:
         raise DiagnosticError([Diagnostic(
             "E301", f"this query was compiled for {compiled_for}, not {d.name}",
             hint=f"compile the segment again with dialect `{d.name}`")])
-    sqlglot_dialect, generator = _generator(d.name)
+    sqlglot_dialect, generator, unchanged = _generator(d.name)
     try:
         return generator(dialect=sqlglot_dialect, pretty=True, identify=False,
-                         unsupported_level=ErrorLevel.RAISE).generate(query, copy=False)
+                         unsupported_level=ErrorLevel.RAISE).generate(query, copy=not unchanged)
     except UnsupportedError as err:
         raise DiagnosticError([Diagnostic("E301", f"{d.name} cannot express part of this segment: {err}")]) from None
