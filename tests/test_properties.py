@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import duckdb
@@ -41,9 +43,11 @@ settings.register_profile("deep", max_examples=2000, **_BASE)
 PROFILE = settings.get_profile("deep" if DEEP else "segql-properties")
 
 
-def examples_for(default: int) -> settings:
-    """The profile, with this test's share of the default budget (the deep profile runs its own count)."""
-    return settings(PROFILE, max_examples=PROFILE.max_examples if DEEP else default)
+def examples_for(default: int, deep: int | None = None) -> settings:
+    """The profile, with this test's share of the budget (deep: the deep profile's count unless given)."""
+    if DEEP:
+        return settings(PROFILE, max_examples=deep or PROFILE.max_examples)
+    return settings(PROFILE, max_examples=default)
 
 
 def _schema() -> Schema:
@@ -83,6 +87,17 @@ def ddl(engine: str) -> list[str]:
     return statements
 
 
+def load_duckdb(con: duckdb.DuckDBPyConnection, world: World) -> None:
+    for table, columns in TABLES.items():
+        name = ".".join(table)
+        names = [c for c, _ in columns]
+        rows = [tuple(row.get(c) for c in names) for row in world.rows(table)]
+        con.execute(f"DELETE FROM {name}")
+        if rows:  # one INSERT (executemany runs a statement per row)
+            marks = ", ".join(["(" + ", ".join("?" * len(names)) + ")"] * len(rows))
+            con.execute(f"INSERT INTO {name} VALUES {marks}", [v for row in rows for v in row])
+
+
 @dataclass(slots=True)
 class Engines:
     duck: duckdb.DuckDBPyConnection
@@ -90,18 +105,14 @@ class Engines:
 
     def load(self, world: World) -> None:
         """Replace every table's rows (DELETE is quicker than TRUNCATE on tables this small)."""
+        load_duckdb(self.duck, world)
         for table, columns in TABLES.items():
             name = ".".join(table)
             names = [c for c, _ in columns]
-            rows = [tuple(row.get(c) for c in names) for row in world.rows(table)]
-            self.duck.execute(f"DELETE FROM {name}")
             self.pg.execute(f"DELETE FROM {name}")
-            if rows:  # one INSERT for DuckDB (executemany runs a statement per row), COPY for PostgreSQL
-                marks = ", ".join(["(" + ", ".join("?" * len(names)) + ")"] * len(rows))
-                self.duck.execute(f"INSERT INTO {name} VALUES {marks}", [v for row in rows for v in row])
-                with self.pg.cursor().copy(f"COPY {name} ({', '.join(names)}) FROM STDIN") as copy:
-                    for row in rows:
-                        copy.write_row(row)
+            with self.pg.cursor().copy(f"COPY {name} ({', '.join(names)}) FROM STDIN") as copy:
+                for row in world.rows(table):
+                    copy.write_row(tuple(row.get(c) for c in names))
 
     def rows(self, engine: str, sql: str) -> list[tuple[Any, ...]]:
         return (self.duck if engine == "duckdb" else self.pg).execute(sql).fetchall()
@@ -246,6 +257,41 @@ def test_laws_of_two_valued_logic_hold_on_every_engine(engines: Engines, example
                 assert members[law.name] == expected, f"{engine}: ({a}) {op} ({b})"
 
 
+@pytest.mark.snowflake
+@examples_for(4, deep=100)
+@given(example=examples())
+def test_snowflake_sql_on_the_emulator_agrees_with_the_evaluator(snowflake_emulator: Any, example: Example) -> None:
+    """A few examples through the Snowflake emulator (fakesnow: Snowflake SQL read by its sqlglot, run on DuckDB),
+    each a job of its own: its tables loaded as Snowflake loads them, every segment and its negation."""
+    from segql.dialects.snowflake import Snowflake
+    from tests.snowflake_emulator import fixture_statements
+
+    laws = [law for law in law_segments(example.segments) if law.name.startswith("not_")]
+    checked = check(example.segments + laws)
+    source = duckdb.connect()
+    try:
+        for statement in ddl("duckdb"):
+            source.execute(statement)
+        load_duckdb(source, example.world)
+        with tempfile.TemporaryDirectory(prefix="segql-props-") as folder:
+            schemas = tuple(sorted({s for s, _ in TABLES}))
+            setup = fixture_statements(source, schemas, Path(folder), Snowflake.reserved)
+            queries = {s.name: sql_for(checked[s.name], example.world, "snowflake", s.given)
+                       for s in example.segments + laws}
+            for name, sql in queries.items():
+                show(f"-- {name} on snowflake:\n{sql}")
+            results = snowflake_emulator.run({"setup": setup, "queries": queries})["results"]
+    finally:
+        source.close()
+    oracle = oracle_for(example.world)
+    for segment in example.segments + laws:
+        result = results[segment.name]
+        assert "error" not in result, f"{segment.name}: {result.get('error')}"
+        found = {"evaluator": oracle.members(checked[segment.name], segment.given),
+                 "snowflake": {row[0] for row in result["rows"]}}
+        assert found["snowflake"] == found["evaluator"], explain(example, segment.name, found)
+
+
 @examples_for(150)
 @given(example=examples())
 def test_compiled_sql_is_deterministic(example: Example) -> None:
@@ -285,4 +331,49 @@ def test_a_percentile_inside_a_percentile_is_ranked_in_its_own_subquery(engines:
                   dict(visits=1, lifetime_value=Decimal("5"), score=0.0)))
     checked = check(example.segments, discard=False)
     assert oracle_for(example.world).members(checked["s0"]) == {3, 4}
+    assert_engines_agree(engines, example, checked)
+
+
+@pytest.mark.postgres
+def test_remainder_of_a_double_precision_value_on_postgresql(engines: Engines) -> None:
+    """Was `double precision % integer` on PostgreSQL (no such operator) when the dividend is a true division or
+    floor/abs of a float, whatever its declared type."""
+    example = example_of(
+        ["(visits / 2) % 2 = 1.5", "floor(score) % 2 = -1", "abs(score) % 1 = 0.5", "ltv % (visits / 4) = 0.25"],
+        customers(dict(visits=7, lifetime_value=Decimal("2.00"), score=-2.5), dict(visits=3, score=1.5),
+                  dict(visits=None, lifetime_value=Decimal("1"), score=None), dict(visits=0, score=0.0)))
+    checked = check(example.segments, discard=False)
+    oracle = oracle_for(example.world)
+    assert [oracle.members(checked[s.name]) for s in example.segments] == [{1, 2}, {1}, {1, 2}, {1}]
+    assert_engines_agree(engines, example, checked)
+
+
+@pytest.mark.postgres
+def test_a_difference_or_remainder_on_the_right_keeps_its_parentheses(engines: Engines) -> None:
+    """Was `a + b - c` for `a + (b - c)` (days_between is a date difference: numeric + date, an error),
+    `a * b % c` for `a * (b % c)`, and `end - date + 3` for days_between(date + 3 days, end)."""
+    example = example_of(
+        ["visits + days_between(2024-06-01, today) = 32", "visits * (visits % 4) = 9",
+         "days_between(birth_date + 3 days, today) = 27", "ltv - (visits - 1) = 0"],
+        customers(dict(visits=3, lifetime_value=Decimal("2"), birth_date=dt.date(2024, 5, 31)),
+                  dict(visits=2, lifetime_value=Decimal("1"), birth_date=dt.date(2024, 6, 1))))
+    checked = check(example.segments, discard=False)
+    oracle = oracle_for(example.world)
+    assert [oracle.members(checked[s.name]) for s in example.segments] == [{1}, {1}, {1}, {1, 2}]
+    assert_engines_agree(engines, example, checked)
+
+
+@pytest.mark.postgres
+def test_a_bound_of_between_at_a_time_zone_is_parenthesised(engines: Engines) -> None:
+    """Was `x BETWEEN CAST(d AS TIMESTAMP) AT TIME ZONE 'America/New_York' AT TIME ZONE 'UTC' + … AND …`: a syntax
+    error on PostgreSQL, whose grammar takes no AT TIME ZONE in a bound of BETWEEN."""
+    example = example_of(
+        ["signup_at between birth_date + 1 hour and signup_at", "signup_at not between birth_date and now"],
+        customers(dict(birth_date=dt.date(2024, 6, 1), signup_at=dt.datetime(2024, 6, 1, 4, 30)),
+                  dict(birth_date=dt.date(2024, 6, 1), signup_at=dt.datetime(2024, 6, 1, 5, 30)),
+                  dict(birth_date=dt.date(2024, 6, 1), signup_at=None)),
+        timezone="America/New_York")  # 2024-06-01 starts at 04:00 UTC
+    checked = check(example.segments, discard=False)
+    oracle = oracle_for(example.world)
+    assert [oracle.members(checked[s.name]) for s in example.segments] == [{2}, {3}]
     assert_engines_agree(engines, example, checked)

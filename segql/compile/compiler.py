@@ -141,8 +141,7 @@ class Compiler:
             case t.Compare(op=op, left=left, right=right):
                 return sql.binary(_COMPARE[op], self.value(left), self.value(right))
             case t.Between(subject=subject, low=low, high=high):
-                return exp.Between(this=sql.wrap(self.value(subject), 5), low=sql.wrap(self.value(low), 5),
-                                   high=sql.wrap(self.value(high), 5))
+                return sql.between(self.value(subject), self.value(low), self.value(high))
             case t.InList(subject=subject, items=items):
                 if not items:
                     return exp.Boolean(this=False)

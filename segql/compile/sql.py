@@ -21,7 +21,9 @@ _LEVELS: list[tuple[tuple[type[exp.Expression], ...], int]] = [
     ((exp.AtTimeZone,), 8),
 ]
 _ATOM = 9
-_ASSOCIATIVE = (exp.Or, exp.And, exp.Add, exp.Mul, exp.DPipe)
+# Operators whose right operand of the same operator needs no parentheses: a AND (b AND c) is a AND b AND c.
+# Not + and *: a + (b - c) is no (a + b) - c when b is a date, a * (b % c) is no (a * b) % c, and floats round.
+_ASSOCIATIVE = (exp.Or, exp.And, exp.DPipe)
 
 
 _LEVEL_OF: dict[type, int] = {}  # per node class, found once (this is on the compiler's hot path)
@@ -43,9 +45,20 @@ def wrap(node: exp.Expression, minimum: int) -> exp.Expression:
 def binary(cls: type[exp.Binary], left: exp.Expression, right: exp.Expression) -> exp.Expression:
     """left <op> right with the parentheses the tree needs (the generator adds none of its own)."""
     own = level(cls)
-    right_min = own if cls in _ASSOCIATIVE else own + 1
+    right_min = own if cls in _ASSOCIATIVE and isinstance(right, cls) else own + 1
     left_min = own if cls not in (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE) else own + 1
     return cls(this=wrap(left, left_min), expression=wrap(right, right_min))
+
+
+def between(subject: exp.Expression, low: exp.Expression, high: exp.Expression) -> exp.Between:
+    """subject BETWEEN low AND high. PostgreSQL's grammar takes only arithmetic in the bounds (no AT TIME ZONE,
+    even inside the arithmetic, and no predicate): a bound holding one is parenthesised."""
+
+    def bound(node: exp.Expression) -> exp.Expression:
+        needs = level(node) < 5 or node.find(exp.AtTimeZone) is not None
+        return exp.Paren(this=node) if needs else node
+
+    return exp.Between(this=wrap(subject, 5), low=bound(low), high=bound(high))
 
 
 def and_(items: Sequence[exp.Expression]) -> exp.Expression:

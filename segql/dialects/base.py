@@ -122,6 +122,8 @@ class SqlDialect:
 
     def days_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
         """Whole days from one DATE to another (end - start)."""
+        if isinstance(start, exp.Add | exp.Sub):  # `date + 3`: end - (date + 3), never end - date + 3
+            start = exp.Paren(this=start)
         return exp.Sub(this=end, expression=start)
 
     def add(self, value: exp.Expression, amount: int, unit: str, is_date: bool) -> exp.Expression:

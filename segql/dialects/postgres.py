@@ -18,8 +18,9 @@ class Postgres(SqlDialect):
     )
 
     def modulo(self, left: exp.Expression, right: exp.Expression, floating: bool) -> exp.Expression:
-        if floating:  # `double precision % double precision` does not exist
-            left, right = self.cast(left, "NUMERIC"), self.cast(right, "NUMERIC")
+        # `%` exists for integers and numeric only, and an operand may be double precision whatever its
+        # declared type (a true division, floor or abs of a float): cast always.
+        left, right = self.cast(left, "NUMERIC"), self.cast(right, "NUMERIC")
         return super().modulo(left, right, floating)
 
     def round(self, value: exp.Expression, digits: exp.Expression | None, floating: bool) -> exp.Expression:
