@@ -15,6 +15,8 @@ Where DESIGN §3 is silent, this module decides (and the compiled SQL must agree
   Feb 29 turns one on Feb 28 of the next year), and `-years_between(b, a)` when b < a: whole years,
   truncated toward zero. Timestamps are taken by their date in the project's zone, as for `days_between`;
   `year`, `month` and `day_of_week` of a timestamp likewise.
+- A float compared with a decimal (`=`, `<`, `between`, `in`) compares as floats, as the engines compare
+  DOUBLE with DECIMAL: `round(score / 4, 1) = 2.6` holds for a score of 10.5.
 - `%` is the truncated remainder of SQL engines (its sign is the dividend's): `-7 % 3` is -1.
 - `round` of a float rounds its shortest decimal representation (`round(2.675, 2)` is 2.68).
 - `trim` removes spaces only (SQL TRIM), not tabs or newlines.
@@ -171,14 +173,17 @@ class Evaluator:
             case t.Percentile():
                 return self.percentile(expr, env)
             case t.Compare(op=op, left=left, right=right):
-                a, b = self.value(left, env), self.value(right, env)
+                a, b = _comparable(self.value(left, env), self.value(right, env))
                 return a is not None and b is not None and _COMPARE[op](a, b)
             case t.Between(subject=subject, low=low, high=high):
                 s, lo, hi = self.value(subject, env), self.value(low, env), self.value(high, env)
-                return s is not None and lo is not None and hi is not None and lo <= s <= hi
+                if s is None or lo is None or hi is None:
+                    return False
+                return _COMPARE["<="](*_comparable(lo, s)) and _COMPARE["<="](*_comparable(s, hi))
             case t.InList(subject=subject, items=items):
                 s = self.value(subject, env)
-                return s is not None and any((v := self.value(i, env)) is not None and s == v for i in items)
+                return s is not None and any(
+                    (v := self.value(i, env)) is not None and _COMPARE["="](*_comparable(s, v)) for i in items)
             case t.IsNull(subject=subject):
                 return self.value(subject, env) is None
             case t.Match(op=op, subject=subject, pattern=pattern):
@@ -479,6 +484,16 @@ _COMPARE = {
     ">": lambda a, b: a > b,
     ">=": lambda a, b: a >= b,
 }
+
+
+def _comparable(a: Any, b: Any) -> tuple[Any, Any]:
+    """Two values as compared: a float against a Decimal compares as floats, as every engine compares DOUBLE with
+    DECIMAL (Python's exact float-to-Decimal comparison makes `round(score / 4, 1) = 2.6` false)."""
+    if isinstance(a, float) and isinstance(b, Decimal):
+        return a, float(b)
+    if isinstance(a, Decimal) and isinstance(b, float):
+        return float(a), b
+    return a, b
 
 
 def _typed(value: Any, typ: Type) -> Any:
