@@ -42,7 +42,12 @@ def test_memberships_share_passes(con: duckdb.DuckDBPyConnection) -> None:
     query = compile_memberships([c.segment for c in cases], tables=TABLES, dialect="duckdb", as_of=AS_OF,
                                 params={c.name: c.params for c in cases if c.params})
     sql = render(query, "duckdb")
-    assert sql.count("FROM sales.orders") == 1 and sql.count("FROM web.visits") == 1
+    # one pass over each event table for the conditions, and one more for the values ranked by percentiles
+    # (ranked over all customers in a derived table of their own, joined by key)
+    ranks = next(j for j in query.args["joins"] if j.alias_or_name == "ranks").sql("duckdb")
+    assert sql.count("FROM sales.orders") - ranks.count("FROM sales.orders") == 1
+    assert sql.count("FROM web.visits") - ranks.count("FROM web.visits") == 1
+    assert ranks.count("FROM sales.orders") <= 1 and ranks.count("FROM web.visits") <= 1
     rows = con.execute(sql).fetchall()
     assert sorted(r[0] for r in rows) == sorted(ALL)
     for i, case in enumerate(cases, start=1):

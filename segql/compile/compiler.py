@@ -26,7 +26,7 @@ from segql.source import NO_SPAN, Span
 Temporal = dt.date | dt.datetime
 Bound = dt.date | exp.Expression  # a date known at compile time, or the SQL computing it
 
-MEMBERS, IS_MEMBER, RANK = "members", "is_member", "percentile"
+RANKS, RANKED, RANK, VALUE = "ranks", "ranked", "percentile", "value"
 
 
 def _error(code: str, message: str, span: Span = NO_SPAN, hint: str = "") -> DiagnosticError:
@@ -53,23 +53,19 @@ class Compiler:
         self.passes: dict[str, EventPass] = {}
         self.lookups: list[str] = []  # joined to the main query, in order of first use
         self.inside: EventPass | None = None  # the pass whose aggregate is being compiled
-        self.ranked = False  # a percentile is used: rank over all customers before filtering
-        self.ranking = 0  # > 0 while a percentile's value is compiled: a window function cannot hold another
-        self.rankings: list[exp.Join] = []  # percentiles inside another's value, each ranked in its own subquery
+        # Percentiles: their values are compiled by `ranker` (with the passes and lookups they need) and ranked
+        # over all customers in one derived table of key and ranks, joined by key (see `ranks_join`).
+        self.ranker: Compiler | None = None
+        self.ranked: list[tuple[exp.Expression, bool]] = []  # each distinct value ranked, and if it can be NULL
+        self.ranks_alias = ""
 
     # ---- the query ----
 
     def query(self, condition: t.Expr) -> exp.Select:
         """SELECT the key of every customer for whom the condition holds."""
         where = self.cond(condition)
-        d, c = self.d, self.customer_alias
-        key = d.column(self.tables.key, c)
-        if not self.ranked:
-            return sql.select([key], self.customers(), self.joins(), where)
-        # Percentiles rank all customers, so the condition is computed for every row and filtered outside.
-        inner = sql.select([key, sql.alias(where, d.identifier(IS_MEMBER))], self.customers(), self.joins())
-        outer_key = d.column(self.tables.key, MEMBERS)
-        return sql.select([outer_key], sql.subquery(inner, d.identifier(MEMBERS)), where=d.column(IS_MEMBER, MEMBERS))
+        key = self.d.column(self.tables.key, self.customer_alias)
+        return sql.select([key], self.customers(), self.joins(), where)
 
     def memberships(self, segments: list[tuple[str, t.Expr, dict[str, Any]]]) -> exp.Select:
         """SELECT every customer's key and one TRUE/FALSE column per segment (named after it), all
@@ -88,7 +84,9 @@ class Compiler:
         joins = [self.lookup_join(name) for name in self.lookups]
         for name in sorted(self.passes, key=list(self.tables.events).index):
             joins.append(self.pass_join(self.passes[name]))
-        return joins + self.rankings
+        if self.ranker is not None:
+            joins.append(self.ranks_join())
+        return joins
 
     def lookup_join(self, name: str) -> exp.Join:
         d, c = self.d, self.customer_alias
@@ -400,40 +398,50 @@ class Compiler:
         return sql.case(ordered, forward(a, b), sql.neg(forward(b, a)))
 
     def percentile(self, expr: t.Expr) -> exp.Expression:
-        """100 × (customers with a strictly lower value) / (customers with a value − 1); 0 when only one
-        has a value; NULL without a value. RANK gives ties the same rank on every engine."""
-        self.ranked = True
-        if self.ranking:
-            return self.nested_percentile(expr)
-        self.ranking += 1
-        try:
-            v = self.value(expr)
-        finally:
-            self.ranking -= 1
-        order = exp.Order(expressions=[exp.Ordered(this=v.copy(), desc=False, nulls_first=False)])
-        rank = exp.Window(this=exp.Anonymous(this="RANK", expressions=[]), order=order)
-        lower = sql.binary(exp.Mul, sql.binary(exp.Sub, rank, sql.number(1)), sql.number(100))
-        others = sql.binary(exp.Sub, exp.Window(this=exp.Count(this=v.copy())), sql.number(1))
-        share = exp.Coalesce(this=self.d.divide(lower, others), expressions=[sql.number(0)])
-        if not self.nullable(expr):
-            return share
-        has_value = exp.Not(this=exp.Is(this=v, expression=exp.Null()))
-        return sql.case(has_value, share)
-
-    def nested_percentile(self, expr: t.Expr) -> exp.Expression:
-        """A percentile inside another's value (`top 10% by -percentile(x)`): SQL cannot nest window functions,
-        so it is ranked over all customers in a subquery of its own, joined by key."""
+        """The customer's rank, a column of the ranks table (one column per distinct value, see `ranks_join`)."""
         d, key = self.d, self.tables.key
-        sub = Compiler(self.tables, d, self.as_of, self.timezone, self.params)
-        share = sub.percentile(expr)
-        inner = sql.select([d.column(key, sub.customer_alias), sql.alias(share, d.identifier(RANK))], sub.customers(),
-                           sub.joins())
-        taken = {*self.tables.lookups, *self.tables.events, self.customer_alias}
-        alias = next(a for n in range(len(self.rankings) + 1, len(self.rankings) + len(taken) + 2)
-                     if (a := f"ranked_{n}") not in taken)
-        on = sql.binary(exp.EQ, d.column(key, alias), d.column(key, self.customer_alias))
-        self.rankings.append(sql.join(sql.subquery(inner, d.identifier(alias)), on))
-        return d.column(RANK, alias)
+        ranker = self.ranker
+        if ranker is None:
+            ranker = self.ranker = Compiler(self.tables, d, self.as_of, self.timezone, self.params)
+            taken = {*self.tables.lookups, *self.tables.events, self.customer_alias}
+            self.ranks_alias = next(a for n in range(1, len(taken) + 2)
+                                    if (a := RANKS if n == 1 else f"{RANKS}_{n}") not in taken)
+        ranker.params = self.params  # a referenced segment's percentile reads its own parameters
+        value = ranker.value(expr)
+        number = next((n for n, (known, _) in enumerate(self.ranked, start=1) if known == value), 0)
+        if not number:
+            self.ranked.append((value, self.nullable(expr)))
+            number = len(self.ranked)
+        return d.column(_numbered(RANK, number, key), self.ranks_alias)
+
+    def ranks_join(self) -> exp.Join:
+        """LEFT JOIN (SELECT key, <rank of value_1> AS percentile_1, … FROM (SELECT c.key, <value> AS value_1, …
+        FROM customers c <the passes and lookups the values need>)) AS ranks ON ranks.key = c.key.
+
+        A rank is 100 × (customers with a strictly lower value) / (customers with a value − 1); 0 when only one
+        has a value; NULL without a value. RANK gives ties the same rank on every engine. Ranking only key and
+        values, apart from the main query, lets the main query filter as usual (and a percentile inside another's
+        value is ranked by the ranker's own ranks table)."""
+        d, key, ranker = self.d, self.tables.key, self.ranker
+        assert ranker is not None
+        values: list[exp.Expression] = [d.column(key, ranker.customer_alias)]
+        ranks: list[exp.Expression] = [d.column(key, RANKED)]
+        for number, (value, nullable) in enumerate(self.ranked, start=1):
+            name = _numbered(VALUE, number, key)
+            values.append(sql.alias(value, d.identifier(name)))
+            v = d.column(name, RANKED)
+            order = exp.Order(expressions=[exp.Ordered(this=v.copy(), desc=False, nulls_first=False)])
+            rank = exp.Window(this=exp.Anonymous(this="RANK", expressions=[]), order=order)
+            lower = sql.binary(exp.Mul, sql.binary(exp.Sub, rank, sql.number(1)), sql.number(100))
+            others = sql.binary(exp.Sub, exp.Window(this=exp.Count(this=v.copy())), sql.number(1))
+            share: exp.Expression = exp.Coalesce(this=self.d.divide(lower, others), expressions=[sql.number(0)])
+            if nullable:
+                share = sql.case(exp.Not(this=exp.Is(this=v, expression=exp.Null())), share)
+            ranks.append(sql.alias(share, d.identifier(_numbered(RANK, number, key))))
+        inner = sql.select(values, ranker.customers(), ranker.joins())
+        query = sql.select(ranks, sql.subquery(inner, d.identifier(RANKED)))
+        on = sql.binary(exp.EQ, d.column(key, self.ranks_alias), d.column(key, self.customer_alias))
+        return sql.join(sql.subquery(query, d.identifier(self.ranks_alias)), on)
 
     # ---- aggregates ----
 
@@ -599,6 +607,12 @@ class Compiler:
                     return dates.utc_to_local_date(known, self.zone)
                 return known if isinstance(known, dt.date) else None
         return None
+
+
+def _numbered(name: str, number: int, key: str) -> str:
+    """`<name>_<number>`, a column of the ranks table, never the key's name."""
+    column = f"{name}_{number}"
+    return column if column != key else f"{column}_"
 
 
 def _split_where(where: t.Expr | None, value: t.Expr | None) -> tuple[list[t.Expr], list[t.Expr]]:

@@ -1,18 +1,25 @@
 SELECT
-  members.customer_id
-FROM (
+  c.customer_id
+FROM crm.customers AS c
+LEFT JOIN (
   SELECT
-    c.customer_id,
+    ranked.customer_id,
     CASE
-      WHEN NOT c.lifetime_value IS NULL
+      WHEN NOT ranked.value_1 IS NULL
       THEN COALESCE(
         CAST((
-          RANK() OVER (ORDER BY c.lifetime_value ASC) - 1
-        ) * 100 AS DOUBLE) / NULLIF(COUNT(c.lifetime_value) OVER () - 1, 0),
+          RANK() OVER (ORDER BY ranked.value_1 ASC) - 1
+        ) * 100 AS DOUBLE) / NULLIF(COUNT(ranked.value_1) OVER () - 1, 0),
         0
       )
-    END >= 100 - 20 AS is_member
-  FROM crm.customers AS c
-) AS members
+    END AS percentile_1
+  FROM (
+    SELECT
+      c.customer_id,
+      c.lifetime_value AS value_1
+    FROM crm.customers AS c
+  ) AS ranked
+) AS ranks
+  ON ranks.customer_id = c.customer_id
 WHERE
-  members.is_member
+  ranks.percentile_1 >= 100 - 20
