@@ -64,13 +64,14 @@ def test_not_is_the_complement(pg: Any, case: Case) -> None:
 
 
 def test_memberships_share_passes(pg: Any) -> None:
-    """`run --all`: every case that shares the default as-of and zone, in one query, one column each."""
+    """`run --all`: every case that shares the default as-of and zone, in one query, one column each.
+
+    The query's shape (passes shared over each event table) is tests/test_compile_duckdb.py's to check; here, the
+    members PostgreSQL computes from it."""
     cases = [c for c in CASES if c.as_of == AS_OF and c.timezone == "UTC"]
     query = compile_memberships([c.segment for c in cases], tables=TABLES, dialect="postgres", as_of=AS_OF,
                                 params={c.name: c.params for c in cases if c.params})
-    sql = render(query, "postgres")
-    assert sql.count("FROM sales.orders") == 1 and sql.count("FROM web.visits") == 1
-    rows = pg.execute(sql).fetchall()
+    rows = pg.execute(render(query, "postgres")).fetchall()
     assert sorted(r[0] for r in rows) == sorted(ALL)
     for i, case in enumerate(cases, start=1):
         assert {r[0] for r in rows if r[i] is True} == case.expected, case.name
