@@ -65,6 +65,13 @@ events:
       seconds: float
       device: {type: enum, values: [mobile, desktop]}
       referrer: string
+  wishes:                  # no time: counted, never windowed or ordered
+    table: shop.wishes
+    key: customer_id
+    time: none
+    attributes:
+      item: string
+      price: decimal
 traits:
   age: years_between(birth_date, today)
   paid: sum(orders.amount where status = "paid")
@@ -87,9 +94,11 @@ TABLES: dict[tuple[str, str], list[tuple[str, str]]] = {
         ("customer_id", "INTEGER"), ("day", "DATE"), ("pages", "INTEGER"), ("seconds", "DOUBLE"),
         ("device", "VARCHAR"), ("referrer", "VARCHAR"),
     ],
+    ("shop", "wishes"): [("customer_id", "INTEGER"), ("item", "VARCHAR"), ("price", "DECIMAL(10,2)")],
 }
 DATASET_KEYS = {("crm", "customers"): ("customers", None), ("crm", "regions"): ("lookups", "region"),
-                ("sales", "orders"): ("events", "orders"), ("web", "sessions"): ("events", "sessions")}
+                ("sales", "orders"): ("events", "orders"), ("web", "sessions"): ("events", "sessions"),
+                ("shop", "wishes"): ("events", "wishes")}
 
 # ---- values at the edges ----
 
@@ -207,7 +216,9 @@ def row_strategies(as_of: dt.date, ids: tuple[int, ...]) -> dict[str, st.SearchS
         customer_id=owner, day=maybe(date), pages=values(0, 1, 2, 5), seconds=values(*FLOATS), device=values(*DEVICE),
         referrer=values(*STRINGS),
     )), max_size=10)
-    return dict(customer=customer, region=maybe(region), orders=orders, sessions=sessions)
+    wishes = st.lists(st.fixed_dictionaries(dict(customer_id=owner, item=values(*STRINGS), price=values(*DECIMALS))),
+                      max_size=6)
+    return dict(customer=customer, region=maybe(region), orders=orders, sessions=sessions, wishes=wishes)
 
 
 @st.composite
@@ -218,8 +229,8 @@ def worlds(draw: st.DrawFn) -> World:
     rows = row_strategies(as_of, ids)
     customers = [{"id": i, **draw(rows["customer"])} for i in ids]
     regions = [{"region_id": r, **found} for r in (1, 2, 3) if (found := draw(rows["region"])) is not None]
-    orders, sessions = draw(rows["orders"]), draw(rows["sessions"])
-    return World(as_of, timezone, Dataset(customers, {"region": regions}, {"orders": orders, "sessions": sessions}))
+    events = {name: draw(rows[name]) for name in ("orders", "sessions", "wishes")}
+    return World(as_of, timezone, Dataset(customers, {"region": regions}, events))
 
 
 # ---- random segments, as text ----
@@ -238,7 +249,9 @@ EVENT_ATTRS = {  # event → family → attributes (enum attributes with their v
                "bool": ["gift"], "date": []},
     "sessions": {"num": ["pages", "seconds"], "str": ["referrer"], "enum": [("device", DEVICE)], "ts": [],
                  "bool": [], "date": ["day"]},
+    "wishes": {"num": ["price"], "str": ["item"], "enum": [], "ts": [], "bool": [], "date": []},
 }
+TIMELESS = "wishes"  # no windows, no first/last
 TIME_FAMILY = {"orders": "ts", "sessions": "date"}
 UNITS = ["day", "days", "week", "weeks", "month", "months", "year", "years"]
 
@@ -356,8 +369,10 @@ class Writer:
         return self.choose([(5, lambda: self.choose(compound)), (4, lambda: self.choose(atoms))])
 
     def numeric_aggregate(self, depth: int) -> str:
-        ev = self.pick(["orders", "sessions"])
+        ev = self.pick(["orders", "sessions", TIMELESS])
         func = self.pick(["sum", "avg", "count", "min", "max", "count_distinct", "first", "last", "count"])
+        if ev == TIMELESS and func in ("first", "last"):
+            func = "count"
         if func == "count":
             target = self.pick([ev, f"{ev}.{self.pick(EVENT_ATTRS[ev]['num'] + EVENT_ATTRS[ev]['str'])}"])
         elif func == "count_distinct":
@@ -374,7 +389,7 @@ class Writer:
         """` where C`, a window, both or neither. Before a `between` window, C is written `(C) = true`: the
         parser would read `gift between D1 and D2` as a `between` predicate inside the `where`."""
         where = self.cond(min(depth, 1), ev) if self.flip() else None
-        window = self.window() if self.flip() else None
+        window = self.window() if ev != TIMELESS and self.flip() else None
         text = ""
         if where is not None:
             if window is None:
@@ -417,8 +432,9 @@ class Writer:
         ]
         if event is not None:
             attrs = EVENT_ATTRS[event]
-            atoms += [(4, lambda: (self.pick(attrs["str"]), None)), (3, lambda: self.pick(attrs["enum"])),
-                      (1, lambda: ("customer.channel", None))]
+            atoms += [(4, lambda: (self.pick(attrs["str"]), None)), (1, lambda: ("customer.channel", None))]
+            if attrs["enum"]:
+                atoms.append((3, lambda: self.pick(attrs["enum"])))
 
         if depth <= 0 or self.draw(index(10)) >= 5:
             return self.choose(atoms)
@@ -574,7 +590,7 @@ class Writer:
         return f"{subject} {neg}{self.kw(op)} {pattern}"
 
     def has(self, depth: int) -> str:
-        ev = self.pick(["orders", "sessions"])
+        ev = self.pick(["orders", "sessions", TIMELESS])
         return f"({self.kw('has')} {self.pick(['', 'no '])}{ev}{self.where_and_window(ev, depth)})"
 
 
@@ -583,8 +599,8 @@ def given_value(writer: Writer, ptype: str) -> str:
     kind = next(k for k, (declared, _) in PARAM_KINDS.items() if declared == ptype)
     if kind == "date":
         return writer.date_literal()
-    if kind == "ts":
-        return writer.ts_literal()
+    if kind == "ts":  # now and then with an offset, which is converted to UTC
+        return writer.ts_literal() + writer.pick(["", "", "+02:00", "-05:00", "Z"])
     return str(writer.pick(PARAM_KINDS[kind][1])).lower() if kind == "bool" else str(writer.pick(PARAM_KINDS[kind][1]))
 
 

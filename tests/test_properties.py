@@ -1,8 +1,10 @@
 """Properties (DESIGN §7.5): random well-typed segments over random data select the same members on DuckDB,
-on PostgreSQL and in the reference evaluator; the laws of §3.3 hold on each; compiled SQL is deterministic.
+on PostgreSQL (the session's server) and in the reference evaluator, and, for a few examples, on the Snowflake
+emulator; the laws of §3.3 hold on each; compiled SQL is deterministic. Last, each discrepancy they found, as a
+plain example (docs/dialects.md lists them).
 
-Strategies are in tests/segment_strategies.py. The default run is short; `SEGQL_DEEP=1` or `pytest --deep`
-runs many more examples; with CI set, examples are derandomized so that CI runs are reproducible.
+Strategies are in tests/segment_strategies.py. The default run takes well under a minute; `pytest --deep` (or
+SEGQL_DEEP=1) runs thousands of examples; with CI set, examples are derandomized so that CI runs are reproducible.
 """
 
 from __future__ import annotations
@@ -59,8 +61,6 @@ def _schema() -> Schema:
 SCHEMA = _schema()
 TABLE_MAP = TableMap.from_schema(SCHEMA)
 ENGINES = ("duckdb", "postgres")
-
-pytestmark = pytest.mark.filterwarnings("ignore::hypothesis.errors.NonInteractiveExampleWarning")
 
 
 def check(segments: list[SegmentText], *, discard: bool = True) -> dict[str, t.CheckedSegment]:
