@@ -15,21 +15,11 @@ from typing import Any
 from segql import ast
 from segql.check import CheckResult
 from segql.check import tree as t
-from segql.diagnostics import Diagnostic, sort_key
+from segql.diagnostics import CODES, Diagnostic, sort_key
 from segql.schema import Attribute, Schema
 from segql.source import Span
 
-WARNINGS: dict[str, str] = {
-    "W001": "contradiction: conditions that cannot hold together",
-    "W002": "condition always true or always false",
-    "W003": "negative condition on a value that may be missing",
-    "W004": "condition implied by another with a narrower window",
-    "W005": "unused parameter",
-    "W006": "unused trait",
-    "W007": "segment reads a PII attribute",
-    "W008": "duplicate condition",
-    "W009": "customer condition inside an aggregate's `where`",
-}
+WARNINGS: dict[str, str] = {code: title for code, title in CODES.items() if code.startswith("W")}
 
 
 def lint(schema: Schema, result: CheckResult, project_wide: bool = True) -> list[Diagnostic]:
