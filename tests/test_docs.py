@@ -42,3 +42,17 @@ def test_semantics_doc_sql_is_the_compilers(request: pytest.FixtureRequest) -> N
         return
     for m in pairs:
         assert m["sql"] == compile_example(m["expr"]), f"docs/semantics.md is stale for: {m['expr'].strip()}"
+
+
+def test_readme_sql_is_the_compilers(request: pytest.FixtureRequest) -> None:
+    """The README's first SQL block is `segql compile high_value_lapsed --as-of 2026-06-30` of the example."""
+    readme = ROOT / "README.md"
+    text = readme.read_text(encoding="utf-8")
+    ws = api.open_workspace(ROOT / "examples" / "retail")
+    sql = api.compile_sql(ws, ws.segment("high_value_lapsed"), "duckdb", dt.date(2026, 6, 30)) + ";\n"
+    block = re.search(r"```sql\n(.*?)```", text, re.S)
+    assert block is not None
+    if request.config.getoption("--update-golden"):
+        readme.write_text(text[: block.start(1)] + sql + text[block.end(1):], encoding="utf-8")
+        return
+    assert block.group(1) == sql, "README.md shows stale SQL; run pytest tests/test_docs.py --update-golden"
