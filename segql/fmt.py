@@ -13,6 +13,7 @@ from segql import ast
 from segql.diagnostics import Diagnostic, DiagnosticError
 from segql.source import SourceFile
 from segql.syntax.parser import parse_expression
+from segql.syntax.scan import regions
 from segql.syntax.segments import load_segment_file
 from segql.syntax.yamlpos import YMap, YNode, YScalar, YSeq, load_yaml
 
@@ -281,26 +282,7 @@ class Printer:
 
 def _comment_ranges(text: str) -> list[tuple[int, int]]:
     """Where the `#` comments of an expression are (strings skipped)."""
-    out = []
-    quote = ""
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote or ch == "\n":
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            end = text.find("\n", i)
-            end = len(text) if end == -1 else end
-            out.append((i, end))
-            i = end
-            continue
-        i += 1
-    return out
+    return [(start, end) for kind, start, end in regions(text) if kind == "comment"]
 
 
 def _place_comments(text: str, tree: ast.Expr) -> Comments | None:

@@ -17,6 +17,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from segql import ast
 from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segql.source import SourceFile, Span
+from segql.syntax.scan import regions
 
 
 def grammar_path() -> Path:
@@ -257,26 +258,14 @@ _KEYWORD_HINTS = ["and", "or", "not", "in", "between", "contains", "starts", "en
 def _unclosed_paren(text: str) -> int | None:
     """The offset of the last `(` in text that is not closed, ignoring strings and comments."""
     stack: list[int] = []
-    quote = ""
-    i = 0
-    while i < len(text):
-        ch = text[i]
-        if quote:
-            if ch == "\\":
-                i += 1
-            elif ch == quote:
-                quote = ""
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#":
-            end = text.find("\n", i)
-            i = len(text) if end == -1 else end
+    for kind, start, end in regions(text):
+        if kind != "code":
             continue
-        elif ch == "(":
-            stack.append(i)
-        elif ch == ")" and stack:
-            stack.pop()
-        i += 1
+        for i in range(start, end):
+            if text[i] == "(":
+                stack.append(i)
+            elif text[i] == ")" and stack:
+                stack.pop()
     return stack[-1] if stack else None
 
 
