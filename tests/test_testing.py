@@ -192,3 +192,18 @@ def test_timestamps_are_read_in_the_project_time_zone(tmp_path: Path) -> None:
         "segments:\n  new_customers: {members: [1]}\n", encoding="utf-8")
     code, out, _ = invoke("test", "--project", str(tmp_path))
     assert code == 0, out
+
+
+def test_a_project_without_tests_says_so(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from segql.cli import cli
+
+    root = Path(__file__).resolve().parent.parent / "examples" / "retail"
+    for item in ("segql.yml", "schema.yml", "segments"):
+        source = root / item
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / item)
+    result = CliRunner().invoke(cli, ["test", "--project", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "no segment tests found in tests/" in result.stderr
+    assert result.stdout.splitlines()[-1] == "0 passed, 0 failed"

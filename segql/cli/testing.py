@@ -76,6 +76,9 @@ def test_command(names: tuple[str, ...], project: str | None, fmt: str | None) -
         count = len(run.diagnostics)
         click.echo(f"{count} error{'s' if count != 1 else ''} in {files} test file{'s' if files != 1 else ''}; "
                    f"{run.not_run} test{'s' if run.not_run != 1 else ''} not run", err=True)
+    if not run.results and not run.diagnostics:
+        folder = ws.project.display(ws.project.tests_path)
+        click.echo(f"no segment tests found in {folder}/ (see docs/testing.md for the file format)", err=True)
     click.echo(run.summary)
     sys.exit(EXIT_ERRORS if run.failed or run.diagnostics else EXIT_OK)
 
