@@ -6,6 +6,7 @@ The only package that prints, reads the environment or exits (see segql.cli.app)
 # Importing a command module registers its commands on the group.
 from segql.cli import (  # noqa: F401
     diff,  # diff
+    docs,  # docs
     fmt,  # fmt
     json_schema,  # json-schema
     lint,  # lint
