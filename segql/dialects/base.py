@@ -35,6 +35,8 @@ class SqlDialect:
     reserved: ClassVar[frozenset[str]] = COMMON_RESERVED
     double_type: ClassVar[str] = "DOUBLE"
     timestamp_type: ClassVar[str] = "TIMESTAMP"
+    # COUNT(DISTINCT v) in an event pass as a grouping by customer and v, then by customer (see compile.passes)
+    distinct_by_grouping: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self._quoted: dict[str, bool] = {}  # per name: must it be quoted? (asked for every column built)
