@@ -62,10 +62,13 @@ class Compiler:
     # ---- the query ----
 
     def query(self, condition: t.Expr) -> exp.Select:
-        """SELECT the key of every customer for whom the condition holds."""
+        """SELECT the key of every customer for whom the condition holds.
+
+        A pass whose aggregates, empty, make the condition false (`count(…) >= 3`, `max(…) > 10`) is INNER JOINed:
+        a customer without its events is no member anyway, and the engine can filter the pass before joining."""
         where = self.cond(condition)
         key = self.d.column(self.tables.key, self.customer_alias)
-        return sql.select([key], self.customers(), self.joins(), where)
+        return sql.select([key], self.customers(), self.joins(required=self.false_without(condition)), where)
 
     def memberships(self, segments: list[tuple[str, t.Expr, dict[str, Any]]]) -> exp.Select:
         """SELECT every customer's key and one TRUE/FALSE column per segment (named after it), all
@@ -79,11 +82,12 @@ class Compiler:
     def customers(self) -> exp.Table:
         return self.d.table(self.tables.customer, self.customer_alias)
 
-    def joins(self) -> list[exp.Join]:
-        """The lookups and event passes the compiled conditions used (call after compiling them)."""
+    def joins(self, required: set[str] | frozenset[str] = frozenset()) -> list[exp.Join]:
+        """The lookups and event passes the compiled conditions used (call after compiling them); the passes
+        named in `required` are inner joins."""
         joins = [self.lookup_join(name) for name in self.lookups]
         for name in sorted(self.passes, key=list(self.tables.events).index):
-            joins.append(self.pass_join(self.passes[name]))
+            joins.append(self.pass_join(self.passes[name], inner=name in required))
         if self.ranker is not None:
             joins.append(self.ranks_join())
         return joins
@@ -94,7 +98,7 @@ class Compiler:
         on = sql.and_([sql.binary(exp.EQ, d.column(lk_col, name), d.column(c_col, c)) for c_col, lk_col in lookup.on.items()])
         return sql.join(d.table(lookup.table, name), on)
 
-    def pass_join(self, p: EventPass) -> exp.Join:
+    def pass_join(self, p: EventPass, inner: bool = False) -> exp.Join:
         d, c = self.d, self.customer_alias
         event = p.table
         joins = []
@@ -108,7 +112,7 @@ class Compiler:
         where = sql.and_(conditions) if conditions else None
         query = build_pass(p, d, d.table(event.table, p.alias), joins, where, d.column(event.key, p.alias), time)
         on = sql.binary(exp.EQ, d.column(event.key, p.alias), d.column(self.tables.key, c))
-        return sql.join(sql.subquery(query, d.identifier(p.alias)), on)
+        return sql.join(sql.subquery(query, d.identifier(p.alias)), on, side="" if inner else "LEFT")
 
     def pass_filter(self, p: EventPass) -> exp.Expression:
         """Events on or before the as-of date (a missing time never passes), within the widest window."""
@@ -137,6 +141,12 @@ class Compiler:
         (WHERE, CASE WHEN, AND/OR operands). `strict` gives the never-NULL form."""
         match node:
             case t.Compare(op=op, left=left, right=right):
+                lifted = self.lifted_guard(node)
+                if lifted is not None:
+                    aggregate, guard = lifted
+                    values = [self.aggregate(aggregate, guarded=False) if side is aggregate else self.value(side)
+                              for side in (_unwrap(left), _unwrap(right))]
+                    return sql.and_([*(self.cond(c) for c in guard), sql.binary(_COMPARE[op], *values)])
                 return sql.binary(_COMPARE[op], self.value(left), self.value(right))
             case t.Between(subject=subject, low=low, high=high):
                 return sql.between(self.value(subject), self.value(low), self.value(high))
@@ -222,7 +232,8 @@ class Compiler:
                 finally:
                     self.params = outer
             case t.Compare(left=a, right=b):
-                return self.nullable(a) or self.nullable(b)
+                # a lifted guard (see `lifted_guard`) on a customer's attributes may be NULL
+                return self.nullable(a) or self.nullable(b) or self.lifted_guard(node) is not None
             case t.Between(subject=s, low=lo, high=hi):
                 return self.nullable(s) or self.nullable(lo) or self.nullable(hi)
             case t.InList(subject=s, items=items):
@@ -445,7 +456,105 @@ class Compiler:
 
     # ---- aggregates ----
 
-    def aggregate(self, node: t.Aggregate) -> exp.Expression:
+    def lifted_guard(self, node: t.Compare) -> tuple[t.Aggregate, list[t.Expr]] | None:
+        """An aggregate compared here whose `where` has conditions on the customer alone, and those conditions,
+        when the comparison is never true where they fail (the aggregate is then empty: NULL, or 0 for a count or
+        sum compared with a constant that 0 fails). The comparison is then compiled as `<conditions> AND <aggregate
+        without them> <op> …`, so that the engine filters customers before joining, instead of
+        `COALESCE(CASE WHEN <conditions> THEN … END, 0) <op> …`."""
+        if self.inside is not None:
+            return None
+        for side, other, flip in ((node.left, node.right, False), (node.right, node.left, True)):
+            aggregate = _unwrap(side)
+            if not isinstance(aggregate, t.Aggregate):
+                continue
+            _, on_customer = _split_where(aggregate.where, aggregate.value)
+            if not on_customer:
+                continue
+            if aggregate.func in EMPTY_IS_ZERO:
+                known = self.constant(other)
+                operands = (known, 0) if flip else (0, known)
+                if _holds(node.op, *operands) is not False:
+                    continue
+            return aggregate, on_customer
+        return None
+
+    # ---- customers without events ----
+
+    def false_without(self, node: t.Expr) -> set[str]:
+        """The event tables such that, for a customer without events in the table's pass, the condition is never
+        true (its aggregates over that table are then all empty: 0 for count and sum, NULL otherwise)."""
+        match node:
+            case t.And(items=items):
+                return set().union(*(self.false_without(i) for i in items))
+            case t.Or(items=items):
+                return set.intersection(*(self.false_without(i) for i in items))
+            case t.TraitRef(expr=expr):
+                return self.false_without(expr)
+            case t.SegmentRef(condition=condition, params=params):
+                outer, self.params = self.params, params
+                try:
+                    return self.false_without(condition)
+                finally:
+                    self.params = outer
+            case t.Compare(op=op, left=left, right=right):
+                return self._never_true(lambda a, b: _holds(op, a, b), left, right)
+            case t.Between(subject=subject, low=low, high=high):
+                return self._never_true(lambda x, lo, hi: _both(_holds(">=", x, lo), _holds("<=", x, hi)),
+                                        subject, low, high)
+            case t.InList(subject=subject) | t.Match(subject=subject):
+                return self._never_true(lambda x: None, subject)  # only a NULL subject is known to fail
+            case t.Truth(operand=operand):
+                return self._never_true(lambda x: x if isinstance(x, bool) else None, operand)
+        return set()
+
+    def _never_true(self, holds: Any, *operands: t.Expr) -> set[str]:
+        found = set()
+        for event in {a.event for o in operands for a in _aggregates(o)}:
+            values = [self.empty_value(o, event) for o in operands]
+            if any(v is _NULL for v in values) or (_UNKNOWN not in values and holds(*values) is False):
+                found.add(event)
+        return found
+
+    def empty_value(self, node: t.Expr, event: str) -> Any:
+        """The value of an expression for a customer without events in the event table's pass: _NULL, a Python
+        value when it is known, or _UNKNOWN."""
+        match node:
+            case t.Aggregate(event=owner, func=func):
+                if owner != event:
+                    return _UNKNOWN
+                return 0 if func in EMPTY_IS_ZERO else _NULL
+            case t.Literal(value=value):
+                return _NULL if value is None else value
+            case t.Param():
+                value = self.params.get(node.name)
+                return _NULL if value is None else value
+            case t.TraitRef(expr=expr):
+                return self.empty_value(expr, event)
+            case t.Negate(operand=operand):
+                value = self.empty_value(operand, event)
+                return -value if _is_number(value) else value if value is _NULL else _UNKNOWN
+            case t.Arith(op=op, left=left, right=right):
+                a = self.empty_value(left, event)
+                b = self.empty_value(right, event) if not isinstance(right, t.Duration) else _UNKNOWN
+                if a is _NULL or b is _NULL:
+                    return _NULL
+                if _is_number(a) and _is_number(b) and op in "+-*":
+                    return a + b if op == "+" else a - b if op == "-" else a * b
+                return _UNKNOWN
+            case t.Call(name="coalesce", args=args):
+                for arg in args:
+                    value = self.empty_value(arg, event)
+                    if value is not _NULL:
+                        return value
+                return _NULL
+            case t.Call(args=args):  # every other function is NULL on a NULL argument
+                return _NULL if any(self.empty_value(a, event) is _NULL for a in args) else _UNKNOWN
+        return _UNKNOWN
+
+    def aggregate(self, node: t.Aggregate, guarded: bool = True) -> exp.Expression:
+        """The aggregate's column of its pass; `guarded=False` leaves out the conditions of its `where` on the
+        customer alone (the caller ANDs them, see `lifted_guard`)."""
         if self.inside is not None:
             raise AssertionError("an aggregate inside an aggregate")  # the checker forbids it
         event = self.tables.events[node.event]
@@ -468,7 +577,7 @@ class Compiler:
         boolean = node.value is not None and node.value.type == t.BOOLEAN
         alias = p.add(node.func, value, sql.and_(filters) if filters else None, lower, boolean)
         column: exp.Expression = self.d.column(alias, p.alias)
-        if on_customer:
+        if on_customer and guarded:
             column = sql.case(sql.and_([self.cond(c) for c in on_customer]), column)
         if node.func in EMPTY_IS_ZERO:  # a customer without matching events has 0, not NULL
             return exp.Coalesce(this=column, expressions=[sql.number(0)])
@@ -607,6 +716,60 @@ class Compiler:
                     return dates.utc_to_local_date(known, self.zone)
                 return known if isinstance(known, dt.date) else None
         return None
+
+
+_NULL, _UNKNOWN = object(), object()  # an expression's value for a customer without events: NULL, or not known
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _holds(op: str, a: object, b: object) -> bool | None:
+    """a <op> b for two numbers known at compile time; None when either is not a number."""
+    if not (_is_number(a) and _is_number(b)):
+        return None
+    match op:
+        case "=":
+            return a == b
+        case "<":
+            return a < b  # type: ignore[operator]
+        case "<=":
+            return a <= b  # type: ignore[operator]
+        case ">":
+            return a > b  # type: ignore[operator]
+        case ">=":
+            return a >= b  # type: ignore[operator]
+    return None
+
+
+def _both(a: bool | None, b: bool | None) -> bool | None:
+    if a is False or b is False:
+        return False
+    return True if a and b else None
+
+
+def _unwrap(node: t.Expr) -> t.Expr:
+    while isinstance(node, t.TraitRef):
+        node = node.expr
+    return node
+
+
+def _aggregates(node: object) -> list[t.Aggregate]:
+    """The aggregates in an expression (through traits; not inside percentiles, which rank every customer)."""
+    if isinstance(node, t.Aggregate):
+        return [node]
+    if isinstance(node, t.Percentile | t.SegmentRef):
+        return []
+    found: list[t.Aggregate] = []
+    for name in getattr(type(node), "__dataclass_fields__", ()):
+        if name == "span":
+            continue
+        child = getattr(node, name)
+        for item in child if isinstance(child, tuple) else (child,):
+            if hasattr(type(item), "__dataclass_fields__"):
+                found += _aggregates(item)
+    return found
 
 
 def _numbered(name: str, number: int, key: str) -> str:

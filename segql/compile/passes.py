@@ -87,6 +87,9 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
     key_name = d.identifier(p.table.key)
     taken = {s.alias for s in p.specs} | {p.table.key}
     distinct = _distinct_value(p, d)
+    # each aggregate's filter, less what the pass's WHERE already makes true of every row it reads
+    implied = sql.conjuncts(where) if where is not None else []
+    filters = {spec.alias: _residual(spec.filter, implied) for spec in p.specs}
     distinct_name = _unique(f"{p.event}_distinct", taken) if distinct is not None else ""
 
     def value_of(spec: AggregateSpec) -> exp.Expression | None:
@@ -109,7 +112,8 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
             group_key.append(d.column(distinct_name, p.alias))
         for spec in p.specs:
             value_name = _unique(f"{spec.alias}_value", taken)
-            inner.append(sql.alias(_when(spec.filter, value_of(spec)) or sql.number(1), d.identifier(value_name)))
+            inner.append(sql.alias(_when(filters[spec.alias], value_of(spec)) or sql.number(1),
+                                   d.identifier(value_name)))
             row_value = d.column(value_name, p.alias)
             inputs.append(row_value)
             if spec.func not in TWO_STEP:
@@ -118,7 +122,8 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
             at_name = _unique(f"{spec.alias}_at", taken)
             assert spec.value is not None
             has_value = exp.Not(this=exp.Is(this=spec.value.copy(), expression=exp.Null()))
-            guard = sql.and_([spec.filter.copy(), has_value] if spec.filter is not None else [has_value])
+            own = filters[spec.alias]
+            guard = sql.and_([own.copy(), has_value] if own is not None else [has_value])
             moment = sql.case(guard, time.copy())
             edge = exp.Min(this=moment) if spec.func == "first" else exp.Max(this=moment)
             inner.append(sql.alias(exp.Window(this=edge, partition_by=[key.copy()]), d.identifier(at_name)))
@@ -128,7 +133,7 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
         group_key[0] = d.column(p.table.key, p.alias)
     else:
         for spec in p.specs:
-            inputs.append(_when(spec.filter, value_of(spec)))
+            inputs.append(_when(filters[spec.alias], value_of(spec)))
             picks.append(None)
         if distinct is not None:
             group_key.append(distinct.copy())
@@ -192,6 +197,14 @@ def _distinct_value(p: EventPass, d: SqlDialect) -> exp.Expression | None:
         return None
     (value,) = values
     return value
+
+
+def _residual(filter: exp.Expression | None, implied: list[exp.Expression]) -> exp.Expression | None:
+    """The conjuncts of a filter not among those already implied (None when nothing is left)."""
+    if filter is None or not implied:
+        return filter
+    left = [c for c in sql.conjuncts(filter) if c not in implied]
+    return sql.and_(left) if left else None
 
 
 def _when(filter: exp.Expression | None, value: exp.Expression | None) -> exp.Expression | None:

@@ -1,15 +1,10 @@
 SELECT
   c.customer_id
 FROM crm.customers AS c
-LEFT JOIN (
+INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    COUNT(
-      CASE
-        WHEN orders.ordered_at >= CAST('2024-04-02 00:00:00' AS TIMESTAMPNTZ)
-        THEN 1
-      END
-    ) AS orders_1
+    COUNT(*) AS orders_1
   FROM sales.orders AS orders
   WHERE
     orders.ordered_at >= CAST('2024-04-02 00:00:00' AS TIMESTAMPNTZ)

@@ -1,7 +1,7 @@
 SELECT
   c.customer_id
 FROM crm.customers AS c
-LEFT JOIN (
+INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
     MAX(orders.ordered_at) AS orders_1

@@ -1,7 +1,7 @@
 SELECT
   c.customer_id
 FROM crm.customers AS c
-LEFT JOIN (
+INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
     MIN(CASE WHEN orders.orders_time = orders.orders_1_at THEN orders.orders_1_value END) AS orders_1

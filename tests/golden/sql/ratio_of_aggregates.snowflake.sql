@@ -4,8 +4,8 @@ FROM crm.customers AS c
 LEFT JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    SUM(CASE WHEN orders.status = 'paid' THEN orders.amount END) AS orders_1,
-    COUNT(CASE WHEN orders.status = 'paid' THEN 1 END) AS orders_2
+    SUM(orders.amount) AS orders_1,
+    COUNT(*) AS orders_2
   FROM sales.orders AS orders
   WHERE
     orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMPNTZ)

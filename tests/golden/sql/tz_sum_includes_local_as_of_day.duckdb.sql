@@ -1,10 +1,10 @@
 SELECT
   c.customer_id
 FROM crm.customers AS c
-LEFT JOIN (
+INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    SUM(CASE WHEN orders.status = 'paid' THEN orders.amount END) AS orders_1
+    SUM(orders.amount) AS orders_1
   FROM sales.orders AS orders
   WHERE
     orders.ordered_at < CAST('2024-07-01 04:00:00' AS TIMESTAMP)

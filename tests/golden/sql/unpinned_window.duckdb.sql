@@ -1,15 +1,10 @@
 SELECT
   c.customer_id
 FROM crm.customers AS c
-LEFT JOIN (
+INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    COUNT(
-      CASE
-        WHEN orders.ordered_at >= CAST(CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE) - 36499 AS TIMESTAMP) AT TIME ZONE 'America/New_York' AT TIME ZONE 'UTC'
-        THEN 1
-      END
-    ) AS orders_1
+    COUNT(*) AS orders_1
   FROM sales.orders AS orders
   WHERE
     orders.ordered_at >= CAST(CAST(CURRENT_TIMESTAMP AT TIME ZONE 'America/New_York' AS DATE) - 36499 AS TIMESTAMP) AT TIME ZONE 'America/New_York' AT TIME ZONE 'UTC'

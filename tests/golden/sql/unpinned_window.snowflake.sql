@@ -1,19 +1,10 @@
 SELECT
   c.customer_id
 FROM crm.customers AS c
-LEFT JOIN (
+INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    COUNT(
-      CASE
-        WHEN orders.ordered_at >= CONVERT_TIMEZONE(
-          'America/New_York',
-          'UTC',
-          CAST(DATEADD(DAY, -36499, CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS DATE)) AS TIMESTAMPNTZ)
-        )
-        THEN 1
-      END
-    ) AS orders_1
+    COUNT(*) AS orders_1
   FROM sales.orders AS orders
   WHERE
     orders.ordered_at >= CONVERT_TIMEZONE(

@@ -1,10 +1,10 @@
 SELECT
   c.customer_id
 FROM crm.customers AS c
-LEFT JOIN (
+INNER JOIN (
   SELECT
     visits.customer_id AS customer_id,
-    COUNT(CASE WHEN visits.visit_date >= CAST('2024-01-31' AS DATE) THEN 1 END) AS visits_1
+    COUNT(*) AS visits_1
   FROM web.visits AS visits
   WHERE
     visits.visit_date >= CAST('2024-01-31' AS DATE)

@@ -1,15 +1,10 @@
 SELECT
   c.customer_id
 FROM crm.customers AS c
-LEFT JOIN (
+INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    COUNT(
-      CASE
-        WHEN orders.amount > CAST(c.lifetime_value AS DOUBLE PRECISION) / NULLIF(10, 0)
-        THEN 1
-      END
-    ) AS orders_1
+    COUNT(*) AS orders_1
   FROM sales.orders AS orders
   INNER JOIN crm.customers AS c
     ON c.customer_id = orders.customer_id

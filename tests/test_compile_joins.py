@@ -1,0 +1,70 @@
+"""How a compiled segment joins its event passes: INNER only where a customer without those events can't be a
+member, and the customer conditions of an aggregate's `where` lifted out of it only where that is exact.
+
+The members are checked on every engine by the compile cases (with their complements); these tests pin the
+shape, which the members alone can't tell apart (a needless LEFT JOIN selects the same customers, only slower)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlglot import exp
+
+from segql.compile import compile_segment
+from tests.compile_cases import CASES, TABLES
+
+BY_NAME = {case.name: case for case in CASES}
+
+
+def joins_of(name: str) -> dict[str, str]:
+    """Each event pass's join, INNER or LEFT, by alias."""
+    case = BY_NAME[name]
+    query = compile_segment(case.segment, tables=TABLES, dialect="duckdb", as_of=case.as_of, params=case.params)
+    return {j.alias_or_name: ("LEFT" if j.side == "LEFT" else "INNER")
+            for j in query.args.get("joins", []) if isinstance(j.this, exp.Subquery)}
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("count_last_90_days", {"orders": "INNER"}),  # count(…) = 1: nobody without orders
+    ("has_no", {"orders": "LEFT"}),  # count(…) = 0: everybody without orders
+    ("not_avg_empty_included", {"orders": "LEFT"}),  # not …: the complement needs them
+    ("inner_between_counts", {"orders": "INNER"}),
+    ("left_or_without_events", {"orders": "LEFT"}),  # the other branch needs no orders
+    ("left_or_two_passes", {"orders": "LEFT", "visits": "LEFT"}),
+    ("inner_and_left", {"orders": "INNER", "visits": "LEFT"}),
+    ("inner_through_trait_and_ref", {"orders": "INNER"}),
+    ("first_tie_smallest", {"orders": "INNER"}),  # first(…) of nothing is missing: = "app" fails
+    ("guard_kept_when_empty_passes", {"orders": "LEFT"}),  # 0 > -1 holds: customers without orders are in
+    ("guard_kept_for_zero", {"orders": "LEFT"}),
+    ("percentile_of_aggregate", {"ranks": "LEFT"}),  # ranks are over everyone, never a reason to drop a row
+])
+def test_join_kinds(name: str, expected: dict[str, str]) -> None:
+    assert joins_of(name) == expected
+
+
+def where_of(name: str) -> exp.Expression:
+    case = BY_NAME[name]
+    query = compile_segment(case.segment, tables=TABLES, dialect="duckdb", as_of=case.as_of, params=case.params)
+    return query.args["where"].this
+
+
+def test_guard_lifted_to_a_plain_conjunct() -> None:
+    """count(orders where customer.country = "US") >= 1: `c.country = 'US' AND …`, which the engine can push
+    into the customer scan, instead of a CASE inside COALESCE."""
+    where = where_of("guard_lifted")
+    assert isinstance(where, exp.And)
+    assert where.this.sql("duckdb") == "c.country = 'US'"
+    assert where.find(exp.Case) is None
+
+
+@pytest.mark.parametrize("name", ["guard_kept_when_empty_passes", "guard_kept_for_zero"])
+def test_guard_kept_where_the_empty_value_passes(name: str) -> None:
+    """A non-US customer has a sum/count of 0 here, which the comparison accepts: the guard stays inside."""
+    assert where_of(name).find(exp.Case) is not None
+
+
+def test_guard_under_not_never_leaks_null() -> None:
+    """not (…lifted…): the lifted `c.country = 'US'` is NULL for a customer without a country, so the negated
+    condition must read it as false (customer 3 has no country and is a member)."""
+    where = where_of("guard_lifted_not")
+    assert isinstance(where, exp.Not)
+    assert isinstance(where.this, exp.Coalesce)
