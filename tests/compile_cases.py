@@ -371,6 +371,10 @@ CASES: list[Case] = [
     case("years_between_leap_day", eq(call("years_between", col("birth_date"), D(2001, 2, 28)), 1), {4}),
     case("years_between_leap_day_before", eq(call("years_between", col("birth_date"), D(2001, 2, 27)), 0), {4}),
     case("years_between_negative", eq(call("years_between", TODAY, col("birth_date")), -34), {1}),
+    # two columns: the function in SQL (against a constant it is a range, see test_compile_date_ranges.py)
+    case("years_between_columns", ge(call("years_between", col("birth_date"), date_of(col("signup_at"))), 30),
+         {2, 6}, golden=True),
+    case("year_of_column_folded", eq(call("year", col("signup_at")), call("year", TODAY)), {2, 4, 6}),
     case("days_between", eq(call("days_between", col("birth_date"), D(1990, 7, 31)), 30), {2}),
     case("days_since_timestamp", eq(call("days_since", col("signup_at")), 1), {2}),
     case("jan_31_plus_month", eq(arith("+", col("birth_date"), dur(1, "month")), D(1980, 2, 29)), {5}, golden=True),

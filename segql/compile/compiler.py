@@ -141,6 +141,9 @@ class Compiler:
         (WHERE, CASE WHEN, AND/OR operands). `strict` gives the never-NULL form."""
         match node:
             case t.Compare(op=op, left=left, right=right):
+                ranged = self.date_range(node)
+                if ranged is not None:
+                    return ranged
                 lifted = self.lifted_guard(node)
                 if lifted is not None:
                     aggregate, guard = lifted
@@ -149,6 +152,9 @@ class Compiler:
                     return sql.and_([*(self.cond(c) for c in guard), sql.binary(_COMPARE[op], *values)])
                 return sql.binary(_COMPARE[op], self.value(left), self.value(right))
             case t.Between(subject=subject, low=low, high=high):
+                ranged = self.date_range(node)
+                if ranged is not None:
+                    return ranged
                 return sql.between(self.value(subject), self.value(low), self.value(high))
             case t.InList(subject=subject, items=items):
                 if not items:
@@ -358,6 +364,10 @@ class Compiler:
 
     def call(self, node: t.Call) -> exp.Expression:
         d, args, name = self.d, node.args, node.name
+        if name in ("year", "month", "day_of_week"):
+            day = self.known_date(args[0])
+            if day is not None:  # of a pinned today, a literal or a parameter: folded
+                return sql.number(day.year if name == "year" else day.month if name == "month" else day.isoweekday())
         match name:
             case "lower":
                 return exp.Lower(this=self.value(args[0]))
@@ -478,6 +488,94 @@ class Compiler:
                     continue
             return aggregate, on_customer
         return None
+
+    # ---- comparisons of a monotone function of one date with constants ----
+
+    def date_range(self, node: t.Compare | t.Between) -> exp.Expression | None:
+        """`age between 25 and 40` (age = years_between(birth_date, today)), `birth_date + 18 years <= today`,
+        `year(signup_at) = 2026`, with constants on the other side (a pinned as-of date among them): the dates for
+        which the comparison holds, found at compile time, as a range on the date itself (`c.birth_date BETWEEN
+        DATE … AND DATE …`), which engines check from the column alone (and skip row groups by) instead of
+        computing the function for every row. Exact by construction: the function is monotone in the date, and
+        the range is searched with the calendar arithmetic the SQL does (segql.compile.dates); None otherwise."""
+        if isinstance(node, t.Between):
+            low, high = self.constant(node.low), self.constant(node.high)
+            found = self.monotone(node.subject)
+            if found is None or low is None or high is None:
+                return None
+            ranges = [(op, k) for op, k in ((">=", low), ("<=", high))]
+        else:
+            found = self.monotone(node.left)
+            known = self.constant(node.right)
+            op = node.op
+            if found is None:
+                found, known, op = self.monotone(node.right), self.constant(node.left), _FLIPPED[node.op]
+            if found is None or known is None:
+                return None
+            ranges = [(op, known)]
+        subject, f, increasing, kind = found
+        if not all(_comparable(kind, k) for _, k in ranges):
+            return None
+
+        def below(v: Any) -> bool:
+            return any(op in ("=", ">=") and v < k or op == ">" and v <= k for op, k in ranges)
+
+        def above(v: Any) -> bool:
+            return any(op in ("=", "<=") and v > k or op == "<" and v >= k for op, k in ranges)
+
+        days = dates.interval(f, increasing, below, above)
+        if days is None:
+            return exp.Boolean(this=False)
+        return self.date_between(subject, *days)
+
+    def monotone(self, node: t.Expr) -> tuple[t.Expr, Any, bool, str] | None:
+        """(x, f, increasing, "number" or "date") when the node is f(the date of x) for f monotone and x the one
+        operand not known at compile time; else None."""
+        node = _unwrap(node)
+        match node:
+            case t.Call(name="years_between" | "days_between" as name, args=(a, b)):
+                since, until = self.known_date(a), self.known_date(b)
+                measure = dates.years_between if name == "years_between" else _days_between
+                if until is not None and since is None and _is_date(a):
+                    return a, lambda day: measure(day, until), False, "number"
+                if since is not None and until is None and _is_date(b):
+                    return b, lambda day: measure(since, day), True, "number"
+            case t.Call(name="days_since", args=(a,)):
+                today = self.as_of
+                if today is not None and self.known_date(a) is None and _is_date(a):
+                    return a, lambda day: (today - day).days, False, "number"
+            case t.Call(name="year", args=(a,)):
+                if self.known_date(a) is None and _is_date(a):
+                    return a, lambda day: day.year, True, "number"
+            case t.Arith(op="+" | "-" as op, left=left, right=t.Duration(unit=unit) as duration):
+                if left.type == t.DATE and unit != "hour" and self.constant(left) is None:
+                    amount = self.amount(duration.amount, op)
+                    return left, lambda day: dates.add(day, amount, unit), True, "date"
+        return None
+
+    def known_date(self, node: t.Expr) -> dt.date | None:
+        """The date (in the project's zone) of a node known at compile time, else None."""
+        known = self.constant(node)
+        if isinstance(known, dt.datetime):
+            return dates.utc_to_local_date(known, self.zone)
+        return known if isinstance(known, dt.date) else None
+
+    def date_between(self, node: t.Expr, first: dt.date | None, last: dt.date | None) -> exp.Expression:
+        """The date of a date or timestamp expression is within [first, last] (None: unbounded on that side)."""
+        value = self.value(node)
+        if node.type != t.TIMESTAMP:
+            if first is not None and last is not None:
+                if first == last:
+                    return sql.binary(exp.EQ, value, self.date_sql(first))
+                return sql.between(value, self.date_sql(first), self.date_sql(last))
+            low, high = (sql.binary(exp.GTE, value, self.date_sql(first)) if first is not None else None,
+                         sql.binary(exp.LTE, value.copy(), self.date_sql(last)) if last is not None else None)
+        else:  # a timestamp's date is read in the project's zone: compare with the starts of days there
+            low = sql.binary(exp.GTE, value, self.day_start(first)) if first is not None else None
+            high = sql.binary(exp.LT, value.copy(), self.day_start(dates.add(last, 1, "day"))) \
+                if last is not None else None
+        parts = [p for p in (low, high) if p is not None]
+        return sql.and_(parts) if parts else exp.Not(this=exp.Is(this=sql.wrap(value, 5), expression=exp.Null()))
 
     # ---- customers without events ----
 
@@ -715,10 +813,31 @@ class Compiler:
                 if isinstance(known, dt.datetime):
                     return dates.utc_to_local_date(known, self.zone)
                 return known if isinstance(known, dt.date) else None
+            case t.Call(name="year" | "month" as name, args=(arg,)):
+                day = self.known_date(arg)
+                return None if day is None else day.year if name == "year" else day.month
         return None
 
 
 _NULL, _UNKNOWN = object(), object()  # an expression's value for a customer without events: NULL, or not known
+
+
+_FLIPPED = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+
+def _days_between(a: dt.date, b: dt.date) -> int:
+    return (b - a).days
+
+
+def _is_date(node: t.Expr) -> bool:
+    return node.type in (t.DATE, t.TIMESTAMP)
+
+
+def _comparable(kind: str, value: object) -> bool:
+    """Is a constant one the function's values can be compared with in Python as in SQL?"""
+    if kind == "number":
+        return _is_number(value)
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
 
 
 def _is_number(value: object) -> bool:

@@ -1,12 +1,13 @@
 """Calendar arithmetic in Python, for folding constant dates (a pinned `today`, literals, parameters).
 
-Must agree with the dialects' SQL: months clamp to the end of the month, weeks are 7 days. Imports nothing.
+Must agree with the dialects' SQL: months clamp to the end of the month, weeks are 7 days. Imports only the standard library.
 """
 
 from __future__ import annotations
 
 import calendar
 import datetime as dt
+from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
 _UTC = ZoneInfo("UTC")
@@ -45,3 +46,80 @@ def day_start_utc(day: dt.date, timezone: ZoneInfo) -> dt.datetime:
 
 def utc_to_local_date(value: dt.datetime, timezone: ZoneInfo) -> dt.date:
     return value.replace(tzinfo=_UTC).astimezone(timezone).date()
+
+
+def years_between(a: dt.date, b: dt.date) -> int:
+    """The largest n with a + n years <= b (clamped), and -years_between(b, a) when b is before a; as the SQL."""
+    if a > b:
+        return -years_between(b, a)
+    n = b.year - a.year
+    return n - 1 if add_months(a, 12 * n) > b else n
+
+
+FIRST, LAST = dt.date(1, 1, 2), dt.date(9999, 12, 30)  # the dates searched (a day inside the engines' ranges)
+
+
+def interval(f: Callable[[dt.date], object], increasing: bool, below: Callable[[object], bool],
+             above: Callable[[object], bool]) -> tuple[dt.date | None, dt.date | None] | None:
+    """The dates d with f(d) neither below nor above a range, for f monotone (non-decreasing when `increasing`,
+    else non-increasing): (first, last), None for an end that is the end of the calendar, or None when no date
+    qualifies. A value f can't compute (past the calendar) counts as beyond the end it lies at."""
+
+    def value(day: dt.date) -> object:
+        try:
+            return f(day)
+        except (OverflowError, ValueError):
+            return _END if (day.year > 5000) == increasing else _START
+
+    def too_low(day: dt.date) -> bool:  # the dates failing `below` form a prefix (increasing) or a suffix
+        v = value(day)
+        return v is _START or (v is not _END and below(v))
+
+    def too_high(day: dt.date) -> bool:
+        v = value(day)
+        return v is _END or (v is not _START and above(v))
+
+    if increasing:
+        first = _first(lambda d: not too_low(d))  # too low: a prefix
+        last = _last(lambda d: not too_high(d))  # too high: a suffix
+    else:
+        first = _first(lambda d: not too_high(d))
+        last = _last(lambda d: not too_low(d))
+    if first is None or last is None or first > last:
+        return None
+    return (None if first == FIRST else first), (None if last == LAST else last)
+
+
+class _Beyond:
+    pass
+
+
+_START, _END = _Beyond(), _Beyond()
+
+
+def _first(ok: Callable[[dt.date], bool]) -> dt.date | None:
+    """The first date where `ok` holds, given that it holds on a suffix of the calendar."""
+    lo, hi = FIRST.toordinal(), LAST.toordinal()
+    if not ok(LAST):
+        return None
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if ok(dt.date.fromordinal(mid)):
+            hi = mid
+        else:
+            lo = mid + 1
+    return dt.date.fromordinal(lo)
+
+
+def _last(ok: Callable[[dt.date], bool]) -> dt.date | None:
+    """The last date where `ok` holds, given that it holds on a prefix of the calendar."""
+    lo, hi = FIRST.toordinal(), LAST.toordinal()
+    if not ok(FIRST):
+        return None
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if ok(dt.date.fromordinal(mid)):
+            lo = mid
+        else:
+            hi = mid - 1
+    return dt.date.fromordinal(lo)

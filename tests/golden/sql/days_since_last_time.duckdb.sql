@@ -13,4 +13,4 @@ INNER JOIN (
 ) AS orders
   ON orders.customer_id = c.customer_id
 WHERE
-  CAST('2024-06-30' AS DATE) - CAST(orders.orders_1 AS DATE) > 60
+  orders.orders_1 < CAST('2024-05-01 00:00:00' AS TIMESTAMP)

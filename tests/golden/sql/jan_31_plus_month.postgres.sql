@@ -2,4 +2,4 @@ SELECT
   c.customer_id
 FROM crm.customers AS c
 WHERE
-  CAST(c.birth_date + INTERVAL '1 MONTH' AS DATE) = CAST('1980-02-29' AS DATE)
+  c.birth_date BETWEEN CAST('1980-01-29' AS DATE) AND CAST('1980-01-31' AS DATE)

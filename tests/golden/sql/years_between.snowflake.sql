@@ -2,22 +2,4 @@ SELECT
   c.customer_id
 FROM crm.customers AS c
 WHERE
-  CASE
-    WHEN c.birth_date <= CAST('2024-06-30' AS DATE)
-    THEN YEAR(CAST('2024-06-30' AS DATE)) - YEAR(c.birth_date) - CASE
-      WHEN DATEADD(YEAR, YEAR(CAST('2024-06-30' AS DATE)) - YEAR(c.birth_date), c.birth_date) > CAST('2024-06-30' AS DATE)
-      THEN 1
-      ELSE 0
-    END
-    ELSE -(
-      YEAR(c.birth_date) - YEAR(CAST('2024-06-30' AS DATE)) - CASE
-        WHEN DATEADD(
-          YEAR,
-          YEAR(c.birth_date) - YEAR(CAST('2024-06-30' AS DATE)),
-          CAST('2024-06-30' AS DATE)
-        ) > c.birth_date
-        THEN 1
-        ELSE 0
-      END
-    )
-  END >= 34
+  c.birth_date <= CAST('1990-06-30' AS DATE)
