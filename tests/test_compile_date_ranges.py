@@ -70,6 +70,7 @@ FUNCTIONS: dict[str, t.Expr] = {
     "born + 3 weeks": shifted("+", 3, "week"),
     "year(joined)": call("year", JOINED),
     "days_since(joined)": call("days_since", JOINED),
+    "date(joined)": t.Call("date", (JOINED,), DATE),
 }
 CONSTANTS: dict[str, list[Any]] = {
     "age": [-1, 0, 1, 17, 18, 19, Decimal("17.5")], "years_until": [-18, -17, 0, 1, Decimal("-17.5")],

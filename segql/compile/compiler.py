@@ -547,6 +547,9 @@ class Compiler:
             case t.Call(name="year", args=(a,)):
                 if self.known_date(a) is None and _is_date(a):
                     return a, lambda day: day.year, True, "number"
+            case t.Call(name="date", args=(a,)):  # a timestamp's date compared with a date: from day starts
+                if a.type == t.TIMESTAMP and self.constant(a) is None:
+                    return a, lambda day: day, True, "date"
             case t.Arith(op="+" | "-" as op, left=left, right=t.Duration(unit=unit) as duration):
                 if left.type == t.DATE and unit != "hour" and self.constant(left) is None:
                     amount = self.amount(duration.amount, op)
