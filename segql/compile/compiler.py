@@ -8,6 +8,7 @@ segql.check.tree, segql.dialects and the sibling modules.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -58,6 +59,7 @@ class Compiler:
         self.ranker: Compiler | None = None
         self.ranked: list[tuple[exp.Expression, bool]] = []  # each distinct value ranked, and if it can be NULL
         self.ranks_alias = ""
+        self._splits: dict[int, tuple[t.Aggregate, list[t.Expr], list[t.Expr]]] = {}
 
     # ---- the query ----
 
@@ -68,7 +70,8 @@ class Compiler:
         a customer without its events is no member anyway, and the engine can filter the pass before joining."""
         where = self.cond(condition)
         key = self.d.column(self.tables.key, self.customer_alias)
-        return sql.select([key], self.customers(), self.joins(required=self.false_without(condition)), where)
+        required = self.false_without(condition) if self.passes else set()
+        return sql.select([key], self.customers(), self.joins(required=required), where)
 
     def memberships(self, segments: list[tuple[str, t.Expr, dict[str, Any]]]) -> exp.Select:
         """SELECT every customer's key and one TRUE/FALSE column per segment (named after it), all
@@ -478,7 +481,7 @@ class Compiler:
             aggregate = _unwrap(side)
             if not isinstance(aggregate, t.Aggregate):
                 continue
-            _, on_customer = _split_where(aggregate.where, aggregate.value)
+            _, on_customer = self.split_where(aggregate)
             if not on_customer:
                 continue
             if aggregate.func in EMPTY_IS_ZERO:
@@ -513,47 +516,37 @@ class Compiler:
             if found is None or known is None:
                 return None
             ranges = [(op, known)]
-        subject, f, increasing, kind = found
+        subject, function, increasing, kind = found
         if not all(_comparable(kind, k) for _, k in ranges):
             return None
-
-        def below(v: Any) -> bool:
-            return any(op in ("=", ">=") and v < k or op == ">" and v <= k for op, k in ranges)
-
-        def above(v: Any) -> bool:
-            return any(op in ("=", "<=") and v > k or op == "<" and v >= k for op, k in ranges)
-
-        days = dates.interval(f, increasing, below, above)
+        days = _interval(function, increasing, tuple(ranges))
         if days is None:
             return exp.Boolean(this=False)
         return self.date_between(subject, *days)
 
-    def monotone(self, node: t.Expr) -> tuple[t.Expr, Any, bool, str] | None:
+    def monotone(self, node: t.Expr) -> tuple[t.Expr, tuple[Any, ...], bool, str] | None:
         """(x, f, increasing, "number" or "date") when the node is f(the date of x) for f monotone and x the one
-        operand not known at compile time; else None."""
+        operand not known at compile time, f given as a key of `_FUNCTIONS` and its constants; else None."""
         node = _unwrap(node)
         match node:
             case t.Call(name="years_between" | "days_between" as name, args=(a, b)):
                 since, until = self.known_date(a), self.known_date(b)
-                measure = dates.years_between if name == "years_between" else _days_between
                 if until is not None and since is None and _is_date(a):
-                    return a, lambda day: measure(day, until), False, "number"
+                    return a, (f"{name}_until", until), False, "number"
                 if since is not None and until is None and _is_date(b):
-                    return b, lambda day: measure(since, day), True, "number"
+                    return b, (f"{name}_since", since), True, "number"
             case t.Call(name="days_since", args=(a,)):
-                today = self.as_of
-                if today is not None and self.known_date(a) is None and _is_date(a):
-                    return a, lambda day: (today - day).days, False, "number"
+                if self.as_of is not None and self.known_date(a) is None and _is_date(a):
+                    return a, ("days_between_until", self.as_of), False, "number"
             case t.Call(name="year", args=(a,)):
                 if self.known_date(a) is None and _is_date(a):
-                    return a, lambda day: day.year, True, "number"
+                    return a, ("year",), True, "number"
             case t.Call(name="date", args=(a,)):  # a timestamp's date compared with a date: from day starts
                 if a.type == t.TIMESTAMP and self.constant(a) is None:
-                    return a, lambda day: day, True, "date"
+                    return a, ("date",), True, "date"
             case t.Arith(op="+" | "-" as op, left=left, right=t.Duration(unit=unit) as duration):
                 if left.type == t.DATE and unit != "hour" and self.constant(left) is None:
-                    amount = self.amount(duration.amount, op)
-                    return left, lambda day: dates.add(day, amount, unit), True, "date"
+                    return left, ("add", self.amount(duration.amount, op), unit), True, "date"
         return None
 
     def known_date(self, node: t.Expr) -> dt.date | None:
@@ -579,6 +572,13 @@ class Compiler:
                 if last is not None else None
         parts = [p for p in (low, high) if p is not None]
         return sql.and_(parts) if parts else exp.Not(this=exp.Is(this=sql.wrap(value, 5), expression=exp.Null()))
+
+    def split_where(self, node: t.Aggregate) -> tuple[list[t.Expr], list[t.Expr]]:
+        """`_split_where` of an aggregate, once per node (asked again by `nullable` and `lifted_guard`)."""
+        found = self._splits.get(id(node))
+        if found is None or found[0] is not node:
+            found = self._splits[id(node)] = (node, *_split_where(node.where, node.value))
+        return found[1], found[2]
 
     # ---- customers without events ----
 
@@ -610,8 +610,8 @@ class Compiler:
         return set()
 
     def _never_true(self, holds: Any, *operands: t.Expr) -> set[str]:
-        found = set()
-        for event in {a.event for o in operands for a in _aggregates(o)}:
+        found: set[str] = set()
+        for event in self.passes:  # the event tables the query aggregates (an operand without one is _UNKNOWN)
             values = [self.empty_value(o, event) for o in operands]
             if any(v is _NULL for v in values) or (_UNKNOWN not in values and holds(*values) is False):
                 found.add(event)
@@ -664,7 +664,7 @@ class Compiler:
             p = self.passes[node.event] = EventPass(node.event, event, node.event)
         # Conditions of the `where` on the customer alone hold for all of a customer's events or none, so they
         # are checked once per customer outside the pass: the pass then needs no join with the customer table.
-        on_events, on_customer = _split_where(node.where, node.value)
+        on_events, on_customer = self.split_where(node)
         self.inside = p
         try:
             filters = [self.cond(c) for c in on_events]
@@ -827,9 +827,33 @@ _NULL, _UNKNOWN = object(), object()  # an expression's value for a customer wit
 
 _FLIPPED = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
+# The monotone functions of a date `date_range` turns into ranges, by key: (key, *constants) → f(day).
+_FUNCTIONS: dict[str, Any] = {
+    "years_between_until": lambda until: lambda day: dates.years_between(day, until),
+    "years_between_since": lambda since: lambda day: dates.years_between(since, day),
+    "days_between_until": lambda until: lambda day: (until - day).days,
+    "days_between_since": lambda since: lambda day: (day - since).days,
+    "year": lambda: lambda day: day.year,
+    "date": lambda: lambda day: day,
+    "add": lambda amount, unit: lambda day: dates.add(day, amount, unit),
+}
 
-def _days_between(a: dt.date, b: dt.date) -> int:
-    return (b - a).days
+
+@functools.lru_cache(maxsize=4096)
+def _interval(function: tuple[Any, ...], increasing: bool,
+              ranges: tuple[tuple[str, Any], ...]) -> tuple[dt.date | None, dt.date | None] | None:
+    """The dates for which f(day) <op> k holds for every (op, k): searched once per function and constants (a
+    project compiles the same `age` comparison with the same as-of date in many segments)."""
+    name, *constants = function
+    f = _FUNCTIONS[name](*constants)
+
+    def below(v: Any) -> bool:
+        return any(op in ("=", ">=") and v < k or op == ">" and v <= k for op, k in ranges)
+
+    def above(v: Any) -> bool:
+        return any(op in ("=", "<=") and v > k or op == "<" and v >= k for op, k in ranges)
+
+    return dates.interval(f, increasing, below, above)
 
 
 def _is_date(node: t.Expr) -> bool:
@@ -875,23 +899,6 @@ def _unwrap(node: t.Expr) -> t.Expr:
     while isinstance(node, t.TraitRef):
         node = node.expr
     return node
-
-
-def _aggregates(node: object) -> list[t.Aggregate]:
-    """The aggregates in an expression (through traits; not inside percentiles, which rank every customer)."""
-    if isinstance(node, t.Aggregate):
-        return [node]
-    if isinstance(node, t.Percentile | t.SegmentRef):
-        return []
-    found: list[t.Aggregate] = []
-    for name in getattr(type(node), "__dataclass_fields__", ()):
-        if name == "span":
-            continue
-        child = getattr(node, name)
-        for item in child if isinstance(child, tuple) else (child,):
-            if hasattr(type(item), "__dataclass_fields__"):
-                found += _aggregates(item)
-    return found
 
 
 def _numbered(name: str, number: int, key: str) -> str:

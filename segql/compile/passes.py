@@ -74,7 +74,8 @@ def common_conditions(p: EventPass) -> list[exp.Expression]:
     if not p.specs or any(s.filter is None for s in p.specs):
         return []
     first, *others = [sql.conjuncts(s.filter) for s in p.specs if s.filter is not None]
-    return [c for c in first if all(c in other for other in others)]
+    sets = [set(other) for other in others]  # hashing each node once: sqlglot's == hashes both sides every time
+    return [c for c in first if all(c in other for other in sets)]
 
 
 def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[exp.Join],
@@ -203,7 +204,8 @@ def _residual(filter: exp.Expression | None, implied: list[exp.Expression]) -> e
     """The conjuncts of a filter not among those already implied (None when nothing is left)."""
     if filter is None or not implied:
         return filter
-    left = [c for c in sql.conjuncts(filter) if c not in implied]
+    known = set(implied)
+    left = [c for c in sql.conjuncts(filter) if c not in known]
     return sql.and_(left) if left else None
 
 

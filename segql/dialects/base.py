@@ -72,6 +72,8 @@ class SqlDialect:
         built = _TYPES.get((self.name, type_name))
         if built is None:  # DataType.build parses its argument: do it once per type, copy after
             built = _TYPES[(self.name, type_name)] = exp.DataType.build(type_name, dialect=self.name)
+        if not any(isinstance(v, exp.Expression | list) for v in built.args.values()):
+            return exp.Cast(this=expr, to=exp.DataType(**built.args))  # plain arguments: no deep copy needed
         return exp.Cast(this=expr, to=built.copy())
 
     def date_literal(self, value: dt.date) -> exp.Expression:
