@@ -450,6 +450,7 @@ class Compiler:
         assert ranker is not None
         values: list[exp.Expression] = [d.column(key, ranker.customer_alias)]
         ranks: list[exp.Expression] = [d.column(key, RANKED)]
+        only = len(self.ranked) == 1 and self.ranked[0][1]
         for number, (value, nullable) in enumerate(self.ranked, start=1):
             name = _numbered(VALUE, number, key)
             values.append(sql.alias(value, d.identifier(name)))
@@ -459,10 +460,12 @@ class Compiler:
             lower = sql.binary(exp.Mul, sql.binary(exp.Sub, rank, sql.number(1)), sql.number(100))
             others = sql.binary(exp.Sub, exp.Window(this=exp.Count(this=v.copy())), sql.number(1))
             share: exp.Expression = exp.Coalesce(this=self.d.divide(lower, others), expressions=[sql.number(0)])
-            if nullable:
+            if nullable and not only:
                 share = sql.case(exp.Not(this=exp.Is(this=v, expression=exp.Null())), share)
             ranks.append(sql.alias(share, d.identifier(_numbered(RANK, number, key))))
-        inner = sql.select(values, ranker.customers(), ranker.joins())
+        # one value that can be missing: only the customers with one are ranked (the others join to no row)
+        where = exp.Not(this=exp.Is(this=sql.wrap(self.ranked[0][0].copy(), 5), expression=exp.Null())) if only else None
+        inner = sql.select(values, ranker.customers(), ranker.joins(), where)
         query = sql.select(ranks, sql.subquery(inner, d.identifier(RANKED)))
         on = sql.binary(exp.EQ, d.column(key, self.ranks_alias), d.column(key, self.customer_alias))
         return sql.join(sql.subquery(query, d.identifier(self.ranks_alias)), on)

@@ -4,20 +4,19 @@ FROM crm.customers AS c
 LEFT JOIN (
   SELECT
     ranked.customer_id,
-    CASE
-      WHEN NOT ranked.value_1 IS NULL
-      THEN COALESCE(
-        CAST((
-          RANK() OVER (ORDER BY ranked.value_1 ASC) - 1
-        ) * 100 AS DOUBLE PRECISION) / NULLIF(COUNT(ranked.value_1) OVER () - 1, 0),
-        0
-      )
-    END AS percentile_1
+    COALESCE(
+      CAST((
+        RANK() OVER (ORDER BY ranked.value_1 ASC) - 1
+      ) * 100 AS DOUBLE PRECISION) / NULLIF(COUNT(ranked.value_1) OVER () - 1, 0),
+      0
+    ) AS percentile_1
   FROM (
     SELECT
       c.customer_id,
       c.lifetime_value AS value_1
     FROM crm.customers AS c
+    WHERE
+      NOT c.lifetime_value IS NULL
   ) AS ranked
 ) AS ranks
   ON ranks.customer_id = c.customer_id
