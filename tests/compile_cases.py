@@ -158,6 +158,10 @@ def lt(a: Any, b: Any) -> t.Expr:
     return cmp("<", a, b)
 
 
+def le(a: Any, b: Any) -> t.Expr:
+    return cmp("<=", a, b)
+
+
 def and_(*items: t.Expr) -> t.Expr:
     return t.And(tuple(items))
 
@@ -328,6 +332,10 @@ CASES: list[Case] = [
     case("eq", eq(col("country"), "US"), {1, 6}, golden=True),
     case("ne_null_included", ne(col("country"), "US"), {2, 3, 4, 5}, golden=True),
     case("in_list", in_(col("country"), "US", "CA"), {1, 2, 6}),
+    case("not_in_beside_is_not_null", and_(not_(is_null(col("country"))), not_(in_(col("country"), "US", "CA"))),
+         {4, 5}, golden=True),
+    case("coalesce_bare", ge(call("coalesce", col("lifetime_value"), 0), 200), {1, 2, 6}, golden=True),
+    case("coalesce_kept", le(call("coalesce", col("lifetime_value"), 0), 100), {3, 4, 5}),
     case("not_in_null_included", not_(in_(col("country"), "US", "CA")), {3, 4, 5}),
     case("is_null", is_null(col("country")), {3}),
     case("is_not_null", not_(is_null(col("country"))), {1, 2, 4, 5, 6}),

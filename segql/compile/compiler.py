@@ -60,6 +60,7 @@ class Compiler:
         self.ranked: list[tuple[exp.Expression, bool]] = []  # each distinct value ranked, and if it can be NULL
         self.ranks_alias = ""
         self._splits: dict[int, tuple[t.Aggregate, list[t.Expr], list[t.Expr]]] = {}
+        self.present: list[t.Column] = []  # columns known not to be NULL where the condition being compiled counts
 
     # ---- the query ----
 
@@ -147,6 +148,9 @@ class Compiler:
                 ranged = self.date_range(node)
                 if ranged is not None:
                     return ranged
+                bare = self.bare_coalesce(node)
+                if bare is not None:
+                    return sql.binary(_COMPARE[op], *(self.value(side) for side in bare))
                 lifted = self.lifted_guard(node)
                 if lifted is not None:
                     aggregate, guard = lifted
@@ -170,7 +174,15 @@ class Compiler:
             case t.Not(operand=operand):
                 return sql.not_(self.strict(operand))
             case t.And(items=items):
-                return sql.and_([self.cond(i) for i in items])
+                # `x is not null and x not in [...]`: beside the first, the second needs no COALESCE against
+                # a missing x (the AND is false there anyway)
+                present = [i.operand.subject for i in items
+                           if isinstance(i, t.Not) and isinstance(i.operand, t.IsNull) and isinstance(i.operand.subject, t.Column)]
+                self.present.extend(present)
+                try:
+                    return sql.and_([self.cond(i) for i in items])
+                finally:
+                    del self.present[len(self.present) - len(present):]
             case t.Or(items=items):
                 return sql.or_([self.cond(i) for i in items])
             case t.Truth(operand=operand):
@@ -221,7 +233,7 @@ class Compiler:
             case t.Today() | t.Now() | t.Duration() | t.IsNull() | t.Not():
                 return False
             case t.Column():
-                return True
+                return node not in self.present
             case t.Arith(op=op, left=left, right=right):
                 return op in "/%" or self.nullable(left) or self.nullable(right)
             case t.Negate(operand=operand) | t.Truth(operand=operand) | t.Percentile(expr=operand):
@@ -242,7 +254,8 @@ class Compiler:
                     self.params = outer
             case t.Compare(left=a, right=b):
                 # a lifted guard (see `lifted_guard`) on a customer's attributes may be NULL
-                return self.nullable(a) or self.nullable(b) or self.lifted_guard(node) is not None
+                return self.nullable(a) or self.nullable(b) or self.lifted_guard(node) is not None \
+                    or self.bare_coalesce(node) is not None
             case t.Between(subject=s, low=lo, high=hi):
                 return self.nullable(s) or self.nullable(lo) or self.nullable(hi)
             case t.InList(subject=s, items=items):
@@ -582,6 +595,19 @@ class Compiler:
         if found is None or found[0] is not node:
             found = self._splits[id(node)] = (node, *_split_where(node.where, node.value))
         return found[1], found[2]
+
+    def bare_coalesce(self, node: t.Compare) -> tuple[t.Expr, t.Expr] | None:
+        """`coalesce(x, k) >= 200` where `k >= 200` is false: the operands of `x >= 200`, which is false exactly
+        where x is missing (NULL, read as false where a condition is used) and lets the engine read the column
+        alone; None otherwise."""
+        for side, other, flip in ((node.left, node.right, False), (node.right, node.left, True)):
+            call = _unwrap(side)
+            if not (isinstance(call, t.Call) and call.name == "coalesce" and len(call.args) == 2):
+                continue
+            known, default = self.constant(other), self.constant(call.args[1])
+            if _holds(node.op, *((known, default) if flip else (default, known))) is False:
+                return (other, call.args[0]) if flip else (call.args[0], other)
+        return None
 
     # ---- customers without events ----
 

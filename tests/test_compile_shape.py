@@ -1,5 +1,6 @@
-"""How a compiled segment joins its event passes: INNER only where a customer without those events can't be a
-member, and the customer conditions of an aggregate's `where` lifted out of it only where that is exact.
+"""How a compiled segment is shaped where its members can't tell: an event pass is INNER JOINed only where a
+customer without those events can't be a member; the customer conditions of an aggregate's `where` are lifted out
+of it, and COALESCE left out, only where that is exact.
 
 The members are checked on every engine by the compile cases (with their complements); these tests pin the
 shape, which the members alone can't tell apart (a needless LEFT JOIN selects the same customers, only slower)."""
@@ -68,3 +69,14 @@ def test_guard_under_not_never_leaks_null() -> None:
     where = where_of("guard_lifted_not")
     assert isinstance(where, exp.Not)
     assert isinstance(where.this, exp.Coalesce)
+
+
+def test_not_in_beside_is_not_null_needs_no_coalesce() -> None:
+    """`country is not null and country not in [...]`: where country is missing the AND is false anyway."""
+    where = where_of("not_in_beside_is_not_null")
+    assert where.find(exp.Coalesce) is None
+
+
+def test_coalesce_dropped_only_where_its_default_fails() -> None:
+    assert where_of("coalesce_bare").find(exp.Coalesce) is None  # coalesce(ltv, 0) >= 200: 0 >= 200 fails
+    assert where_of("coalesce_kept").find(exp.Coalesce) is not None  # coalesce(ltv, 0) <= 100: 0 <= 100 holds
