@@ -13,29 +13,15 @@ from urllib.parse import urlsplit
 
 import duckdb
 import pytest
-from click.testing import CliRunner
 
 from segql import api
-from segql.cli import main
+from tests.cli import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
 ACME = Path(__file__).parent / "fixtures" / "acme"
 AS_OF = "2026-06-30"
 DIALECTS = ("duckdb", "postgres", "snowflake")
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    """Run segql's real entry point (which maps every outcome to an exit code) and capture its output."""
-    runner = CliRunner()
-    with runner.isolation() as streams:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as done:
-            code = int(done.code or 0)
-        out, err = streams[0].getvalue().decode(), streams[1].getvalue().decode()
-    return code, out, err
 
 
 def copy_project(source: Path, into: Path) -> Path:

@@ -12,7 +12,8 @@ import duckdb
 import pytest
 from click.testing import CliRunner
 
-from segql.cli import cli, main
+from segql.cli import cli
+from tests.cli import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
@@ -28,19 +29,6 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     subprocess.run([sys.executable, str(RETAIL / "generate_data.py"), "--out", str(root / "data" / "retail.duckdb")],
                    check=True, capture_output=True)
     return root
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    """Run segql's real entry point (which maps every outcome to an exit code) and capture its output."""
-    runner = CliRunner()
-    with runner.isolation() as streams:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as done:
-            code = int(done.code or 0)
-        out, err = streams[0].getvalue().decode(), streams[1].getvalue().decode()
-    return code, out, err
 
 
 def expected_members(project: Path, name: str) -> list[int]:

@@ -13,9 +13,8 @@ from pathlib import Path
 import duckdb
 import pytest
 import yaml
-from click.testing import CliRunner
 
-from segql.cli import main
+from tests.cli import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
@@ -53,18 +52,6 @@ def project(pristine: Path, tmp_path: Path) -> Path:
     repo = tmp_path / "repo"
     shutil.copytree(pristine, repo)
     return repo / "crm" / "retail"
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    runner = CliRunner()
-    with runner.isolation() as streams:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as done:
-            code = int(done.code or 0)
-        out, err = streams[0].getvalue().decode(), streams[1].getvalue().decode()
-    return code, out, err
 
 
 def diff_json(project: Path, *extra: str) -> dict:  # type: ignore[type-arg]

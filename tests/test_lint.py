@@ -9,12 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 
 from segql import api
-from segql.cli import main
 from segql.diagnostics import CODES
 from segql.lint import WARNINGS, lint
+from tests.cli import invoke
 
 TESTS = Path(__file__).parent
 ROOT = TESTS.parent
@@ -196,17 +195,6 @@ def test_every_warning_code_is_documented() -> None:
 
 
 # ---- the command ----
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    runner = CliRunner()
-    with runner.isolation() as streams:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as done:
-            code = int(done.code or 0)
-        return code, streams[0].getvalue().decode(), streams[1].getvalue().decode()
 
 
 def test_lint_command_exit_codes_and_formats(tmp_path: Path) -> None:

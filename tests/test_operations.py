@@ -19,10 +19,8 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from click.testing import CliRunner
 
-from segql.cli import main
-from tests import pg_server
+from tests import cli, pg_server
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
@@ -31,15 +29,7 @@ SECRET = "s3cr3t-Vx81"  # a value from the environment that must never be shown
 
 
 def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
-    """segql's real entry point; the exit code, standard output and standard error."""
-    runner = CliRunner()
-    with runner.isolation(env={"NO_COLOR": "1", **(env or {})}) as streams:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as done:
-            code = int(done.code or 0)
-        return code, streams[0].getvalue().decode(), streams[1].getvalue().decode()
+    return cli.invoke(*args, env={"NO_COLOR": "1", **(env or {})})
 
 
 def make_project(root: Path, targets: str, database: Path | None = None) -> Path:

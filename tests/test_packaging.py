@@ -9,9 +9,8 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from segql.cli import main
+from tests import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -52,14 +51,8 @@ def test_segql_from_the_wheel_inits_and_validates(wheel: Path, tmp_path: Path) -
 
 
 def invoke(*args: str) -> tuple[int, str]:
-    runner = CliRunner()
-    with runner.isolation() as streams:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as done:
-            code = int(done.code or 0)
-        return code, streams[0].getvalue().decode() + streams[1].getvalue().decode()
+    code, out, err = cli.invoke(*args)
+    return code, out + err
 
 
 def test_init_makes_a_working_project(tmp_path: Path) -> None:

@@ -16,15 +16,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from psycopg.conninfo import conninfo_to_dict
 
 from segql import api
-from segql.cli import main
 from segql.diagnostics import DiagnosticError
 from segql.engines import Engine, connect
 from segql.project import Target
-from tests import pg_server
+from tests import cli, pg_server
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
@@ -228,15 +226,7 @@ def pg_project(tmp_path_factory: pytest.TempPathFactory, retail_duckdb: Path) ->
 
 
 def invoke(*args: str, dsn: str) -> tuple[int, str, str]:
-    """segql's real entry point with SEGQL_PG_DSN set; returns the exit code, stdout and stderr."""
-    runner = CliRunner()
-    with runner.isolation(env={"SEGQL_PG_DSN": dsn, "NO_COLOR": "1"}) as streams:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as done:
-            code = int(done.code or 0)
-        return code, streams[0].getvalue().decode(), streams[1].getvalue().decode()
+    return cli.invoke(*args, env={"SEGQL_PG_DSN": dsn, "NO_COLOR": "1"})
 
 
 @pg

@@ -305,7 +305,6 @@ def test_compiled_sql_is_deterministic(example: Example) -> None:
             assert sql_for(again[segment.name], example.world, dialect, segment.given) == first
 
 
-
 # ---- discrepancies the properties found, each as a plain example (docs/dialects.md lists them) ----
 
 def customers(*rows: dict[str, Any]) -> list[dict[str, Any]]:

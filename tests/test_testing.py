@@ -10,22 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from segql import api
-from segql.cli import main
 from segql.testing import run_tests
+from tests.cli import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
-
-
-def invoke(*args: str) -> tuple[int, str, str]:
-    runner = CliRunner()
-    with runner.isolation() as streams:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as done:
-            code = int(done.code or 0)
-        return code, streams[0].getvalue().decode(), streams[1].getvalue().decode()
 
 
 @pytest.fixture
@@ -195,7 +184,6 @@ def test_timestamps_are_read_in_the_project_time_zone(tmp_path: Path) -> None:
 
 
 def test_a_project_without_tests_says_so(tmp_path: Path) -> None:
-    from click.testing import CliRunner
 
     from segql.cli import cli
 

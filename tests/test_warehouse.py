@@ -16,13 +16,11 @@ from typing import Any
 
 import pytest
 import sqlglot
-from click.testing import CliRunner
 from sqlglot import exp
 
 from segql import api, warehouse
-from segql.cli import main
 from segql.diagnostics import DiagnosticError, UsageProblem
-from tests import pg_server
+from tests import cli, pg_server
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
@@ -112,14 +110,7 @@ def history(root: Path) -> list[tuple[Any, ...]]:
 
 
 def invoke(*args: str) -> tuple[int, str, str]:
-    runner = CliRunner()
-    with runner.isolation(env={"NO_COLOR": "1"}) as streams:
-        try:
-            main(list(args))
-            code = 0
-        except SystemExit as done:
-            code = int(done.code or 0)
-        return code, streams[0].getvalue().decode(), streams[1].getvalue().decode()
+    return cli.invoke(*args, env={"NO_COLOR": "1"})
 
 
 def with_writer(root: Path, action: Any) -> Any:
