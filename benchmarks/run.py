@@ -7,7 +7,8 @@
 events against its hand-written SQL (after checking both select the same members); (d) one memberships
 query over 50 segments against one segment and against 50 separate queries; (e) with `--events 100M`
 (or BENCH_EVENTS=100M): peak memory and time at 100M events, else the numbers of the last such run,
-kept in benchmarks/results_100m.json. Every figure is a median or a ratio from one run.
+kept in benchmarks/results_100m.json. Every figure is from one run: the fastest of its repeats, a median over
+segments, or a ratio of those.
 """
 
 from __future__ import annotations
@@ -375,9 +376,10 @@ def big_child(name: str, data: str, memory_limit: str) -> str:
 
 def report(info: dict[str, str], results: dict[str, Any], big: dict[str, Any] | None) -> str:
     lines = ["# Performance", "",
-             "Measured by `make bench` (benchmarks/run.py) against the targets of DESIGN §8. Every figure is a",
-             "median or a ratio from one run; the machine is shared, so wall-clock ratios carry some noise (the",
-             "DuckDB table also gives the ratio of CPU time, which other processes disturb less).", "",
+             "Measured by `make bench` (benchmarks/run.py) against the targets of DESIGN §8. Every figure is from",
+             "one run: the fastest of its repeats, a median over segments, or a ratio of those. The machine is a",
+             "shared virtual machine whose speed varies (see \"Reading the numbers\"); the DuckDB table also gives",
+             "the ratio of CPU time.", "",
              f"Measured {results['date']} on: {info.get('cpu', '?')}, {info['cores']} cores, "
              f"{info.get('memory', '?')} memory; {info['os']}; Python {info['python']}, duckdb {info['duckdb']}, "
              f"sqlglot {info['sqlglot']} (compiled sqlglot[c]: {info['sqlglot_c']}), prqlc {info['prqlc']}.", ""]
