@@ -12,13 +12,9 @@ from decimal import Decimal
 from segql.source import NO_SPAN, Span
 
 
-def _span() -> Span:
-    return field(default=NO_SPAN, kw_only=True, compare=False, repr=False)  # type: ignore[no-any-return]
-
-
 @dataclass(frozen=True, slots=True)
 class Node:
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 # ---- literals ----
@@ -109,7 +105,7 @@ class Call(Node):
 
     name: str
     args: tuple[Expr, ...]
-    name_span: Span = _span()
+    name_span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 # ---- operators ----
@@ -222,7 +218,7 @@ class Aggregate(Node):
     source: Name
     where: Expr | None = None
     window: Window | None = None
-    func_span: Span = _span()
+    func_span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -238,7 +234,7 @@ class Has(Node):
 @dataclass(frozen=True, slots=True)
 class InSegment(Node):
     name: str
-    name_span: Span = _span()
+    name_span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,8 +262,8 @@ class ParamDef(Node):
     name: str
     type: str
     default: str | None = None
-    default_span: Span = _span()
-    type_span: Span = _span()
+    default_span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+    type_span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,4 +277,4 @@ class SegmentDef(Node):
     tags: tuple[str, ...] = ()
     channel: str = ""
     params: tuple[ParamDef, ...] = ()
-    channel_span: Span = _span()
+    channel_span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)

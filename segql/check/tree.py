@@ -12,14 +12,8 @@ from typing import Any
 from segql import ast
 from segql.source import NO_SPAN, Span
 
-
-def _span() -> Any:
-    return field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
-
-
 # ---- types (defined in segql.types, re-exported here for the compiler) ----
-
-from segql.types import (  # noqa: E402,F401
+from segql.types import (  # noqa: F401
     BOOLEAN,
     DATE,
     DECIMAL,
@@ -43,7 +37,7 @@ class Literal:
 
     value: Any
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +46,7 @@ class Param:
 
     name: str
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +54,7 @@ class Today:
     """The as-of date."""
 
     type: Type = DATE
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +62,7 @@ class Now:
     """The as-of instant (end of the as-of day when pinned, the current time otherwise)."""
 
     type: Type = TIMESTAMP
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +72,7 @@ class Duration:
     amount: Literal | Param
     unit: str
     type: Type = DURATION
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +84,7 @@ class Column:
     attribute: str
     column: str
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,14 +95,14 @@ class Arith:
     left: Expr
     right: Expr
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Negate:
     operand: Expr
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +112,7 @@ class Call:
     name: str
     args: tuple[Expr, ...]
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,7 +121,7 @@ class Percentile:
 
     expr: Expr
     type: Type = FLOAT
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 # ---- conditions (type boolean); each is true or false for every customer, never unknown ----
@@ -143,7 +137,7 @@ class Compare:
     left: Expr
     right: Expr
     type: Type = BOOLEAN
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,7 +146,7 @@ class Between:
     low: Expr
     high: Expr
     type: Type = BOOLEAN
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,14 +154,14 @@ class InList:
     subject: Expr
     items: tuple[Expr, ...]
     type: Type = BOOLEAN
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class IsNull:
     subject: Expr
     type: Type = BOOLEAN
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,28 +172,28 @@ class Match:
     subject: Expr
     pattern: Expr
     type: Type = BOOLEAN
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Not:
     operand: Expr
     type: Type = BOOLEAN
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class And:
     items: tuple[Expr, ...]
     type: Type = BOOLEAN
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
 class Or:
     items: tuple[Expr, ...]
     type: Type = BOOLEAN
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +202,7 @@ class Truth:
 
     operand: Expr
     type: Type = BOOLEAN
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 # ---- behaviour ----
@@ -220,7 +214,7 @@ class LastWindow:
 
     amount: Literal | Param
     unit: str
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,7 +222,7 @@ class SinceWindow:
     """start <= d <= today."""
 
     start: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,7 +230,7 @@ class BeforeWindow:
     """d < end."""
 
     end: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,7 +239,7 @@ class BetweenWindow:
 
     start: Expr
     end: Expr
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 Window = LastWindow | SinceWindow | BeforeWindow | BetweenWindow
@@ -263,7 +257,7 @@ class Aggregate:
     where: Expr | None
     window: Window | None
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,7 +265,7 @@ class TraitRef:
     name: str
     expr: Expr
     type: Type
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,7 +276,7 @@ class SegmentRef:
     condition: Expr
     params: dict[str, Any]
     type: Type = BOOLEAN
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 Expr = (
@@ -296,7 +290,7 @@ class ParamSpec:
     name: str
     type: Type
     default: Any  # a Python value of the type, or None when the parameter has no default
-    span: Span = _span()
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
