@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from segql import api
+from segql import api, ast
 from segql.check.tree import CheckedSegment, SegmentRef, TraitRef
 from segql.diagnostics import Diagnostic, DiagnosticError, UsageProblem, diagnostic_dict
 from segql.project import PROJECT_FILE
@@ -188,7 +188,7 @@ class _Side:
         self.ws = ws
         self.dialect = dialect
         self.as_of = as_of
-        self.defs = {}
+        self.defs: dict[str, ast.SegmentDef] = {}
         for d in ws.loaded.segments:
             self.defs.setdefault(d.name, d)
         self._sql: dict[str, str | None] = {}

@@ -220,9 +220,9 @@ def children(expr: Any) -> Iterator[Any]:
                 yield item
 
 
-def flatten(expr: t.Expr, kind: type) -> list[t.Expr]:
+def flatten(expr: t.Expr, kind: type[t.And] | type[t.Or]) -> list[t.Expr]:
     if isinstance(expr, kind):
-        return [x for item in expr.items for x in flatten(item, kind)]  # type: ignore[attr-defined]
+        return [x for item in expr.items for x in flatten(item, kind)]
     return [expr]
 
 
@@ -350,7 +350,7 @@ class Linter:
             if any(item == earlier for earlier in user[:n]):
                 self.warn("W008", f"{_quote(item.span)} appears twice in one `{word}`", item.span, "duplicate",
                           "remove one of them")
-        self.redundant: set[int] = set()
+        self.redundant = set()
         for n, b in enumerate(items):
             for a in items[:n]:
                 if a == b:

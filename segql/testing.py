@@ -250,19 +250,19 @@ class TestFileLoader:
             if value is not _BAD:
                 values[col.column] = value
         if table.name == self.schema.entity:
-            key = values.get(self.schema.key_column)
+            customer_key = values.get(self.schema.key_column)
             key_node = row.key(self.schema.key)
-            if key is None:
+            if customer_key is None:
                 if key_node is None:  # a bad or null key was reported already
                     self.error("E104", f"a `{table.name}` row without its key `{self.schema.key}`", row.span,
                                f"`{self.schema.key}` is required", "every customer row needs its key, so tests can name it")
                 return
-            if key in self.customer_lines:
+            if customer_key in self.customer_lines:
                 assert key_node is not None
-                self.error("E246", f"customer {key} is given twice", row.get(self.schema.key).span,  # type: ignore[union-attr]
-                           f"already given on line {self.customer_lines[key]}", "give each customer one row")
+                self.error("E246", f"customer {customer_key} is given twice", row.get(self.schema.key).span,  # type: ignore[union-attr]
+                           f"already given on line {self.customer_lines[customer_key]}", "give each customer one row")
                 return
-            self.customer_lines[key] = row.span.line
+            self.customer_lines[customer_key] = row.span.line
         table.rows.append(values)
 
     def unknown_column(self, table: FixtureTable, key: YScalar) -> None:

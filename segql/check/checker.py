@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 from segql import ast
 from segql.check import tree as t
@@ -236,6 +236,7 @@ class Checker:
                 d = self.duration(duration, scope)
                 if d.type.is_error:
                     return d
+                assert isinstance(d, t.Duration)
                 base: t.Expr = t.Now(span=node.span) if d.unit == "hour" else t.Today(span=node.span)
                 return t.Arith("-", base, d, base.type, span=node.span)
             case ast.ListLit():
@@ -270,12 +271,12 @@ class Checker:
                 return t.Not(result, span=node.span) if negated else result
             case ast.InList(subject=subject, items=items, negated=negated):
                 s = self.expr(subject, scope)
-                checked = []
+                checked: list[t.Expr] = []
                 for item in items.items:
-                    s2, value = self.comparable(s, self.expr(item, scope), node, item)
+                    s2, item_value = self.comparable(s, self.expr(item, scope), node, item)
                     if s2 is not s and not s2.type.is_error:
                         s = s2  # a timestamp compared by date
-                    checked.append(value)
+                    checked.append(item_value)
                 if s.type.is_error or any(v.type.is_error for v in checked):
                     return _bad(node.span)
                 checked = [_as_date(v) if s.type == DATE and v.type == TIMESTAMP else v for v in checked]
@@ -639,7 +640,7 @@ class Checker:
                 typ = value.type
         return t.Aggregate(func, event_name, value, where, window, typ, span=node.span)
 
-    def window(self, node: ast.Window, scope: Scope) -> t.Window | bool:
+    def window(self, node: ast.Window, scope: Scope) -> t.Window | Literal[False]:
         match node:
             case ast.LastWindow(amount=amount, unit=unit):
                 checked = self.amount(amount, scope)
@@ -776,7 +777,7 @@ def _part_span(node: ast.Name, index: int) -> Span:
 
 
 def _children(expr: Any) -> list[Any]:
-    out = []
+    out: list[Any] = []
     for name in getattr(expr, "__slots__", ()):
         if name in ("span", "type"):
             continue

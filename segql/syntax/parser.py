@@ -9,7 +9,7 @@ import datetime as dt
 import re
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from lark import Lark, Token, Transformer
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken, VisitError
@@ -139,10 +139,6 @@ class _Builder(Transformer[Token, Any]):
     def ago(self, c: list[Any]) -> ast.Ago:
         return ast.Ago(c[0], span=self.span(c[0], c[1]))
 
-    def list(self, c: list[Any]) -> ast.ListLit:
-        items = tuple(x for x in c[1:-1] if x is not None)
-        return ast.ListLit(items, span=self.span(c[0], c[-1]))
-
     # -- names and calls --
     def name(self, c: list[Token]) -> ast.Name:
         return ast.Name(tuple(str(c[0]).split(".")), span=self.tspan(c[0]))
@@ -225,6 +221,12 @@ class _Builder(Transformer[Token, Any]):
 
     def top_by(self, c: list[Any]) -> ast.TopBy:
         return ast.TopBy(c[1], c[-1], span=self.span(c[0], c[-1]))
+
+    # Last in the class: from here on `list` names this callback (Lark calls it for the rule `list`),
+    # so an annotation below it would no longer mean the builtin.
+    def list(self, c: list[Any]) -> ast.ListLit:
+        items = tuple(x for x in c[1:-1] if x is not None)
+        return ast.ListLit(items, span=self.span(c[0], c[-1]))
 
 
 _builder = _Builder()
@@ -402,7 +404,8 @@ def parse_expression(text: str, source: SourceFile | None = None, offsets: list[
     parser = _get_parser()
     _builder.source, _builder.offsets, _builder.problems = source, offsets, []
     try:
-        tree = parser.parse(text)
+        # Lark's stubs type parse() as returning a Tree; with transformer= it returns what _Builder built.
+        tree = cast(ast.Expr, parser.parse(text))
     except UnexpectedInput as err:
         raise DiagnosticError([_syntax_diagnostic(err, text, source, offsets)]) from None
     except VisitError as err:  # a transformer callback failed: a bug, not a user mistake
@@ -414,4 +417,4 @@ def parse_expression(text: str, source: SourceFile | None = None, offsets: list[
     if _too_deep(tree):
         raise DiagnosticError([Diagnostic("E117", f"the expression is nested more than {MAX_DEPTH} levels deep",
                                           tree.span, "too deeply nested", "split it, e.g. into traits")])
-    return tree  # type: ignore[no-any-return]
+    return tree

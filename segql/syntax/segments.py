@@ -102,9 +102,9 @@ def _params(shape: Shape, node: YNode | None) -> tuple[ast.ParamDef, ...]:
             shape.error("E226", f"unknown parameter type `{kind.value}`", kind.span, "not a parameter type",
                         did_you_mean(kind.value, PARAM_TYPES) or "the types are " + ", ".join(PARAM_TYPES))
             continue
-        has_default = default is not None and not default.is_null
-        out.append(ast.ParamDef(key.value, kind.value, default.value if has_default else None,
-                                span=key.span, default_span=default.span if has_default else key.span,
+        given = default if default is not None and not default.is_null else None
+        out.append(ast.ParamDef(key.value, kind.value, given.value if given is not None else None,
+                                span=key.span, default_span=given.span if given is not None else key.span,
                                 type_span=kind.span))
     return tuple(out)
 

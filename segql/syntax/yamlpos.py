@@ -112,7 +112,7 @@ def load_yaml(source: SourceFile) -> YNode | None:
             hint = "a quoted value is never closed"
         elif "expected a single document" in problem or "but found another document" in problem:
             hint = "put one document in each file (remove the extra `---`)"
-        elif context is not None and context.line != mark.line and err.context:
+        elif context is not None and mark is not None and context.line != mark.line and err.context:
             hint = f"{err.context} that started on line {context.line + 1}"
         end = min(offset + 1, len(source.text))
         raise DiagnosticError([Diagnostic("E101", f"invalid YAML: {problem}", Span(source, offset, end),
