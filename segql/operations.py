@@ -165,7 +165,7 @@ def declared_columns(ws: Workspace) -> dict[tuple[str, ...], list[str]]:
 def check_tables(ws: Workspace, engine: Engine) -> list[TableCheck]:
     """Every table of the schema on the target: present, and holding every column segql reads (case-insensitive
     where the engine folds names)."""
-    reader = getattr(engine, "columns", None)
+    reader = getattr(engine, "columns", None)  # a ColumnLister; not every engine is one yet
     if reader is None:
         raise DiagnosticError([Diagnostic("E405", f"cannot list the columns of tables on a {engine.dialect} target "
                                           "yet", hint="run `segql compile` and check the tables with your client")])

@@ -360,7 +360,7 @@ def changes(ws: Workspace, engine: Engine, *, schema: str, start: dt.date, end: 
     d = get_dialect(engine.dialect)
     if find_relation(engine, schema, SNAPSHOTS) is None:
         raise UsageProblem(f"schema `{schema}` holds no snapshots; take one first with `segql snapshot`")
-    where = [exp.In(this=d.column("as_of"), expressions=[d.date_literal(start), d.date_literal(end)])]
+    where: list[exp.Expression] = [exp.In(this=d.column("as_of"), expressions=[d.date_literal(start), d.date_literal(end)])]
     if segment is not None:
         where.append(exp.EQ(this=d.column("segment"), expression=exp.Literal.string(segment)))
     inventory = exp.select(d.column("as_of"), d.column("segment"), d.column("definition_hash")).from_(

@@ -943,7 +943,8 @@ def _split_where(where: t.Expr | None, value: t.Expr | None) -> tuple[list[t.Exp
     conjuncts = _conjuncts(where)
     if value is not None and _reads(value) & {"customer", "lookup"}:
         return conjuncts, []  # the aggregated value needs the customer's row inside the pass anyway
-    on_events, on_customer = [], []
+    on_events: list[t.Expr] = []
+    on_customer: list[t.Expr] = []
     for c in conjuncts:
         scopes = _reads(c)
         (on_customer if scopes and scopes <= {"customer", "lookup"} else on_events).append(c)
@@ -979,7 +980,7 @@ def _reads(node: object) -> set[str]:
     return found
 
 
-_COMPARE: dict[str, type[exp.Binary]] = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+_COMPARE: dict[str, type[exp.Expression]] = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
 
 
 def _escape_like(text: str) -> str:

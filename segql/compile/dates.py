@@ -8,6 +8,7 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from collections.abc import Callable
+from typing import overload
 from zoneinfo import ZoneInfo
 
 _UTC = ZoneInfo("UTC")
@@ -21,6 +22,10 @@ def add_months(value: dt.date, months: int) -> dt.date:
     return value.replace(year=year, month=month + 1, day=day)
 
 
+@overload
+def add(value: dt.datetime, amount: int, unit: str) -> dt.datetime: ...
+@overload
+def add(value: dt.date, amount: int, unit: str) -> dt.date: ...
 def add(value: dt.date, amount: int, unit: str) -> dt.date:
     """value + amount units (hour, day, week, month, year); a datetime stays a datetime."""
     match unit:

@@ -149,7 +149,7 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
             assert arg is not None
             if spec.func == "count_distinct":  # per customer and value, the rows that count; then the values with any
                 columns.append(sql.alias(exp.Count(this=arg), name))
-                mine = exp.Nullif(this=d.column(spec.alias, p.alias), expression=sql.number(0))
+                mine: exp.Expression = exp.Nullif(this=d.column(spec.alias, p.alias), expression=sql.number(0))
                 combined.append(sql.alias(exp.Count(this=mine), name))
             else:  # the average of the whole: its sum over its count
                 total, count = _unique(f"{spec.alias}_sum", taken), _unique(f"{spec.alias}_count", taken)
@@ -166,7 +166,7 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
         if split:  # the second grouping combines the first's per-value results
             mine = d.column(spec.alias, p.alias)
             if spec.func in ("count", "sum"):
-                whole = exp.Sum(this=mine)
+                whole: exp.Expression = exp.Sum(this=mine)
             elif spec.func in ("min", "first_time", "first"):
                 whole = d.min_value(mine, spec.boolean)
             else:

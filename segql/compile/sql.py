@@ -42,8 +42,10 @@ def wrap(node: exp.Expression, minimum: int) -> exp.Expression:
     return exp.Paren(this=node) if level(node) < minimum else node
 
 
-def binary(cls: type[exp.Binary], left: exp.Expression, right: exp.Expression) -> exp.Expression:
-    """left <op> right with the parentheses the tree needs (the generator adds none of its own)."""
+def binary(cls: type[exp.Expression], left: exp.Expression, right: exp.Expression) -> exp.Expression:
+    """left <op> right with the parentheses the tree needs (the generator adds none of its own).
+
+    cls is an operator class such as exp.EQ or exp.Add (exp.Binary itself is a mixin, not an Expression)."""
     own = level(cls)
     right_min = own if cls in _ASSOCIATIVE and isinstance(right, cls) else own + 1
     left_min = own if cls not in (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE) else own + 1
@@ -98,7 +100,7 @@ def case(when: exp.Expression, then: exp.Expression, default: exp.Expression | N
     return exp.Case(ifs=[exp.If(this=when, true=then)], default=default)
 
 
-def number(value: int | str) -> exp.Literal:
+def number(value: int | str) -> exp.Expression:  # a negative number is Neg(Literal)
     return exp.Literal.number(value)
 
 

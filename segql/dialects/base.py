@@ -134,7 +134,7 @@ class SqlDialect:
         """value + amount units; unit is day, month, year (a DATE stays a DATE) or hour (on a TIMESTAMP).
 
         Months and years clamp to the end of the month (2024-01-31 + 1 month = 2024-02-29)."""
-        op: type[exp.Binary] = exp.Add if amount >= 0 else exp.Sub
+        op: type[exp.Add] | type[exp.Sub] = exp.Add if amount >= 0 else exp.Sub
         if unit == "day" and is_date:
             return op(this=value, expression=exp.Literal.number(abs(amount)))
         interval = exp.Interval(this=exp.Literal.string(str(abs(amount))), unit=exp.Var(this=unit.upper()))

@@ -20,12 +20,15 @@ class Engine(Protocol):
 
     def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]: ...
 
-    def columns(self, table: tuple[str, ...]) -> list[str] | None:
-        """The columns of a table or view named by its parts (`("crm", "customers")`), None when it does not exist
-        (`segql targets check`)."""
-        ...
-
     def close(self) -> None: ...
+
+
+class ColumnLister(Engine, Protocol):
+    """An engine that can also list columns (`segql targets check`); DuckDB and PostgreSQL can, Snowflake not yet."""
+
+    def columns(self, table: tuple[str, ...]) -> list[str] | None:
+        """The columns of a table or view named by its parts (`("crm", "customers")`), None when it does not exist."""
+        ...
 
 
 class Writer(Engine, Protocol):

@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from segql.diagnostics import Diagnostic, DiagnosticError
-from segql.project import Target
+from segql.project import TableFile, Target
 
 
 class DuckDBEngine:
@@ -53,7 +53,7 @@ class DuckDBEngine:
     def _map_tables(self, path: str, root: Path) -> None:
         """Views in the in-memory database: the mapped tables over their files, the rest over the database file."""
         mapped = {m.table.lower() for m in self.target.tables}
-        statements = []
+        statements: list[tuple[TableFile | None, str, str, str]] = []  # (mapping, schema, table, select)
         if path != ":memory:":
             try:
                 self.connection.execute(f"ATTACH {_literal(path)} AS {_SOURCE} (READ_ONLY)")
@@ -68,13 +68,13 @@ class DuckDBEngine:
             for schema, table in sorted(found):
                 if f"{schema}.{table}".lower() not in mapped and (schema != "main" or table.lower() not in mapped):
                     statements.append((None, schema, table, f"SELECT * FROM {_SOURCE}.{_name(schema)}.{_name(table)}"))
-        for mapping in self.target.tables:
-            location = self.target.resolve(mapping.location, f"tables: {mapping.table}")
+        for table_file in self.target.tables:
+            location = self.target.resolve(table_file.location, f"tables: {table_file.table}")
             if "://" not in location and not Path(location).is_absolute():
                 location = str(root / location)
-            parts = mapping.table.split(".")
+            parts = table_file.table.split(".")
             schema, table = (parts[-2] if len(parts) > 1 else "main"), parts[-1]
-            statements.append((mapping, schema, table, f"SELECT * FROM {mapping.reader}({_literal(location)})"))
+            statements.append((table_file, schema, table, f"SELECT * FROM {table_file.reader}({_literal(location)})"))
         for mapping, schema, table, select in statements:
             try:
                 self.connection.execute(f"CREATE SCHEMA IF NOT EXISTS {_name(schema)}")

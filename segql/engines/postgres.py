@@ -98,7 +98,7 @@ class PostgresEngine:
                                "AND attnum > 0 AND NOT attisdropped ORDER BY attnum", [regclass])
                 names = [row[0] for row in cursor.fetchall()]
                 cursor.execute("SELECT to_regclass(%s) IS NOT NULL", [regclass])
-                exists = bool(cursor.fetchone()[0])  # type: ignore[index]
+                exists = bool(cursor.fetchone()[0])
         except psycopg.Error as err:
             raise DiagnosticError([Diagnostic("E403", f"the query failed on target `{self.target.name}`: "
                                               f"{_first_line(err)}", self.target.span, "query failed")]) from None
