@@ -6,17 +6,23 @@ errors, 2 the command was called wrongly, 3 a bug in segql. Imports no sqlglot o
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import sys
 import traceback
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
 from segql import __version__
 from segql.diagnostics import RENDERERS, Diagnostic, DiagnosticError, UsageProblem, render_rich
+
+if TYPE_CHECKING:
+    from segql.api import Workspace
+    from segql.check.tree import CheckedSegment
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE, EXIT_BUG = 0, 1, 2, 3
 FORMATS = ("rich", "short", "json", "github")
@@ -34,7 +40,7 @@ def colour_enabled(stream: object) -> bool:
     return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
 
 
-def emit_diagnostics(diagnostics: list[Diagnostic], fmt: str, stream: object = None) -> None:
+def emit_diagnostics(diagnostics: list[Diagnostic], fmt: str, stream: TextIO | None = None) -> None:
     out = stream or sys.stdout
     if fmt == "rich":
         text = render_rich(diagnostics, colour=colour_enabled(out))
@@ -42,7 +48,7 @@ def emit_diagnostics(diagnostics: list[Diagnostic], fmt: str, stream: object = N
             text += "\n"
     else:
         text = RENDERERS[fmt](diagnostics)
-    click.echo(text, nl=False, file=out)  # type: ignore[arg-type]
+    click.echo(text, nl=False, file=out)
 
 
 def project_root(option: str | None) -> Path:
@@ -89,15 +95,15 @@ def parse_params(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
-def params_for(segment: object, given: dict[str, str], names: int) -> dict[str, str]:
+def params_for(segment: CheckedSegment, given: dict[str, str], names: int) -> dict[str, str]:
     """With several segments, each gets only the parameters it declares."""
     if names <= 1:
         return given
-    declared = {p.name for p in segment.params}  # type: ignore[attr-defined]
+    declared = {p.name for p in segment.params}
     return {k: v for k, v in given.items() if k in declared}
 
 
-def check_params_used(segments: list, given: dict[str, str]) -> None:  # type: ignore[type-arg]
+def check_params_used(segments: list[CheckedSegment], given: dict[str, str]) -> None:
     if len(segments) <= 1:
         return
     declared = {p.name for s in segments for p in s.params}
@@ -106,14 +112,14 @@ def check_params_used(segments: list, given: dict[str, str]) -> None:  # type: i
         raise click.BadParameter(f"none of these segments has a parameter `{unused[0]}`", param_hint="--param")
 
 
-def workspace_of(project: str | None):  # type: ignore[no-untyped-def]
+def workspace_of(project: str | None) -> Workspace:
     from segql import api
 
     return api.open_workspace(project_root(project))
 
 
-def as_date(value: object) -> object:
-    return value.date() if value is not None else None  # type: ignore[attr-defined]
+def as_date(value: dt.datetime | None) -> dt.date | None:
+    return value.date() if value is not None else None
 
 
 def stderr_is_terminal() -> bool:
@@ -137,7 +143,7 @@ PARQUET_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "float": "DOUBLE", "b
                  "timestamp": "TIMESTAMP"}  # any other kind (string, enum) is VARCHAR
 
 
-def write_rows(header: list[str], rows: list[tuple[object, ...]], fmt: str, output: str | None, key_kind: str,
+def write_rows(header: list[str], rows: Sequence[tuple[object, ...]], fmt: str, output: str | None, key_kind: str,
                kinds: list[str] | None = None) -> None:
     """Rows to standard output or `output` as a table, CSV, JSON lines or Parquet. Parquet column types come from
     `kinds` (one type kind per column), else the last column is the key (`key_kind`) and the others text."""

@@ -5,6 +5,7 @@ A command module of segql.cli; sqlglot loads only when the command runs. Connect
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -21,7 +22,7 @@ from segql.cli.app import DIALECTS, as_date, cli, project_option, project_root, 
                    "current date when it runs.")
 @click.option("--dialect", "dialects", type=click.Choice(DIALECTS), multiple=True,
               help="Show the SQL of this dialect only. Repeatable; default: all of them.")
-def docs_command(project: str | None, out: Path | None, as_of: object, dialects: tuple[str, ...]) -> None:
+def docs_command(project: str | None, out: Path | None, as_of: dt.datetime | None, dialects: tuple[str, ...]) -> None:
     """Write a static HTML catalog of the segments: an index, a page per segment (condition, parameters,
     references, the schema it reads, its SQL per dialect) and a schema page. Reads no customer data."""
     from segql import catalog
@@ -34,7 +35,7 @@ def docs_command(project: str | None, out: Path | None, as_of: object, dialects:
                                  param_hint="--out")
     ws = workspace_of(project)
     chosen = [d for d in DIALECTS if d in dialects] if dialects else list(DIALECTS)
-    site = catalog.build_site(ws, chosen, as_date(as_of))  # type: ignore[arg-type]
+    site = catalog.build_site(ws, chosen, as_date(as_of))
     written = _write(folder, site.pages)
     for name, dialect, why in site.unavailable:
         click.echo(f"note: no {dialect} SQL for `{name}`: {why}", err=True)

@@ -7,11 +7,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from segql.cli.app import EXIT_ERRORS, EXIT_OK, cli, default_format, emit_diagnostics, project_option, project_root
 from segql.diagnostics import Diagnostic, DiagnosticError
+
+if TYPE_CHECKING:
+    from segql.source import Span
 
 _BOM = b"\xef\xbb\xbf"
 
@@ -106,7 +110,7 @@ def _format_file(path: Path, shown: str, write: bool, show_diff: bool) -> bool |
     return True
 
 
-def _no_span(shown: str):  # type: ignore[no-untyped-def]
+def _no_span(shown: str) -> Span:
     from segql.source import SourceFile, Span
 
     return Span(SourceFile(shown, ""), 0, 0)

@@ -6,6 +6,7 @@ A command module of segql.cli; sqlglot and the drivers load only when a command 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 
@@ -37,7 +38,7 @@ from segql.cli.app import (
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "jsonl")), default="table", show_default=True)
 @click.option("--matrix", "matrix", type=click.Choice(("count", "jaccard")), default=None,
               help="Write a segment × segment matrix of intersections (count) or Jaccard indexes instead of pairs.")
-def overlap_command(names: tuple[str, ...], project: str | None, target: str | None, as_of: object,
+def overlap_command(names: tuple[str, ...], project: str | None, target: str | None, as_of: dt.datetime | None,
                     params: tuple[str, ...], fmt: str, matrix: str | None) -> None:
     """Pairwise overlap of segments (all when none is named): sizes, intersections and Jaccard index, in one query."""
     from segql import api, operations
@@ -52,7 +53,7 @@ def overlap_command(names: tuple[str, ...], project: str | None, target: str | N
     with progress(f"overlapping {len(segments)} segments on {chosen.name}…"):
         engine = api.connect(ws, chosen)
         try:
-            counted = operations.sizes(ws, engine, segments, as_date(as_of), overrides, pairs=True)  # type: ignore[arg-type]
+            counted = operations.sizes(ws, engine, segments, as_date(as_of), overrides, pairs=True)
         finally:
             engine.close()
     order = [s.name for s in segments]

@@ -5,7 +5,9 @@ A command module of segql.cli; sqlglot and the drivers load only when a command 
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -26,6 +28,10 @@ from segql.cli.app import (
     write_rows,
 )
 
+if TYPE_CHECKING:
+    from segql.api import Workspace
+    from segql.check.tree import CheckedSegment
+
 
 @cli.command("compile")
 @click.argument("names", nargs=-1, required=True)
@@ -36,7 +42,7 @@ from segql.cli.app import (
 @param_option
 @click.option("--out", "out", type=click.Path(file_okay=False), default=None, metavar="DIR",
               help="Write one NAME.sql file per segment into DIR instead of printing.")
-def compile_command(names: tuple[str, ...], project: str | None, dialect: str, as_of: object,
+def compile_command(names: tuple[str, ...], project: str | None, dialect: str, as_of: dt.datetime | None,
                     params: tuple[str, ...], out: str | None) -> None:
     """Print the SQL of segments: standard output holds only the SQL, ready to pipe into a client."""
     from segql import api
@@ -57,14 +63,14 @@ def compile_command(names: tuple[str, ...], project: str | None, dialect: str, a
     click.echo(f"wrote {len(texts)} file{'s' if len(texts) != 1 else ''} to {folder}", err=True)
 
 
-def segment_params(segments: list, given: dict[str, str], several: bool) -> dict[str, dict[str, str]]:  # type: ignore[type-arg]
+def segment_params(segments: list[CheckedSegment], given: dict[str, str], several: bool) -> dict[str, dict[str, str]]:
     """Each segment's overrides: with several segments, only the parameters it declares."""
     if several:
         check_params_used(segments, given)
     return {s.name: params_for(s, given, 2 if several else 1) for s in segments}
 
 
-def chosen_segments(ws, names: tuple[str, ...], every: bool, command: str) -> list:  # type: ignore[no-untyped-def,type-arg]
+def chosen_segments(ws: Workspace, names: tuple[str, ...], every: bool, command: str) -> list[CheckedSegment]:
     if every and names:
         raise click.UsageError(f"`{command}` takes segment names or --all, not both")
     if not every and not names:
@@ -89,7 +95,7 @@ def chosen_segments(ws, names: tuple[str, ...], every: bool, command: str) -> li
 @click.option("--include-pii", is_flag=True, help="Allow --columns to name attributes marked pii: true.")
 @click.option("--output", "output", type=click.Path(dir_okay=False), default=None, metavar="FILE",
               help="Write to FILE instead of standard output (required for parquet).")
-def run_command(names: tuple[str, ...], every: bool, project: str | None, target: str | None, as_of: object,
+def run_command(names: tuple[str, ...], every: bool, project: str | None, target: str | None, as_of: dt.datetime | None,
                 params: tuple[str, ...], fmt: str, shape: str, columns: str, include_pii: bool,
                 output: str | None) -> None:
     """Run segments on a target (one query for all of them) and write their members' keys."""
@@ -106,7 +112,7 @@ def run_command(names: tuple[str, ...], every: bool, project: str | None, target
     with progress(f"running {_segments(len(segments))} on {chosen.name}…"):
         engine = api.connect(ws, chosen)
         try:
-            found = operations.members(ws, engine, segments, as_date(as_of), overrides, wanted)  # type: ignore[arg-type]
+            found = operations.members(ws, engine, segments, as_date(as_of), overrides, wanted)
         finally:
             engine.close()
     schema = ws.loaded.schema
@@ -139,7 +145,7 @@ def _segments(n: int) -> str:
 @as_of_option
 @param_option
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "jsonl")), default="table", show_default=True)
-def count_command(names: tuple[str, ...], project: str | None, target: str | None, as_of: object,
+def count_command(names: tuple[str, ...], project: str | None, target: str | None, as_of: dt.datetime | None,
                   params: tuple[str, ...], fmt: str) -> None:
     """Segment sizes and their share of all customers (all segments when none is named), in one query."""
     from segql import api, operations
@@ -154,7 +160,7 @@ def count_command(names: tuple[str, ...], project: str | None, target: str | Non
     with progress(f"counting {_segments(len(segments))} on {chosen.name}…"):
         engine = api.connect(ws, chosen)
         try:
-            counted = operations.sizes(ws, engine, segments, as_date(as_of), overrides)  # type: ignore[arg-type]
+            counted = operations.sizes(ws, engine, segments, as_date(as_of), overrides)
         finally:
             engine.close()
     rows = [(name, size, round(100.0 * counted.share(name), 2)) for name, size in counted.sizes.items()]

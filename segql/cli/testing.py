@@ -40,10 +40,10 @@ def test_command(names: tuple[str, ...], project: str | None, fmt: str | None) -
     ws = workspace_of(project)
     fmt = fmt or default_format()
     if names:
-        files = {p.stem for p in test_files(ws)}
+        test_names = {p.stem for p in test_files(ws)}
         for name in names:
-            if name not in files and name not in ws.result.segments:
-                hint = did_you_mean(name, [*files, *ws.result.segments])
+            if name not in test_names and name not in ws.result.segments:
+                hint = did_you_mean(name, [*test_names, *ws.result.segments])
                 raise UsageProblem(f"no test file or segment named `{name}`" + (f"; {hint}" if hint else ""))
     run = run_tests(ws, names)
     emit_diagnostics(run.diagnostics, fmt)

@@ -7,10 +7,15 @@ The only commands that open a target for writing, and only in the write schema t
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 import click
 
 from segql.cli.app import as_date, as_of_option, cli, project_option, target_option, workspace_of, write_rows
+
+if TYPE_CHECKING:
+    from segql.api import Workspace
+    from segql.check.tree import CheckedSegment
 
 schema_option = click.option("--schema", "schema", default=None, metavar="NAME",
                              help="The schema to write to (default: the target's `schema` setting). Never a schema "
@@ -18,7 +23,7 @@ schema_option = click.option("--schema", "schema", default=None, metavar="NAME",
 all_option = click.option("--all", "all_segments", is_flag=True, help="Every segment of the project.")
 
 
-def chosen_segments(ws, names: tuple[str, ...], all_segments: bool):  # type: ignore[no-untyped-def]
+def chosen_segments(ws: Workspace, names: tuple[str, ...], all_segments: bool) -> list[CheckedSegment]:
     if bool(names) == all_segments:
         raise click.UsageError("name the segments, or pass --all (not both)")
     return ws.segments(list(names))
@@ -40,7 +45,7 @@ def today_in(timezone: str) -> dt.date:
 @click.option("--kind", type=click.Choice(("view", "table")), default="view", show_default=True,
               help="A view follows the current date; a table holds the members as of --as-of (required).")
 def materialize_command(names: tuple[str, ...], all_segments: bool, project: str | None, target: str | None,
-                        schema: str | None, as_of: object, kind: str) -> None:
+                        schema: str | None, as_of: dt.datetime | None, kind: str) -> None:
     """Create or replace a view or table of each segment's members, named after it, in the write schema."""
     from segql import warehouse
 
@@ -69,7 +74,7 @@ def materialize_command(names: tuple[str, ...], all_segments: bool, project: str
 @schema_option
 @as_of_option
 def snapshot_command(names: tuple[str, ...], all_segments: bool, project: str | None, target: str | None,
-                     schema: str | None, as_of: object) -> None:
+                     schema: str | None, as_of: dt.datetime | None) -> None:
     """Record the members of segments on the as-of date in the history table (a re-run replaces that day)."""
     from segql import warehouse
 
@@ -80,7 +85,7 @@ def snapshot_command(names: tuple[str, ...], all_segments: bool, project: str | 
     engine = warehouse.open_writer(ws, chosen)
     try:
         where = warehouse.write_schema(ws, chosen.name, schema, engine)
-        sizes = warehouse.snapshot(ws, engine, segments, schema=where, as_of=day)  # type: ignore[arg-type]
+        sizes = warehouse.snapshot(ws, engine, segments, schema=where, as_of=day)
     finally:
         engine.close()
     for segment in segments:
@@ -99,7 +104,7 @@ def snapshot_command(names: tuple[str, ...], all_segments: bool, project: str | 
               help="The later snapshot date (YYYY-MM-DD).")
 @click.option("--segment", "segment", default=None, metavar="NAME", help="Only this segment.")
 @click.option("--format", "fmt", type=click.Choice(("table", "csv", "jsonl")), default="table", show_default=True)
-def changes_command(project: str | None, target: str | None, schema: str | None, start: object, end: object,
+def changes_command(project: str | None, target: str | None, schema: str | None, start: dt.datetime, end: dt.datetime,
                     segment: str | None, fmt: str) -> None:
     """Who entered and who left segments between two snapshot dates; counts per segment on standard error."""
     from segql import api, warehouse
@@ -109,7 +114,7 @@ def changes_command(project: str | None, target: str | None, schema: str | None,
     engine = api.connect(ws, chosen)
     try:
         where = warehouse.write_schema(ws, chosen.name, schema, engine)
-        found = warehouse.changes(ws, engine, schema=where, start=as_date(start), end=as_date(end),  # type: ignore[arg-type]
+        found = warehouse.changes(ws, engine, schema=where, start=start.date(), end=end.date(),
                                   segment=segment)
     finally:
         engine.close()
