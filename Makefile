@@ -23,6 +23,7 @@ test: $(VENV)/.installed
 	$(PY) -m pytest -q
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check segql tests
+	$(VENV)/bin/mypy
 
 # `make bench` measures DESIGN §8's targets and writes docs/performance.md (BENCH_EVENTS=100M adds the 100M run).
 bench: $(VENV)/.installed
