@@ -31,13 +31,32 @@ def _generator(name: str) -> tuple[Dialect, type[Any], bool]:
         base = dialect.generator_class
         transforms = {k: v for k, v in base.TRANSFORMS.items() if k is not exp.Select}
         try:
-            generator = type(f"Segql{base.__name__}", (base,), {"TRANSFORMS": transforms})
+            generator = type(f"Segql{base.__name__}", (base,), {"TRANSFORMS": transforms,
+                                                                  "identifier_sql": _cached_identifier_sql(base)})
             generator(dialect=dialect)  # a compiled base refuses here, not when subclassed
             found = (dialect, generator, True)
         except TypeError:
             found = (dialect, base, False)
         _GENERATORS[name] = found
     return found
+
+
+def _cached_identifier_sql(base: type[Any]) -> Any:
+    """The generator's identifier_sql, remembered per name and quoting: a query names the same few columns and
+    aliases hundreds of times, and every render of a dialect uses the same settings (identify=False)."""
+    cache: dict[tuple[str, bool], str] = {}
+    uncached = base.identifier_sql
+
+    def identifier_sql(self: Any, expression: exp.Identifier) -> str:
+        if expression.comments:
+            return uncached(self, expression)
+        key = (expression.this, bool(expression.args.get("quoted")))
+        found = cache.get(key)
+        if found is None:
+            found = cache[key] = uncached(self, expression)
+        return found
+
+    return identifier_sql
 
 
 def render(query: exp.Expression, dialect: str) -> str:
