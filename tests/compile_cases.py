@@ -457,6 +457,8 @@ CASES: list[Case] = [
     case("left_or_without_events", or_(ge(agg("count", "orders"), 5), eq(col("country"), "DE")), {4, 5}),
     case("left_or_two_passes", or_(gt(agg("max", "orders.amount"), 100), ge(agg("count", "visits"), 1)),
          {1, 2, 4, 6}),
+    case("inner_arithmetic", ge(arith("+", agg("count", "orders"), 1), 3), {1, 2, 4}),
+    case("left_arithmetic_passes_empty", ge(arith("+", agg("count", "orders"), 3), 3), ALL),
     case("inner_and_left", and_(ge(agg("count", "orders"), 1), eq(agg("count", "visits"), 0)), {3, 6}),
     case("inner_through_trait_and_ref", and_(trait("buyer", ge(agg("count", "orders", PAID), 1)),
                                              ref("tall", gt(agg("max", "orders.amount"), 100))), {2, 6}),

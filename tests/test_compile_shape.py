@@ -32,6 +32,8 @@ def joins_of(name: str) -> dict[str, str]:
     ("left_or_without_events", {"orders": "LEFT"}),  # the other branch needs no orders
     ("left_or_two_passes", {"orders": "LEFT", "visits": "LEFT"}),
     ("inner_and_left", {"orders": "INNER", "visits": "LEFT"}),
+    ("inner_arithmetic", {"orders": "INNER"}),  # 0 + 1 >= 3 fails
+    ("left_arithmetic_passes_empty", {"orders": "LEFT"}),  # 0 + 3 >= 3 holds
     ("inner_through_trait_and_ref", {"orders": "INNER"}),
     ("first_tie_smallest", {"orders": "INNER"}),  # first(…) of nothing is missing: = "app" fails
     ("guard_kept_when_empty_passes", {"orders": "LEFT"}),  # 0 > -1 holds: customers without orders are in

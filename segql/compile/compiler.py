@@ -670,7 +670,10 @@ class Compiler:
                 if a is _NULL or b is _NULL:
                     return _NULL
                 if _is_number(a) and _is_number(b) and op in "+-*":
-                    return a + b if op == "+" else a - b if op == "-" else a * b
+                    try:
+                        return a + b if op == "+" else a - b if op == "-" else a * b
+                    except TypeError:  # a Decimal with a float: the engines' rounding is not Python's
+                        return _UNKNOWN
                 return _UNKNOWN
             case t.Call(name="coalesce", args=args):
                 for arg in args:
