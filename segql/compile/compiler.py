@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -61,6 +63,15 @@ class Compiler:
         self.ranks_alias = ""
         self._splits: dict[int, tuple[t.Aggregate, list[t.Expr], list[t.Expr]]] = {}
         self.present: list[t.Column] = []  # columns known not to be NULL where the condition being compiled counts
+
+    @contextmanager
+    def parameters(self, params: dict[str, Any]) -> Iterator[None]:
+        """Compile with a referenced segment's own parameter values, then the outer ones again."""
+        outer, self.params = self.params, params
+        try:
+            yield
+        finally:
+            self.params = outer
 
     # ---- the query ----
 
@@ -190,11 +201,8 @@ class Compiler:
             case t.TraitRef(expr=expr):
                 return self.cond(expr)
             case t.SegmentRef(condition=condition, params=params):
-                outer, self.params = self.params, params
-                try:
+                with self.parameters(params):
                     return self.cond(condition)
-                finally:
-                    self.params = outer
         if node.type == t.BOOLEAN:
             return self.value(node)
         raise AssertionError(f"not a condition: {node!r}")  # pragma: no cover
@@ -247,11 +255,8 @@ class Compiler:
             case t.TraitRef(expr=expr):
                 return self.nullable(expr)
             case t.SegmentRef(condition=condition, params=params):
-                outer, self.params = self.params, params
-                try:
+                with self.parameters(params):
                     return self.nullable(condition)
-                finally:
-                    self.params = outer
             case t.Compare(left=a, right=b):
                 # a lifted guard (see `lifted_guard`) on a customer's attributes may be NULL
                 return self.nullable(a) or self.nullable(b) or self.lifted_guard(node) is not None \
@@ -622,11 +627,8 @@ class Compiler:
             case t.TraitRef(expr=expr):
                 return self.false_without(expr)
             case t.SegmentRef(condition=condition, params=params):
-                outer, self.params = self.params, params
-                try:
+                with self.parameters(params):
                     return self.false_without(condition)
-                finally:
-                    self.params = outer
             case t.Compare(op=op, left=left, right=right):
                 return self._never_true(lambda a, b: _holds(op, a, b), left, right)
             case t.Between(subject=subject, low=low, high=high):
