@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -179,14 +179,16 @@ class Materialized:
 
 
 def materialize_statements(ws: Workspace, segment: CheckedSegment, *, dialect: str, schema: str, kind: str,
-                           as_of: dt.date | None, existing: Existing | None) -> list[exp.Expression]:
+                           as_of: dt.date | None, existing: Existing | None,
+                           params: dict[str, Any] | None = None) -> list[exp.Expression]:
     """The statements replacing `schema.<segment>` with a view (as_of None: it reads the current date when
-    queried) or a table (as_of pinned) of the segment's members; run them in one transaction."""
+    queried) or a table (as_of pinned) of the segment's members (with `params` overriding its parameters' defaults,
+    written into the view's SQL); run them in one transaction."""
     d = get_dialect(dialect)
     if segment.name.lower() in RESERVED_TABLES:
         raise UsageProblem(f"segment `{segment.name}` has the name of segql's history table; it cannot be materialized")
     query = compile_segment(segment, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect, as_of=as_of,
-                            timezone=ws.project.timezone)
+                            timezone=ws.project.timezone, params=params)
     target = table_node(d, schema, segment.name)
     wanted = kind.upper()
     key = ws.loaded.schema.key_column
@@ -218,8 +220,9 @@ def materialize_statements(ws: Workspace, segment: CheckedSegment, *, dialect: s
 
 
 def materialize(ws: Workspace, writer: Writer, segments: Iterable[CheckedSegment], *, schema: str, kind: str,
-                as_of: dt.date | None) -> list[Materialized]:
-    """Create or replace one view or table per segment in `schema`, each replaced in its own transaction."""
+                as_of: dt.date | None, params: Mapping[str, dict[str, Any]] | None = None) -> list[Materialized]:
+    """Create or replace one view or table per segment in `schema`, each replaced in its own transaction.
+    `params` maps a segment's name to its parameter overrides."""
     if kind == "table" and as_of is None:
         raise UsageProblem("a materialized table needs --as-of DATE (a view follows the current date)")
     if kind == "view" and as_of is not None:
@@ -232,7 +235,8 @@ def materialize(ws: Workspace, writer: Writer, segments: Iterable[CheckedSegment
         with locked_transaction(writer, schema):
             existing = find_relation(writer, schema, segment.name)
             execute_all(writer, materialize_statements(ws, segment, dialect=writer.dialect, schema=schema, kind=kind,
-                                                       as_of=as_of, existing=existing))
+                                                       as_of=as_of, existing=existing,
+                                                       params=(params or {}).get(segment.name)))
         done.append(Materialized(segment.name, f"{schema}.{segment.name}", kind, existing is not None))
     return done
 
@@ -240,13 +244,14 @@ def materialize(ws: Workspace, writer: Writer, segments: Iterable[CheckedSegment
 # ---- snapshot ----
 
 
-def definition_hash(ws: Workspace, segment: CheckedSegment) -> str:
+def definition_hash(ws: Workspace, segment: CheckedSegment, params: dict[str, Any] | None = None) -> str:
     """16 hex digits of the SHA-256 of the segment's SQL compiled for DuckDB with no as-of date pinned (so it reads
     the current date): the same on every day and every warehouse, and different whenever what the segment selects
     may differ — its condition, the traits and segments it uses, parameter defaults, consent, the tables of
-    schema.yml, the time zone (and the SQL segql writes for them, which may change with a segql upgrade)."""
+    schema.yml, the time zone, parameter values given instead of the defaults (and the SQL segql writes for them,
+    which may change with a segql upgrade)."""
     query = compile_segment(segment, tables=TableMap.from_schema(ws.loaded.schema), dialect=HASH_DIALECT, as_of=None,
-                            timezone=ws.project.timezone)
+                            timezone=ws.project.timezone, params=params)
     return hashlib.sha256(render(query, HASH_DIALECT).encode()).hexdigest()[:16]
 
 
@@ -268,7 +273,7 @@ def in_list(column: exp.Expression, names: Sequence[str]) -> exp.Expression:
 
 
 def snapshot_statements(ws: Workspace, segments: Sequence[CheckedSegment], *, dialect: str, schema: str,
-                        as_of: dt.date) -> list[exp.Expression]:
+                        as_of: dt.date, params: Mapping[str, dict[str, Any]] | None = None) -> list[exp.Expression]:
     """Replace the snapshot of `segments` on `as_of` in the history: create the tables if missing, delete that
     day's rows of these segments, insert the members from one memberships query (unpivoted to one row per member
     and segment, inside the warehouse) and record each snapshot. Run them in one transaction."""
@@ -277,7 +282,8 @@ def snapshot_statements(ws: Workspace, segments: Sequence[CheckedSegment], *, di
     key = ws.loaded.schema.key_column
     history, snapshots = table_node(d, schema, HISTORY), table_node(d, schema, SNAPSHOTS)
     day = d.date_literal(as_of)
-    hashes = {s.name: definition_hash(ws, s) for s in segments}
+    params = params or {}
+    hashes = {s.name: definition_hash(ws, s, params.get(s.name)) for s in segments}
 
     def create_table(table: exp.Table, columns: list[exp.ColumnDef]) -> exp.Create:
         return exp.Create(this=exp.Schema(this=table, expressions=columns), kind="TABLE", exists=True)
@@ -295,7 +301,7 @@ def snapshot_statements(ws: Workspace, segments: Sequence[CheckedSegment], *, di
         expressions=[exp.Tuple(expressions=[exp.Literal.string(n), exp.Literal.string(hashes[n])]) for n in names],
         alias=exp.TableAlias(this=d.identifier("s"), columns=[d.identifier("segment"), d.identifier("definition_hash")]))
     memberships = compile_memberships(segments, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect,
-                                      as_of=as_of, timezone=ws.project.timezone)
+                                      as_of=as_of, timezone=ws.project.timezone, params=params)
     is_member = exp.Case(this=d.column("segment", "s"),
                          ifs=[exp.If(this=exp.Literal.string(n), true=d.column(n, "m")) for n in names])
     members = (exp.select(day.copy(), d.column("segment", "s"), d.column(key, "m"), d.column("definition_hash", "s"))
@@ -324,12 +330,14 @@ def snapshot_statements(ws: Workspace, segments: Sequence[CheckedSegment], *, di
 
 
 def snapshot(ws: Workspace, writer: Writer, segments: Sequence[CheckedSegment], *, schema: str,
-             as_of: dt.date) -> dict[str, int]:
-    """Take (or retake) the snapshot of `segments` on `as_of`, in one transaction; returns their sizes."""
+             as_of: dt.date, params: Mapping[str, dict[str, Any]] | None = None) -> dict[str, int]:
+    """Take (or retake) the snapshot of `segments` on `as_of`, in one transaction; returns their sizes. `params`
+    maps a segment's name to its parameter overrides (recorded through its definition hash)."""
     if not segments:
         return {}
     with locked_transaction(writer, schema):
-        execute_all(writer, snapshot_statements(ws, segments, dialect=writer.dialect, schema=schema, as_of=as_of))
+        execute_all(writer, snapshot_statements(ws, segments, dialect=writer.dialect, schema=schema, as_of=as_of,
+                                                params=params))
     d = get_dialect(writer.dialect)
     sizes = exp.select(d.column("segment"), d.column("members")).from_(table_node(d, schema, SNAPSHOTS)).where(
         exp.and_(exp.EQ(this=d.column("as_of"), expression=d.date_literal(as_of)),

@@ -375,6 +375,58 @@ def test_changes_need_a_snapshot_on_both_dates(project: Path) -> None:
     assert code == 2 and "of segment `new_customers`" in err
 
 
+# ---- parameters ----
+
+def members_with(root: Path, name: str, as_of: dt.date | None, params: dict[str, str]) -> set[Any]:
+    ws = workspace(root)
+    engine = api.connect(ws, ws.target(None))
+    try:
+        return set(api.members(ws, engine, ws.segment(name), as_of, params))
+    finally:
+        engine.close()
+
+
+def test_materialize_and_snapshot_take_parameters_as_run_does(project: Path) -> None:
+    """`--param min_spend=100`: the table, the view and the day's history hold the members with that value, and
+    the history's definition hash tells that day's definition from the default one."""
+    given = {"min_spend": "100"}
+    lower, default = members_with(project, "high_value_lapsed", D2, given), members_of(project, "high_value_lapsed", D2)
+    assert default < lower  # the value changes the members, so the checks below can tell whether it was used
+    flag = ("--param", "min_spend=100")
+    code, _, err = invoke("materialize", "high_value_lapsed", "--kind", "table", "--as-of", D2.isoformat(), *flag,
+                          "--project", str(project))
+    assert code == 0, err
+    assert {r[0] for r in read(project, f"SELECT customer_id FROM {SCHEMA}.high_value_lapsed")} == lower
+    code, _, err = invoke("materialize", "high_value_lapsed", *flag, "--project", str(project))
+    assert code == 0, err
+    assert {r[0] for r in read(project, f"SELECT customer_id FROM {SCHEMA}.high_value_lapsed")} == \
+        members_with(project, "high_value_lapsed", None, given)
+
+    assert invoke("snapshot", "high_value_lapsed", "--as-of", D1.isoformat(), "--project", str(project))[0] == 0
+    code, out, err = invoke("snapshot", "high_value_lapsed", "vip", "--as-of", D2.isoformat(), *flag,
+                            "--project", str(project))
+    assert code == 0, err
+    rows = history(project)
+    assert {key for day, segment, key, _ in rows if day == D2 and segment == "high_value_lapsed"} == lower
+    # vip declares `min_spend` too: with several segments, each that declares a parameter takes it (as `run` does)
+    assert {key for day, segment, key, _ in rows if day == D2 and segment == "vip"} == \
+        members_with(project, "vip", D2, given) != members_of(project, "vip", D2)
+    hashes = {day: h for day, segment, _, h in rows if segment == "high_value_lapsed"}
+    assert hashes[D1] != hashes[D2]
+    code, _, err = invoke("changes", "--from", D1.isoformat(), "--to", D2.isoformat(), "--segment",
+                          "high_value_lapsed", "--project", str(project))
+    assert code == 0 and "its definition changed between the two snapshots" in err, err
+
+
+def test_a_parameter_no_segment_declares_is_refused(project: Path) -> None:
+    for command in (("materialize",), ("snapshot", "--as-of", D2.isoformat())):
+        code, _, err = invoke(*command, "vip", "new_customers", "--param", "min_spendd=100", "--project", str(project))
+        assert code == 2 and "min_spendd" in err, err
+        code, out, err = invoke(*command, "vip", "--param", "min_spend=lots", "--project", str(project))
+        assert code == 1 and "E227" in out + err, out + err
+    assert relations(project) == {}  # nothing was written
+
+
 def test_the_library_refuses_a_view_with_a_pinned_date() -> None:
     ws = workspace(RETAIL)
     with pytest.raises(UsageProblem):

@@ -112,6 +112,13 @@ def check_params_used(segments: list[CheckedSegment], given: dict[str, str]) -> 
         raise click.BadParameter(f"none of these segments has a parameter `{unused[0]}`", param_hint="--param")
 
 
+def segment_params(segments: list[CheckedSegment], given: dict[str, str], several: bool) -> dict[str, dict[str, str]]:
+    """Each segment's overrides: with several segments, only the parameters it declares."""
+    if several:
+        check_params_used(segments, given)
+    return {s.name: params_for(s, given, 2 if several else 1) for s in segments}
+
+
 def workspace_of(project: str | None) -> Workspace:
     from segql import api
 

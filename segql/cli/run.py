@@ -23,6 +23,7 @@ from segql.cli.app import (
     parse_params,
     progress,
     project_option,
+    segment_params,
     target_option,
     workspace_of,
     write_rows,
@@ -61,13 +62,6 @@ def compile_command(names: tuple[str, ...], project: str | None, dialect: str, a
     for name, sql in texts:
         (folder / f"{name}.sql").write_text(sql + ";\n", encoding="utf-8")
     click.echo(f"wrote {len(texts)} file{'s' if len(texts) != 1 else ''} to {folder}", err=True)
-
-
-def segment_params(segments: list[CheckedSegment], given: dict[str, str], several: bool) -> dict[str, dict[str, str]]:
-    """Each segment's overrides: with several segments, only the parameters it declares."""
-    if several:
-        check_params_used(segments, given)
-    return {s.name: params_for(s, given, 2 if several else 1) for s in segments}
 
 
 def chosen_segments(ws: Workspace, names: tuple[str, ...], every: bool, command: str) -> list[CheckedSegment]:

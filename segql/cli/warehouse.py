@@ -11,7 +11,18 @@ from typing import TYPE_CHECKING
 
 import click
 
-from segql.cli.app import as_date, as_of_option, cli, project_option, target_option, workspace_of, write_rows
+from segql.cli.app import (
+    as_date,
+    as_of_option,
+    cli,
+    param_option,
+    parse_params,
+    project_option,
+    segment_params,
+    target_option,
+    workspace_of,
+    write_rows,
+)
 
 if TYPE_CHECKING:
     from segql.api import Workspace
@@ -42,10 +53,11 @@ def today_in(timezone: str) -> dt.date:
 @target_option
 @schema_option
 @as_of_option
+@param_option
 @click.option("--kind", type=click.Choice(("view", "table")), default="view", show_default=True,
               help="A view follows the current date; a table holds the members as of --as-of (required).")
 def materialize_command(names: tuple[str, ...], all_segments: bool, project: str | None, target: str | None,
-                        schema: str | None, as_of: dt.datetime | None, kind: str) -> None:
+                        schema: str | None, as_of: dt.datetime | None, params: tuple[str, ...], kind: str) -> None:
     """Create or replace a view or table of each segment's members, named after it, in the write schema."""
     from segql import warehouse
 
@@ -55,11 +67,13 @@ def materialize_command(names: tuple[str, ...], all_segments: bool, project: str
         raise click.BadParameter("a view follows the current date; --as-of needs --kind table", param_hint="--as-of")
     ws = workspace_of(project)
     segments = chosen_segments(ws, names, all_segments)
+    overrides = segment_params(segments, parse_params(params), all_segments or len(segments) > 1)
     chosen = ws.target(target)
     engine = warehouse.open_writer(ws, chosen)
     try:
         where = warehouse.write_schema(ws, chosen.name, schema, engine)
-        done = warehouse.materialize(ws, engine, segments, schema=where, kind=kind, as_of=as_date(as_of))
+        done = warehouse.materialize(ws, engine, segments, schema=where, kind=kind, as_of=as_date(as_of),
+                                     params=overrides)
     finally:
         engine.close()
     for item in done:
@@ -73,19 +87,21 @@ def materialize_command(names: tuple[str, ...], all_segments: bool, project: str
 @target_option
 @schema_option
 @as_of_option
+@param_option
 def snapshot_command(names: tuple[str, ...], all_segments: bool, project: str | None, target: str | None,
-                     schema: str | None, as_of: dt.datetime | None) -> None:
+                     schema: str | None, as_of: dt.datetime | None, params: tuple[str, ...]) -> None:
     """Record the members of segments on the as-of date in the history table (a re-run replaces that day)."""
     from segql import warehouse
 
     ws = workspace_of(project)
     segments = chosen_segments(ws, names, all_segments)
+    overrides = segment_params(segments, parse_params(params), all_segments or len(segments) > 1)
     day = as_date(as_of) or today_in(ws.project.timezone)
     chosen = ws.target(target)
     engine = warehouse.open_writer(ws, chosen)
     try:
         where = warehouse.write_schema(ws, chosen.name, schema, engine)
-        sizes = warehouse.snapshot(ws, engine, segments, schema=where, as_of=day)
+        sizes = warehouse.snapshot(ws, engine, segments, schema=where, as_of=day, params=overrides)
     finally:
         engine.close()
     for segment in segments:
