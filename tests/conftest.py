@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -12,6 +14,7 @@ import pytest
 
 TESTS = Path(__file__).parent
 GOLDEN = TESTS / "golden"
+RETAIL = TESTS.parent / "examples" / "retail"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -104,3 +107,13 @@ def snowflake_emulator() -> Any:
     SNOWFLAKE_RUN["version"] = emulator.versions["fakesnow"]
     return emulator
 
+
+
+@pytest.fixture(scope="session")
+def retail_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The retail example's data, generated once (seeded) into a DuckDB file. Read it only: a test that writes
+    works on its own copy."""
+    path = tmp_path_factory.mktemp("retail") / "retail.duckdb"
+    subprocess.run([sys.executable, str(RETAIL / "generate_data.py"), "--out", str(path)], check=True,
+                   capture_output=True)
+    return path

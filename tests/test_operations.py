@@ -49,26 +49,18 @@ def make_project(root: Path, targets: str, database: Path | None = None) -> Path
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("retail_data") / "retail.duckdb"
-    subprocess.run([sys.executable, str(RETAIL / "generate_data.py"), "--out", str(path)], check=True,
-                   capture_output=True)
-    return path
-
-
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory, database: Path) -> Path:
+def project(tmp_path_factory: pytest.TempPathFactory, retail_duckdb: Path) -> Path:
     return make_project(tmp_path_factory.mktemp("retail"), "  local: {type: duckdb, path: data/retail.duckdb}\n"
-                        '  warehouse: {type: postgres, dsn: "${SEGQL_PG_DSN}"}\n', database)
+                        '  warehouse: {type: postgres, dsn: "${SEGQL_PG_DSN}"}\n', retail_duckdb)
 
 
 @pytest.fixture(scope="module")
-def expected(project: Path, database: Path) -> dict[str, set[int]]:
+def expected(project: Path, retail_duckdb: Path) -> dict[str, set[int]]:
     """Every segment's members from its own query (`segql compile`, run directly on the DuckDB file)."""
     from segql import api
 
     ws = api.open_workspace(project)
-    con = duckdb.connect(str(database), read_only=True)
+    con = duckdb.connect(str(retail_duckdb), read_only=True)
     try:
         return {s.name: {r[0] for r in con.execute(api.compile_sql(ws, s, "duckdb", api_date())).fetchall()}
                 for s in ws.segments([])}
@@ -202,11 +194,11 @@ def test_overlap_of_one_segment_has_no_pairs(project: Path) -> None:
 # ---- duckdb targets over Parquet and CSV files ----
 
 @pytest.fixture(scope="module")
-def lake(tmp_path_factory: pytest.TempPathFactory, database: Path) -> Path:
+def lake(tmp_path_factory: pytest.TempPathFactory, retail_duckdb: Path) -> Path:
     """The example data as files: Parquet per table, orders split over three files (a glob), addresses as CSV."""
     folder = tmp_path_factory.mktemp("lake")
     (folder / "orders").mkdir()
-    con = duckdb.connect(str(database), read_only=True)
+    con = duckdb.connect(str(retail_duckdb), read_only=True)
     try:
         for table, name in [("crm.customers", "customers.parquet"), ("web.sessions", "sessions.parquet"),
                             ("support.tickets", "tickets.parquet"), ("marketing.email_events", "email.parquet")]:
@@ -225,13 +217,13 @@ LAKE_TABLES = ('{{crm.customers: "{d}/customers.parquet", crm.addresses: "{d}/ad
                'support.tickets: "{d}/tickets.parquet", marketing.email_events: "{d}/email.parquet"}}')
 
 
-def test_tables_from_files_give_the_members_of_the_database(tmp_path: Path, lake: Path, database: Path,
+def test_tables_from_files_give_the_members_of_the_database(tmp_path: Path, lake: Path, retail_duckdb: Path,
                                                             expected: dict[str, set[int]]) -> None:
     shutil.copytree(lake, tmp_path / "lake")
     project = make_project(tmp_path, "  lake: {type: duckdb, path: ':memory:', tables: "
                            + LAKE_TABLES.format(d="lake") + "}\n"
                            "  mixed: {type: duckdb, path: data/retail.duckdb, tables: "
-                           "{sales.orders: 'lake/orders/*.parquet'}}\n", database)
+                           "{sales.orders: 'lake/orders/*.parquet'}}\n", retail_duckdb)
     for target in ("lake", "mixed"):
         code, out, err = invoke("run", "--all", "--target", target, "--project", str(project), "--as-of", AS_OF,
                                 "--format", "jsonl")
@@ -275,8 +267,8 @@ def test_a_missing_file_is_e406_when_the_target_opens(tmp_path: Path) -> None:
 
 # ---- targets check ----
 
-def test_targets_check_reports_a_dropped_column_and_a_missing_table(tmp_path: Path, database: Path) -> None:
-    project = make_project(tmp_path, "  local: {type: duckdb, path: data/retail.duckdb}\n", database)
+def test_targets_check_reports_a_dropped_column_and_a_missing_table(tmp_path: Path, retail_duckdb: Path) -> None:
+    project = make_project(tmp_path, "  local: {type: duckdb, path: data/retail.duckdb}\n", retail_duckdb)
     con = duckdb.connect(str(project / "data" / "retail.duckdb"))
     con.execute("ALTER TABLE sales.orders DROP COLUMN discount_code")
     con.execute("DROP TABLE support.tickets")
@@ -395,9 +387,9 @@ def test_progress_shows_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 # ---- PostgreSQL ----
 
 @pytest.fixture(scope="module")
-def pg_project(pg_dsn: str, database: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+def pg_project(pg_dsn: str, retail_duckdb: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     dsn = pg_server.create_database(pg_dsn, "segql_operations")
-    pg_server.copy_duckdb(database, dsn, ("crm", "sales", "web", "support", "marketing"))
+    pg_server.copy_duckdb(retail_duckdb, dsn, ("crm", "sales", "web", "support", "marketing"))
     root = make_project(tmp_path_factory.mktemp("retail_pg"), '  pg: {type: postgres, dsn: "${SEGQL_OPS_DSN}"}\n')
     return root, dsn
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,14 +45,6 @@ def diagnostic_of(action: object) -> tuple[str, str]:
 
 
 # ---- the data: one generated DuckDB file, copied into a database of the session's server ----
-
-@pytest.fixture(scope="module")
-def retail_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("retail") / "retail.duckdb"
-    subprocess.run([sys.executable, str(RETAIL / "generate_data.py"), "--out", str(path)], check=True,
-                   capture_output=True)
-    return path
-
 
 @pytest.fixture(scope="module")
 def retail_pg(pg_dsn: str, retail_duckdb: Path) -> str:

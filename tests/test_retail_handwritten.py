@@ -6,8 +6,6 @@ The data is the example project's seeded generator; as-of dates cover the demo d
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -21,14 +19,6 @@ RETAIL = ROOT / "examples" / "retail"
 
 
 @pytest.fixture(scope="module")
-def retail_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("retail") / "retail.duckdb"
-    subprocess.run([sys.executable, str(RETAIL / "generate_data.py"), "--out", str(path)], check=True,
-                   capture_output=True)
-    return path
-
-
-@pytest.fixture(scope="module")
 def workspace() -> api.Workspace:
     return api.open_workspace(RETAIL)
 
@@ -39,8 +29,8 @@ def test_every_example_segment_has_a_handwritten_oracle(workspace: api.Workspace
 
 @pytest.mark.parametrize("as_of", ["2026-06-30", "2026-03-01", "2025-12-31"])
 @pytest.mark.parametrize("name", sorted(oracle.SEGS))
-def test_compiled_members_equal_handwritten(name: str, as_of: str, retail_db: Path, workspace: api.Workspace) -> None:
-    con = duckdb.connect(str(retail_db), read_only=True)
+def test_compiled_members_equal_handwritten(name: str, as_of: str, retail_duckdb: Path, workspace: api.Workspace) -> None:
+    con = duckdb.connect(str(retail_duckdb), read_only=True)
     try:
         expected = oracle.members(con, name, as_of)
         sql = api.compile_sql(workspace, workspace.segment(name), "duckdb", dt.date.fromisoformat(as_of))

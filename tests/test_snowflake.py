@@ -12,7 +12,6 @@ import datetime as dt
 import re
 import shutil
 import socket
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -182,14 +181,6 @@ RETAIL_SEGMENTS = sorted(api.open_workspace(RETAIL).result.segments)
 
 # Segments whose Snowflake SQL selects other members on the emulator than DuckDB's, with the reason.
 KNOWN_MISMATCHES: dict[tuple[str, str, str], str] = {}
-
-
-@pytest.fixture(scope="module")
-def retail_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("retail") / "retail.duckdb"
-    subprocess.run([sys.executable, str(RETAIL / "generate_data.py"), "--out", str(path)], check=True,
-                   capture_output=True)
-    return path
 
 
 def workspace_in(zone: str, root: Path) -> api.Workspace:

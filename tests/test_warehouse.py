@@ -8,8 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -32,14 +30,6 @@ ENGINES = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 # ---- the data: the generated DuckDB file (a fresh copy per test) and its copy in PostgreSQL ----
-
-@pytest.fixture(scope="module")
-def retail_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("retail") / "retail.duckdb"
-    subprocess.run([sys.executable, str(RETAIL / "generate_data.py"), "--out", str(path)], check=True,
-                   capture_output=True)
-    return path
-
 
 @pytest.fixture(scope="module")
 def retail_pg(request: pytest.FixtureRequest, retail_duckdb: Path) -> str:
