@@ -8,6 +8,7 @@ from segql.cli import (  # noqa: F401
     diff,  # diff
     docs,  # docs
     fmt,  # fmt
+    insights,  # explain, breakdown
     json_schema,  # json-schema
     lint,  # lint
     ops,  # overlap, targets check
