@@ -19,7 +19,7 @@ from segql.diagnostics import DiagnosticError
 from segql.schema import Attribute, Schema
 from segql.source import SourceFile, Span
 from segql.syntax.expect import VALUE_TERMINALS, accepted, aggregate_terminals, keywords
-from segql.syntax.segments import SEGMENT_KEYS
+from segql.syntax.segments import SEGMENT_KEYS, load_segment_file
 from segql.syntax.yamlpos import YMap, YNode, YScalar, YSeq, load_yaml
 from segql.types import Type
 
@@ -204,9 +204,9 @@ def type_of_name(text: str, event: str | None, schema: Schema, traits: dict[str,
 # ---- completion ----
 
 
-def complete(analysis: Analysis, file: str | Path, offset: int) -> list[Completion]:
-    """Candidates at a character offset of a file (its text as analysed, unsaved edits included)."""
-    source, kind = _source(analysis, file)
+def complete(analysis: Analysis, file: str | Path, offset: int, text: str | None = None) -> list[Completion]:
+    """Candidates at a character offset of a file (its text as analysed, or `text` when given)."""
+    source, kind = _source(analysis, file, text)
     if source is None or kind is None:
         return []
     offset = max(0, min(offset, len(source.text)))
@@ -217,7 +217,7 @@ def complete(analysis: Analysis, file: str | Path, offset: int) -> list[Completi
     prefix = site.text[:index]
     toks = s.tokens(prefix)
     schema, traits = analysis.schema, analysis.traits
-    params = _params_of(analysis, file, site)
+    params = _params_of(analysis, file, site, text)
     # inside a string being written: the values of the enum it is compared with
     if toks and toks[-1].kind == "string" and s.string_is_open(toks[-1]) and toks[-1].end == index:
         ctx = _context(toks[:-1], schema, traits)
@@ -387,10 +387,10 @@ def _token_at(site: s.Site, offset: int) -> tuple[list[s.Token], int] | None:
     return None
 
 
-def hover(analysis: Analysis, file: str | Path, offset: int) -> Hover | None:
+def hover(analysis: Analysis, file: str | Path, offset: int, text: str | None = None) -> Hover | None:
     """What the name, parameter, function or keyword at the offset is: its type, description, a trait's definition,
     an enum's values, a segment's description."""
-    found = _at(analysis, file, offset)
+    found = _at(analysis, file, offset, text)
     if found is None:
         return None
     source, site, toks, i = found
@@ -400,7 +400,7 @@ def hover(analysis: Analysis, file: str | Path, offset: int) -> Hover | None:
     span = (site.offsets[tok.start], site.offsets[tok.end - 1] + 1)
     lines: list[str] = []
     if tok.kind == "param":
-        param = next((p for p in _params_of(analysis, file, site) if p.name == tok.text[1:]), None)
+        param = next((p for p in _params_of(analysis, file, site, text) if p.name == tok.text[1:]), None)
         if param is not None:
             lines.append(f"**parameter** `${param.name}`: {param.type}")
             lines.append(f"default: `{param.default}`" if param.default is not None else "no default: give a value")
@@ -423,7 +423,7 @@ def hover(analysis: Analysis, file: str | Path, offset: int) -> Hover | None:
         lines.append(f"**aggregate** `{tok.word}(…)` over the events of a table")
     if not lines:
         return None
-    typ = type_at(analysis, file, offset)
+    typ = type_at(analysis, file, offset, text)
     if typ is not None and not any(typ.kind in line for line in lines[:1]):
         lines.append(f"type here: {_type_text(typ)}")
     return Hover(span[0], span[1], "\n\n".join(lines))
@@ -464,10 +464,10 @@ def _describe_name(analysis: Analysis, text: str, ctx: _Context) -> list[str]:
     return []
 
 
-def definition(analysis: Analysis, file: str | Path, offset: int) -> list[Location]:
+def definition(analysis: Analysis, file: str | Path, offset: int, text: str | None = None) -> list[Location]:
     """Where the thing at the offset is declared: a trait, attribute, lookup or event in schema.yml, a segment in its
     file (`in segment s`), a parameter under `params:`."""
-    found = _at(analysis, file, offset)
+    found = _at(analysis, file, offset, text)
     if found is None:
         return []
     source, site, toks, i = found
@@ -476,7 +476,7 @@ def definition(analysis: Analysis, file: str | Path, offset: int) -> list[Locati
     schema_path = analysis.project.schema_path.resolve()
     ctx = _context(toks[:i], schema, analysis.traits)
     if tok.kind == "param":
-        definition_ = _segment_def(analysis, file, site)
+        definition_ = _segment_def(analysis, file, site, text)
         param = next((p for p in (definition_.params if definition_ else ()) if p.name == tok.text[1:]), None)
         return [Location(analysis.path_of(file), param.span)] if param is not None else []
     if tok.kind != "name":
@@ -502,16 +502,18 @@ def definition(analysis: Analysis, file: str | Path, offset: int) -> list[Locati
     return []
 
 
-def type_at(analysis: Analysis, file: str | Path, offset: int) -> Type | None:
+def type_at(analysis: Analysis, file: str | Path, offset: int, text: str | None = None) -> Type | None:
     """The type of the smallest checked expression at the offset (of a segment's condition or a trait)."""
-    source, kind = _source(analysis, file)
+    source, kind = _source(analysis, file, text)
     if source is None or kind is None:
         return None
     site = s.site_at(s.sites(source, kind), offset)
     if site is None:
         return None
     roots: list[Any] = []
-    if site.role == s.WHERE and (segment := analysis.segment(site.owner)) is not None:
+    segment = analysis.segment(site.owner) if text is None or kind != "segment" else \
+        analysis.preview(file, text).segments.get(site.owner)
+    if site.role == s.WHERE and segment is not None:
         roots.append(segment.condition)
     elif site.role == s.TRAIT and site.owner in analysis.traits:
         roots.append(analysis.traits[site.owner])
@@ -531,8 +533,9 @@ def type_at(analysis: Analysis, file: str | Path, offset: int) -> Type | None:
     return best[1] if best is not None else None
 
 
-def _at(analysis: Analysis, file: str | Path, offset: int) -> tuple[SourceFile, s.Site, list[s.Token], int] | None:
-    source, kind = _source(analysis, file)
+def _at(analysis: Analysis, file: str | Path, offset: int,
+        text: str | None = None) -> tuple[SourceFile, s.Site, list[s.Token], int] | None:
+    source, kind = _source(analysis, file, text)
     if source is None or kind is None:
         return None
     site = s.site_at(s.sites(source, kind), offset)
@@ -544,21 +547,29 @@ def _at(analysis: Analysis, file: str | Path, offset: int) -> tuple[SourceFile, 
     return source, site, found[0], found[1]
 
 
-def _source(analysis: Analysis, file: str | Path) -> tuple[SourceFile | None, str | None]:
+def _source(analysis: Analysis, file: str | Path, text: str | None = None) -> tuple[SourceFile | None, str | None]:
     kind = analysis.kind(file)
-    return (analysis.source(file), kind) if kind is not None else (None, None)
+    if kind is None:
+        return None, None
+    if text is not None:
+        return SourceFile(analysis.display(analysis.path_of(file)), text.replace("\r\n", "\n")), kind
+    return analysis.source(file), kind
 
 
-def _segment_def(analysis: Analysis, file: str | Path, site: s.Site) -> ast.SegmentDef | None:
+def _segment_def(analysis: Analysis, file: str | Path, site: s.Site, text: str | None = None) -> ast.SegmentDef | None:
     if site.role != s.WHERE:
         return None
-    path = analysis.path_of(file)
-    found = next((f for f in analysis.segment_files() if f.path == path), None)
-    return next((d for d in (found.defs if found else []) if d.name == site.owner), None)
+    if text is not None:
+        defs, _ = load_segment_file(SourceFile(analysis.display(analysis.path_of(file)), text))
+    else:
+        path = analysis.path_of(file)
+        found = next((f for f in analysis.segment_files() if f.path == path), None)
+        defs = found.defs if found else []
+    return next((d for d in defs if d.name == site.owner), None)
 
 
-def _params_of(analysis: Analysis, file: str | Path, site: s.Site) -> tuple[ast.ParamDef, ...]:
-    definition_ = _segment_def(analysis, file, site)
+def _params_of(analysis: Analysis, file: str | Path, site: s.Site, text: str | None = None) -> tuple[ast.ParamDef, ...]:
+    definition_ = _segment_def(analysis, file, site, text)
     return definition_.params if definition_ is not None else ()
 
 

@@ -264,20 +264,51 @@ class Analysis:
 
     # ---- assists (segql.analysis.assist): offsets are characters of the file's text as analysed ----
 
-    def complete(self, file: str | Path, offset: int) -> list[assist.Completion]:
-        return assist.complete(self, file, offset)
+    # `text`, when given, is read in place of the file's text without changing the analysis (the workbench sends
+    # its editor's text with each request; a language server updates the analysis instead).
 
-    def hover(self, file: str | Path, offset: int) -> assist.Hover | None:
-        return assist.hover(self, file, offset)
+    def complete(self, file: str | Path, offset: int, text: str | None = None) -> list[assist.Completion]:
+        return assist.complete(self, file, offset, text)
 
-    def definition(self, file: str | Path, offset: int) -> list[assist.Location]:
-        return assist.definition(self, file, offset)
+    def hover(self, file: str | Path, offset: int, text: str | None = None) -> assist.Hover | None:
+        return assist.hover(self, file, offset, text)
+
+    def definition(self, file: str | Path, offset: int, text: str | None = None) -> list[assist.Location]:
+        return assist.definition(self, file, offset, text)
 
     def symbols(self, file: str | Path) -> list[assist.Symbol]:
         return assist.symbols(self, file)
 
-    def type_at(self, file: str | Path, offset: int) -> Type | None:
-        return assist.type_at(self, file, offset)
+    def type_at(self, file: str | Path, offset: int, text: str | None = None) -> Type | None:
+        return assist.type_at(self, file, offset, text)
+
+    def graph(self) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
+        """The dependency graph: nodes (id, kind, label) of segments, traits and event tables, and edges (user, used):
+        a segment or trait to the segments, traits and events its own condition names."""
+        nodes: list[tuple[str, str, str]] = []
+        edges: list[tuple[str, str]] = []
+        used_events: set[str] = set()
+
+        def uses(owner: str, expr: Any) -> None:
+            for node in walk_checked(expr):
+                if isinstance(node, t.SegmentRef):
+                    edges.append((owner, f"segment:{node.name}"))
+                elif isinstance(node, t.TraitRef):
+                    edges.append((owner, f"trait:{node.name}"))
+                elif isinstance(node, t.Aggregate):
+                    edges.append((owner, f"event:{node.event}"))
+                    used_events.add(node.event)
+
+        for definition in self.definitions():
+            nodes.append((f"segment:{definition.name}", SEGMENT, definition.name))
+            checked = self.state.checked.get(definition.name)
+            if checked is not None:
+                uses(f"segment:{definition.name}", checked.condition)
+        for name, expr in self.state.traits.items():
+            nodes.append((f"trait:{name}", "trait", name))
+            uses(f"trait:{name}", expr)
+        nodes += [(f"event:{name}", "event", name) for name in self.schema.events]
+        return list(dict.fromkeys(nodes)), list(dict.fromkeys(edges))
 
     # ---- checking ----
 

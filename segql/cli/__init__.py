@@ -14,6 +14,7 @@ from segql.cli import (  # noqa: F401
     ops,  # overlap, targets check
     run,  # compile, run, count
     scaffold,  # init
+    serve,  # serve
     testing,  # test
     validate,  # validate
     warehouse,  # materialize, snapshot, changes
