@@ -19,7 +19,7 @@ from segql.diagnostics import DiagnosticError
 from segql.schema import Attribute, Schema
 from segql.source import SourceFile, Span
 from segql.syntax.expect import VALUE_TERMINALS, accepted, aggregate_terminals, keywords
-from segql.syntax.segments import SEGMENT_KEYS, load_segment_file
+from segql.syntax.segments import SEGMENT_KEYS
 from segql.syntax.yamlpos import YMap, YNode, YScalar, YSeq, load_yaml
 from segql.types import Type
 
@@ -356,6 +356,8 @@ def _fallback_site(source: SourceFile, kind: str, offset: int) -> s.Site | None:
             begin = line_start + at + len(marker)
             while begin < offset and text[begin] in " |>-":
                 begin += 1
+            if begin < offset and text[begin] in "\"'":  # the opening quote of the scalar being typed
+                begin += 1
             end = text.find("\n", offset)
             end = len(text) if end == -1 else end
             return s.Site(text[begin:end], tuple(range(begin, end + 1)), s.WHERE, Path(source.path).stem)
@@ -476,8 +478,7 @@ def definition(analysis: Analysis, file: str | Path, offset: int, text: str | No
     schema_path = analysis.project.schema_path.resolve()
     ctx = _context(toks[:i], schema, analysis.traits)
     if tok.kind == "param":
-        definition_ = _segment_def(analysis, file, site, text)
-        param = next((p for p in (definition_.params if definition_ else ()) if p.name == tok.text[1:]), None)
+        param = next((p for p in _params_of(analysis, file, site, text) if p.name == tok.text[1:]), None)
         return [Location(analysis.path_of(file), param.span)] if param is not None else []
     if tok.kind != "name":
         return []
@@ -556,21 +557,34 @@ def _source(analysis: Analysis, file: str | Path, text: str | None = None) -> tu
     return analysis.source(file), kind
 
 
-def _segment_def(analysis: Analysis, file: str | Path, site: s.Site, text: str | None = None) -> ast.SegmentDef | None:
-    if site.role != s.WHERE:
-        return None
-    if text is not None:
-        defs, _ = load_segment_file(SourceFile(analysis.display(analysis.path_of(file)), text))
-    else:
-        path = analysis.path_of(file)
-        found = next((f for f in analysis.segment_files() if f.path == path), None)
-        defs = found.defs if found else []
-    return next((d for d in defs if d.name == site.owner), None)
-
-
 def _params_of(analysis: Analysis, file: str | Path, site: s.Site, text: str | None = None) -> tuple[ast.ParamDef, ...]:
-    definition_ = _segment_def(analysis, file, site, text)
-    return definition_.params if definition_ is not None else ()
+    """The parameters the site's segment declares, read from the YAML itself (its `where` may not parse yet)."""
+    if site.role != s.WHERE:
+        return ()
+    source, _ = _source(analysis, file, text)
+    try:
+        root = load_yaml(source) if source is not None else None
+    except DiagnosticError:
+        return ()
+    if not isinstance(root, YMap):
+        return ()
+    listed = root.get("segments")
+    mappings = [m for m in listed.items if isinstance(m, YMap)] if isinstance(listed, YSeq) else [root]
+    for mapping in mappings:
+        name = mapping.get("name")
+        owner = name.value if isinstance(name, YScalar) and not name.is_null else Path(source.path).stem \
+            if source is not None else ""
+        params = mapping.get("params")
+        if owner != site.owner or not isinstance(params, YMap):
+            continue
+        out = []
+        for key, spec in params.items:
+            kind = _scalar(spec, "type")
+            default = spec.get("default") if isinstance(spec, YMap) else None
+            value = default.value if isinstance(default, YScalar) and not default.is_null else None
+            out.append(ast.ParamDef(key.value, kind, value, span=key.span))
+        return tuple(out)
+    return ()
 
 
 def _type_text(typ: Type) -> str:
