@@ -420,7 +420,9 @@ def hover(analysis: Analysis, file: str | Path, offset: int, text: str | None = 
         lines.append(f"**function** `{fn.signature()}`")
         lines.append(fn.doc)
     elif tok.kind == "name":
-        lines += _describe_name(analysis, tok.text, ctx)
+        owner, dot, _ = tok.text.partition(".")
+        on_owner = dot and site.index(offset) <= tok.start + len(owner)
+        lines += _describe_name(analysis, owner if on_owner else tok.text, ctx)
     elif tok.kind == "keyword" and tok.word in _aggregate_words():
         lines.append(f"**aggregate** `{tok.word}(…)` over the events of a table")
     if not lines:

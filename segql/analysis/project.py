@@ -189,7 +189,15 @@ class Analysis:
         delta = self._recheck({path: self._read_segment_file(path, text)})
         shown = self.display(path)
         new = delta.files[path]
-        return Preview(path, new.source, delta.diagnostics.get(shown, []),
+        diagnostics = list(delta.diagnostics.get(shown, []))
+        for definition in new.defs:  # a name taken by another file: said here too, where it is being written
+            other = next((f for p, f in delta.files.items() if p != path and any(d.name == definition.name
+                                                                             for d in f.defs)), None)
+            if other is not None and not any(d.code == "E220" and d.span == definition.span for d in diagnostics):
+                diagnostics.append(Diagnostic("E220", f"segment `{definition.name}` is defined twice", definition.span,
+                                              f"also defined in {other.source.path}",
+                                              "segment names are unique across a project; rename one"))
+        return Preview(path, new.source, sorted(diagnostics, key=sort_key),
                        {d.name: delta.checked.get(d.name) for d in new.defs}, new.defs)
 
     # ---- answers ----

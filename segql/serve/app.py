@@ -104,12 +104,52 @@ class Guard:
             response.set_cookie(COOKIE, self.bench.token, httponly=True, samesite="strict", path="/")
             await response(scope, receive, send)
             return
+        if int(request.headers.get("content-length") or 0) > MAX_BODY:
+            await _error(413, f"the request body is too large (at most {MAX_BODY // 1024} KiB)")(scope, receive, send)
+            return
         header = request.headers.get("authorization", "")
         bearer = header[7:] if header.lower().startswith("bearer ") else ""
         if not (_same(bearer, self.bench.token) or _same(request.cookies.get(COOKIE, ""), self.bench.token)):
             await _error(401, "a token is needed: open the URL `segql serve` printed")(scope, receive, send)
             return
+        if scope["method"] in ("POST", "PUT", "PATCH"):
+            body = await _read_limited(receive, MAX_BODY)
+            if body is None:
+                await _error(413, f"the request body is too large (at most {MAX_BODY // 1024} KiB)")(scope, receive,
+                                                                                                     send)
+                return
+            receive = _replay(body)
         await self.app(scope, receive, send)
+
+
+async def _read_limited(receive: Receive, limit: int) -> bytes | None:
+    """The whole request body, or None as soon as it is longer than `limit` bytes."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return b"".join(chunks)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(chunks)
+
+
+def _replay(body: bytes) -> Receive:
+    sent = False
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            return {"type": "http.disconnect"}
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    return receive  # type: ignore[return-value]
 
 
 def _same(given: str, token: str) -> bool:
@@ -552,7 +592,6 @@ def create_app(bench: Workbench) -> Starlette:
         Route("/", endpoint(index, bench), methods=["GET"]),
         Mount("/static", StaticFiles(packages=[("segql.serve", "static")])),
     ]
-    app = Starlette(routes=api, exception_handlers={HTTPException: _not_found, Exception: _not_found},
-                    max_body_size=MAX_BODY)
+    app = Starlette(routes=api, exception_handlers={HTTPException: _not_found, Exception: _not_found})
     app.add_middleware(Guard, bench=bench)
     return app
