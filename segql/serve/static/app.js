@@ -351,7 +351,8 @@ async function save() {
     state.current = name;
     $("#edit-file").textContent = data.file;
     if (data.text !== text) {
-      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: data.text } });
+      const head = Math.min(editor.state.selection.main.head, data.text.length);
+      editor.dispatch({ changes: { from: 0, to: editor.state.doc.length, insert: data.text }, selection: { anchor: head } });
     }
     setStatus(`saved ${data.file}${data.formatted ? " (formatted)" : ""}`, "ok");
     await loadSegments();
@@ -422,7 +423,8 @@ async function loadHistory() {
     const points = data.rows.map((r) => ({ date: r.as_of, value: r.members }));
     const marks = data.rows.filter((r) => r.definition_changed).map((r) => r.as_of);
     const daily = data.rows.map((r) => ({ date: r.as_of, entered: r.entered, exited: r.exited }));
-    $("#history").replaceChildren(charts.lines([{ name, points }], { marks, bars: daily }),
+    const width = Math.max(600, $("#history").clientWidth - 8);
+    $("#history").replaceChildren(charts.lines([{ name, points }], { marks, bars: daily, width }),
       node("div", { class: "legend" }, node("span", { style: "--c:#0969da" }, "members"),
         node("span", { style: "--c:#4ac26b" }, "entered"), node("span", { style: "--c:#ff8182" }, "exited"),
         node("span", { style: "--c:#bf8700" }, "definition changed")));

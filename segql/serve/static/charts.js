@@ -83,35 +83,51 @@ export function heatmap(names, matrix, jaccard) {
   return svg;
 }
 
-// Lines over dates: series of {name, points: [{date, value}]}, marks: dates where the definition changed.
-export function lines(series, { width = 900, height = 220, marks = [], bars: daily = [] } = {}) {
-  const pad = { l: 50, r: 20, t: 12, b: 28 };
+// Lines over dates: series of {name, points: [{date, value}]}, marks: dates where the definition changed, and below
+// them (their own scale) each day's entered and exited counts.
+export function lines(series, { width = 900, height = 260, marks = [], bars: daily = [] } = {}) {
+  const pad = { l: 56, r: 70, t: 16, b: 24 };
+  const band = daily.length ? 64 : 0;
   const dates = [...new Set(series.flatMap((s) => s.points.map((p) => p.date)))].sort();
-  const svg = el("svg", { width, height, role: "img", "aria-label": "membership over time" });
+  const svg = el("svg", { width, height, viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "membership over time" });
   if (!dates.length) return svg;
-  const max = Math.max(1, ...series.flatMap((s) => s.points.map((p) => p.value)), ...daily.map((d) => Math.max(d.entered, d.exited)));
+  const values = series.flatMap((s) => s.points.map((p) => p.value));
+  const spread = Math.max(...values) - Math.min(...values);
+  const lo = Math.max(0, Math.floor(Math.min(...values) - spread * 0.25 - 1));
+  const hi = Math.ceil(Math.max(...values) + spread * 0.25 + 1);
+  const top = pad.t, bottom = height - pad.b - band - (band ? 18 : 0);
   const x = (d) => pad.l + (dates.length === 1 ? (width - pad.l - pad.r) / 2 : (dates.indexOf(d) * (width - pad.l - pad.r)) / (dates.length - 1));
-  const y = (v) => height - pad.b - (v / max) * (height - pad.t - pad.b);
-  svg.append(el("line", { x1: pad.l, y1: height - pad.b, x2: width - pad.r, y2: height - pad.b, stroke: "#d0d7de" }));
-  for (const tick of [0, max / 2, max]) {
-    svg.append(text(pad.l - 6, y(tick) + 4, fmt(Math.round(tick)), { "text-anchor": "end", fill: "#656d76" }));
+  const y = (v) => bottom - ((v - lo) / (hi - lo)) * (bottom - top);
+  svg.append(el("line", { x1: pad.l, y1: bottom, x2: width - pad.r, y2: bottom, stroke: "#d0d7de" }));
+  for (const tick of [lo, Math.round((lo + hi) / 2), hi]) {
+    svg.append(text(pad.l - 6, y(tick) + 4, fmt(tick), { "text-anchor": "end", fill: "#656d76" }));
   }
   const step = Math.max(1, Math.ceil(dates.length / 8));
-  dates.forEach((d, i) => { if (i % step === 0 || i === dates.length - 1) svg.append(text(x(d), height - 8, d, { "text-anchor": "middle", fill: "#656d76" })); });
-  for (const d of daily) {
+  dates.forEach((d, i) => { if (i % step === 0 || i === dates.length - 1) svg.append(text(x(d), height - 6, d, { "text-anchor": "middle", fill: "#656d76" })); });
+  if (band) {
+    const base = height - pad.b - 4;
+    const most = Math.max(1, ...daily.map((d) => Math.max(d.entered, d.exited)));
+    const h = (n) => (n / most) * (band - 8);
     const bw = Math.max(3, Math.min(14, (width - pad.l - pad.r) / dates.length / 3));
-    svg.append(titled(el("rect", { x: x(d.date) - bw - 1, y: y(d.entered), width: bw, height: height - pad.b - y(d.entered), fill: "#4ac26b", opacity: 0.75 }), `${d.date}: ${d.entered} entered`));
-    svg.append(titled(el("rect", { x: x(d.date) + 1, y: y(d.exited), width: bw, height: height - pad.b - y(d.exited), fill: "#ff8182", opacity: 0.75 }), `${d.date}: ${d.exited} exited`));
+    svg.append(text(pad.l - 6, base - band + 12, "per day", { "text-anchor": "end", fill: "#656d76" }));
+    svg.append(el("line", { x1: pad.l, y1: base, x2: width - pad.r, y2: base, stroke: "#d0d7de" }));
+    for (const d of daily) {
+      svg.append(titled(el("rect", { x: x(d.date) - bw - 1, y: base - h(d.entered), width: bw, height: h(d.entered), fill: "#4ac26b" }), `${d.date}: ${d.entered} entered`));
+      svg.append(titled(el("rect", { x: x(d.date) + 1, y: base - h(d.exited), width: bw, height: h(d.exited), fill: "#ff8182" }), `${d.date}: ${d.exited} exited`));
+      if (d.entered || d.exited) svg.append(text(x(d.date), base - Math.max(h(d.entered), h(d.exited)) - 3, `+${d.entered} −${d.exited}`, { "text-anchor": "middle", fill: "#656d76" }));
+    }
   }
   for (const d of marks) {
-    svg.append(titled(el("line", { x1: x(d), y1: pad.t, x2: x(d), y2: height - pad.b, stroke: "#bf8700", "stroke-dasharray": "4 3" }), `${d}: the definition changed`));
-    svg.append(text(x(d) + 3, pad.t + 9, "definition changed", { fill: "#9a6700" }));
+    svg.append(titled(el("line", { x1: x(d), y1: top - 6, x2: x(d), y2: height - pad.b, stroke: "#bf8700", "stroke-dasharray": "4 3" }), `${d}: the definition changed`));
+    svg.append(text(x(d) + 4, top + 2, "definition changed", { fill: "#9a6700" }));
   }
   const colours = ["#0969da", "#8250df", "#1a7f37", "#bc4c00"];
   series.forEach((s, k) => {
     const pts = s.points.map((p) => `${x(p.date)},${y(p.value)}`).join(" ");
     svg.append(el("polyline", { points: pts, fill: "none", stroke: colours[k % colours.length], "stroke-width": 2 }));
     for (const p of s.points) svg.append(titled(el("circle", { cx: x(p.date), cy: y(p.value), r: 3, fill: colours[k % colours.length] }), `${s.name} on ${p.date}: ${fmt(p.value)}`));
+    const last = s.points[s.points.length - 1];
+    if (last) svg.append(text(x(last.date) + 8, y(last.value) + 4, fmt(last.value), { fill: colours[k % colours.length] }));
   });
   return svg;
 }
