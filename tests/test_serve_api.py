@@ -15,7 +15,7 @@ import pytest
 from segql import api, insights
 from segql.analysis import Analysis
 from segql.evaluate import Evaluator
-from tests.workbench import AS_OF, PORT, TOKEN, client, comparable, evaluator, make_project
+from tests.workbench import PORT, TOKEN, client, comparable, evaluator, make_project
 
 HVL = "segments/high_value_lapsed.yml"
 

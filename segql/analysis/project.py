@@ -40,6 +40,11 @@ class SegmentFile:
     defs: list[ast.SegmentDef]
     problems: list[Diagnostic]
     edited: bool = False  # the text is an editor's copy, not (necessarily) what is on disk
+    refs: tuple[frozenset[str], ...] = ()  # per definition, the segments its `where` names (`in segment`)
+
+    def __post_init__(self) -> None:
+        if len(self.refs) != len(self.defs):
+            self.refs = tuple(frozenset(references(d.where)) for d in self.defs)
 
 
 @dataclass(slots=True)
@@ -239,9 +244,10 @@ class Analysis:
     def dependants(self, names: Iterable[str]) -> set[str]:
         """The segments that use any of `names` through `in segment`, directly or not (not the names themselves)."""
         reverse: dict[str, set[str]] = {}
-        for definition in self.definitions():
-            for ref in references(definition.where):
-                reverse.setdefault(ref, set()).add(definition.name)
+        for segment_file in self.state.files.values():
+            for definition, refs in zip(segment_file.defs, segment_file.refs, strict=True):
+                for ref in refs:
+                    reverse.setdefault(ref, set()).add(definition.name)
         found: set[str] = set()
         todo = list(names)
         while todo:
@@ -409,20 +415,18 @@ class Analysis:
         if any(path not in state.files for path in changed):
             files = dict(sorted(files.items()))
         defs = [d for f in files.values() for d in f.defs]
-        by_name: dict[str, list[ast.SegmentDef]] = {}
         reverse: dict[str, set[str]] = {}
         direct: dict[str, set[str]] = {}
         file_names: dict[Path, set[str]] = {p: {d.name for d in f.defs} for p, f in files.items()}
         name_files: dict[str, set[Path]] = {}
-        for path, found in file_names.items():
-            for name in found:
+        for path, in_file in file_names.items():
+            for name in in_file:
                 name_files.setdefault(name, set()).add(path)
-        for d in defs:
-            by_name.setdefault(d.name, []).append(d)
-            refs = references(d.where)
-            direct.setdefault(d.name, set()).update(refs)
-            for ref in refs:
-                reverse.setdefault(ref, set()).add(d.name)
+        for segment_file in files.values():
+            for d, refs in zip(segment_file.defs, segment_file.refs, strict=True):
+                direct.setdefault(d.name, set()).update(refs)
+                for ref in refs:
+                    reverse.setdefault(ref, set()).add(d.name)
         affected = set(names)
         todo = list(affected)
         while todo:  # closed under "depends on" and "shares a file with"
@@ -450,9 +454,9 @@ class Analysis:
         for p, new in changed.items():
             if new is None and p in state.files:
                 diagnostics[state.files[p].source.path] = []
-        for d in result.diagnostics:
-            if d.span.path in shown:
-                diagnostics[d.span.path].append(d)
+        for problem in result.diagnostics:
+            if problem.span.path in shown:
+                diagnostics[problem.span.path].append(problem)
         valid = {name: seg for name, seg in checked.items() if seg is not None}
         for w in lint(state.schema, CheckResult(valid, {}, []), project_wide=False):
             if w.span.path in shown:

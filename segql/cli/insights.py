@@ -80,7 +80,7 @@ def explain_command(name: str, key: str, project: str | None, target: str | None
             engine.close()
     if fmt == "json":
         document = {"segment": found.segment, "key": insights.jsonable(found.key), "member": found.member,
-                    "as_of": as_date(as_of).isoformat() if as_of else None,
+                    "as_of": as_of.date().isoformat() if as_of else None,
                     "conditions": [{"text": c.text, "holds": c.holds, "consent": c.consent,
                                     "values": {k: insights.jsonable(v) for k, v in c.values.items()}}
                                    for c in found.conditions]}

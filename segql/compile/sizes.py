@@ -44,16 +44,20 @@ def size_query(segment: t.CheckedSegment, conditions: Sequence[t.Expr], *, table
                as_of: dt.date | None, timezone: str = "UTC", params: dict[str, Any] | None = None) -> exp.Select:
     """One row: every customer (`total`), then for each condition i the customers it holds for (`alone_i`) and
     those all conditions up to it hold for (`upto_i`); the last `upto` is the segment's size when the conditions
-    are its top-level `and`. One pass over each event table serves every column."""
+    are its top-level `and`. One pass over each event table serves every column: each condition is computed once
+    per customer (a column `holds_i` of the inner SELECT, NULL where §3 says false), and counted by FILTERs."""
     compiler = _compiler(segment, tables, dialect, as_of, timezone, params)
-    compiled = [compiler.cond(c) for c in conditions]
     d = compiler.d
+    flags = [d.identifier(f"holds_{i}") for i in range(1, len(conditions) + 1)]
+    inner = sql.select([sql.alias(compiler.cond(c), flag) for c, flag in zip(conditions, flags, strict=True)]
+                       or [sql.alias(exp.Boolean(this=True), d.identifier("holds"))],
+                       compiler.customers(), compiler.joins())
     columns: list[exp.Expression] = [sql.alias(exp.Count(this=exp.Star()), d.identifier(TOTAL))]
-    for i, condition in enumerate(compiled, start=1):
-        columns.append(sql.alias(_count_where(condition.copy()), d.identifier(f"alone_{i}")))
-        upto = sql.and_([c.copy() for c in compiled[:i]])
+    for i, flag in enumerate(flags, start=1):
+        columns.append(sql.alias(_count_where(exp.Column(this=flag.copy())), d.identifier(f"alone_{i}")))
+        upto = sql.and_([exp.Column(this=f.copy()) for f in flags[:i]])
         columns.append(sql.alias(_count_where(upto), d.identifier(f"upto_{i}")))
-    return _tagged(sql.select(columns, compiler.customers(), compiler.joins()), dialect)
+    return _tagged(sql.select(columns, sql.subquery(inner, d.identifier("conditions"))), dialect)
 
 
 def explain_query(segment: t.CheckedSegment, conditions: Sequence[t.Expr], values: Sequence[Sequence[t.Expr]],

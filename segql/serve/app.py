@@ -149,7 +149,7 @@ def _replay(body: bytes) -> Receive:
         sent = True
         return {"type": "http.request", "body": body, "more_body": False}
 
-    return receive  # type: ignore[return-value]
+    return receive
 
 
 def _same(given: str, token: str) -> bool:

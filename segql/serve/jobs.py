@@ -62,12 +62,12 @@ class Runner:
         """The answer and whether it came from the cache."""
         from segql import api
 
-        cached = key is not None and target.type != "duckdb"
-        if cached:
+        entry = (target.name, *key) if key is not None and target.type != "duckdb" else None
+        if entry is not None:
             with self.lock:
-                if (target.name, *key) in self.cache:
-                    self.cache.move_to_end((target.name, *key))
-                    return self.cache[(target.name, *key)], True
+                if entry in self.cache:
+                    self.cache.move_to_end(entry)
+                    return self.cache[entry], True
         engine = api.connect(ws, target)
         running = _Running(engine)
         name = job or f"job-{id(running)}"
@@ -100,9 +100,9 @@ class Runner:
                 pass
         if running.cancelled:
             raise Cancelled(f"the query was stopped: {running.reason}")
-        if cached and key is not None:
+        if entry is not None:
             with self.lock:
-                self.cache[(target.name, *key)] = result
+                self.cache[entry] = result
                 while len(self.cache) > self.cache_size:
                     self.cache.popitem(last=False)
         return result, False

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from lark import Lark
 from lark.exceptions import LarkError
-from lark.lexer import PatternRE, PatternStr
+from lark.lexer import Pattern, PatternRE, PatternStr
 
 from segql.syntax.parser import grammar_path
 
@@ -28,11 +28,11 @@ def _parser() -> Lark:
                 maybe_placeholders=True, cache=True)
 
 
-def _spellings(pattern: PatternRE | PatternStr) -> tuple[str, ...]:
+def _spellings(pattern: Pattern) -> tuple[str, ...]:
     """The words a keyword terminal matches (`in\\s+last(?!…)` → `in last`; `(day|week)s?` → day, days, …)."""
     if isinstance(pattern, PatternStr):
         return (pattern.value,) if pattern.value.isalpha() else ()
-    if "i" not in pattern.flags:
+    if not isinstance(pattern, PatternRE) or "i" not in pattern.flags:
         return ()
     text = _LOOKAHEAD.sub("", pattern.value).replace(r"\s+", " ")
     if _WORDS.fullmatch(text):
