@@ -7,6 +7,7 @@ change here. Offsets in and out are character offsets into the file; imports no 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,9 +19,9 @@ from segql.check.functions import FUNCTIONS
 from segql.diagnostics import DiagnosticError
 from segql.schema import Attribute, Schema
 from segql.source import SourceFile, Span
-from segql.syntax.expect import VALUE_TERMINALS, accepted, aggregate_terminals, keywords
+from segql.syntax.expect import accepted, aggregate_terminals, keywords
 from segql.syntax.segments import SEGMENT_KEYS
-from segql.syntax.yamlpos import YMap, YNode, YScalar, YSeq, load_yaml
+from segql.syntax.yamlpos import YMap, YNode, YScalar, load_yaml
 from segql.types import Type
 
 if TYPE_CHECKING:
@@ -118,57 +119,60 @@ def _context(before: list[s.Token], schema: Schema, traits: dict[str, t.Expr]) -
     return ctx
 
 
+def _unclosed(before: list[s.Token], opening: str, closing: str, stop: Callable[[int], bool] | None = None) -> int:
+    """The index of the last `opening` token not closed before the cursor (-1 if none); `stop(i)`, asked of every
+    token outside brackets on the way back, ends the search early (-1)."""
+    depth = 0
+    for i in range(len(before) - 1, -1, -1):
+        text = before[i].text
+        if text == closing:
+            depth += 1
+        elif text == opening:
+            if not depth:
+                return i
+            depth -= 1
+        elif not depth and stop is not None and stop(i):
+            return -1
+    return -1
+
+
 def _event_scope(before: list[s.Token], aggregates: set[str], schema: Schema) -> str | None:
     """The event whose attributes names resolve to first: an unclosed `count(orders …` or `has orders where …`."""
-    depth = 0
-    windows = {"since", "before"}
-    for i in range(len(before) - 1, -1, -1):
+    found: list[str] = []
+
+    def has_where(i: int) -> bool:  # `has [no] EVENT where …` with no window yet: its `where` goes on
         tok = before[i]
-        if tok.text == ")":
-            depth += 1
-        elif tok.text == "(":
-            if depth:
-                depth -= 1
-                continue
-            if i > 0 and before[i - 1].kind == "keyword" and before[i - 1].word in aggregates:
-                nxt = before[i + 1] if i + 1 < len(before) else None
-                name = nxt.text.split(".")[0] if nxt is not None and nxt.kind == "name" else ""
-                return name if name in schema.events else None
-        elif tok.kind == "keyword" and tok.word == "has" and depth == 0:
-            j = i + 2 if i + 1 < len(before) and before[i + 1].word == "no" else i + 1
-            if j >= len(before) or before[j].kind != "name":
-                return None
-            rest = before[j + 1:]
-            ended = any(r.word in windows or r.word == "in" and k + 1 < len(rest) and rest[k + 1].word == "last"
-                        for k, r in enumerate(rest))
-            if any(r.word == "where" for r in rest) and not ended:
-                name = before[j].text
-                return name if name in schema.events else None
-            return None
-    return None
+        if tok.kind != "keyword" or tok.word != "has":
+            return False
+        j = i + 2 if i + 1 < len(before) and before[i + 1].word == "no" else i + 1
+        rest = before[j + 1:]
+        ended = any(r.word in ("since", "before") or r.word == "in" and k + 1 < len(rest) and rest[k + 1].word == "last"
+                    for k, r in enumerate(rest))
+        if j < len(before) and before[j].kind == "name" and any(r.word == "where" for r in rest) and not ended:
+            found.append(before[j].text)
+        return True
+
+    at = _unclosed(before, "(", ")", has_where)
+    while at > 0 and not found:
+        if before[at - 1].kind == "keyword" and before[at - 1].word in aggregates:
+            nxt = before[at + 1] if at + 1 < len(before) else None
+            found.append(nxt.text.split(".")[0] if nxt is not None and nxt.kind == "name" else "")
+            break
+        at = _unclosed(before[:at], "(", ")", has_where)
+    return found[0] if found and found[0] in schema.events else None
 
 
 def _enum_subject(before: list[s.Token]) -> s.Token | None:
     """The name compared with what comes next: `x =`, `x !=`, `x in [ …`, `x not in [ …`."""
     if len(before) >= 2 and before[-1].text in ("=", "!=") and before[-2].kind == "name":
         return before[-2]
-    depth = 0
-    for i in range(len(before) - 1, -1, -1):
-        tok = before[i]
-        if tok.text == "]":
-            depth += 1
-        elif tok.text == "[":
-            if depth:
-                depth -= 1
-                continue
-            j = i - 1
-            if j >= 0 and before[j].word == "in":
-                j -= 1
-                if j >= 0 and before[j].word == "not":
-                    j -= 1
-                if j >= 0 and before[j].kind == "name":
-                    return before[j]
-            return None
+    j = _unclosed(before, "[", "]") - 1
+    if j >= 0 and before[j].word == "in":
+        j -= 1
+        if j >= 0 and before[j].word == "not":
+            j -= 1
+        if j >= 0 and before[j].kind == "name":
+            return before[j]
     return None
 
 
@@ -507,12 +511,10 @@ def definition(analysis: Analysis, file: str | Path, offset: int, text: str | No
 
 def type_at(analysis: Analysis, file: str | Path, offset: int, text: str | None = None) -> Type | None:
     """The type of the smallest checked expression at the offset (of a segment's condition or a trait)."""
-    source, kind = _source(analysis, file, text)
-    if source is None or kind is None:
+    found = _site_at(analysis, file, offset, text)
+    if found is None:
         return None
-    site = s.site_at(s.sites(source, kind), offset)
-    if site is None:
-        return None
+    source, kind, site = found
     roots: list[Any] = []
     segment = analysis.segment(site.owner) if text is None or kind != "segment" else \
         analysis.preview(file, text).segments.get(site.owner)
@@ -536,14 +538,22 @@ def type_at(analysis: Analysis, file: str | Path, offset: int, text: str | None 
     return best[1] if best is not None else None
 
 
-def _at(analysis: Analysis, file: str | Path, offset: int,
-        text: str | None = None) -> tuple[SourceFile, s.Site, list[s.Token], int] | None:
+def _site_at(analysis: Analysis, file: str | Path, offset: int,
+             text: str | None = None) -> tuple[SourceFile, str, s.Site] | None:
+    """The file's text (or `text`), its kind and the expression at the offset."""
     source, kind = _source(analysis, file, text)
     if source is None or kind is None:
         return None
     site = s.site_at(s.sites(source, kind), offset)
-    if site is None:
+    return (source, kind, site) if site is not None else None
+
+
+def _at(analysis: Analysis, file: str | Path, offset: int,
+        text: str | None = None) -> tuple[SourceFile, s.Site, list[s.Token], int] | None:
+    at = _site_at(analysis, file, offset, text)
+    if at is None:
         return None
+    source, _, site = at
     found = _token_at(site, offset)
     if found is None:
         return None
@@ -564,18 +574,10 @@ def _params_of(analysis: Analysis, file: str | Path, site: s.Site, text: str | N
     if site.role != s.WHERE:
         return ()
     source, _ = _source(analysis, file, text)
-    try:
-        root = load_yaml(source) if source is not None else None
-    except DiagnosticError:
+    root = s.yaml_root(source)
+    if root is None or source is None:
         return ()
-    if not isinstance(root, YMap):
-        return ()
-    listed = root.get("segments")
-    mappings = [m for m in listed.items if isinstance(m, YMap)] if isinstance(listed, YSeq) else [root]
-    for mapping in mappings:
-        name = mapping.get("name")
-        owner = name.value if isinstance(name, YScalar) and not name.is_null else Path(source.path).stem \
-            if source is not None else ""
+    for owner, mapping in s.segment_mappings(root, source):
         params = mapping.get("params")
         if owner != site.owner or not isinstance(params, YMap):
             continue
@@ -632,22 +634,13 @@ def symbols(analysis: Analysis, file: str | Path) -> list[Symbol]:
     """The outline of a file: segments and their parameters; the schema's attributes, lookups, events and traits;
     the project's targets and channels."""
     source, kind = _source(analysis, file)
-    if source is None or kind is None:
-        return []
-    try:
-        root = load_yaml(source)
-    except DiagnosticError:
-        return []
-    if not isinstance(root, YMap):
+    root = s.yaml_root(source)
+    if source is None or root is None:
         return []
     if kind == "segment":
-        listed = root.get("segments")
-        mappings = [m for m in listed.items if isinstance(m, YMap)] if isinstance(listed, YSeq) else [root]
         out = []
-        for mapping in mappings:
+        for name, mapping in s.segment_mappings(root, source):
             name_node = mapping.get("name")
-            name = name_node.value if isinstance(name_node, YScalar) and not name_node.is_null \
-                else Path(source.path).stem
             selection = name_node.span if isinstance(name_node, YScalar) else mapping.span
             params = mapping.get("params")
             children = tuple(Symbol(k.value, PARAMETER, k.span.to(v.span), k.span, _scalar(v, "type"))
@@ -688,5 +681,4 @@ def _scalar(node: YNode, key: str) -> str:
     return found.value if isinstance(found, YScalar) and not found.is_null else ""
 
 
-__all__ = ["Completion", "Hover", "Location", "Symbol", "complete", "definition", "hover", "symbols", "type_at",
-           "VALUE_TERMINALS"]
+__all__ = ["Completion", "Hover", "Location", "Symbol", "complete", "definition", "hover", "symbols", "type_at"]

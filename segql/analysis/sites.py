@@ -47,22 +47,25 @@ class Site:
         return self.start <= offset <= self.end
 
 
-def sites(source: SourceFile, kind: str) -> list[Site]:
-    """Every expression of a file of the given kind (`segment`, `schema`, `project`); [] when its YAML is broken."""
+def yaml_root(source: SourceFile | None) -> YMap | None:
+    """The top mapping of a file, or None when its YAML is broken or holds something else."""
+    if source is None:
+        return None
     try:
         root = load_yaml(source)
     except DiagnosticError:
-        return []
-    if not isinstance(root, YMap):
+        return None
+    return root if isinstance(root, YMap) else None
+
+
+def sites(source: SourceFile, kind: str) -> list[Site]:
+    """Every expression of a file of the given kind (`segment`, `schema`, `project`); [] when its YAML is broken."""
+    root = yaml_root(source)
+    if root is None:
         return []
     out: list[Site] = []
     if kind == "segment":
-        listed = root.get("segments")
-        mappings = [m for m in listed.items if isinstance(m, YMap)] if isinstance(listed, YSeq) else [root]
-        for mapping in mappings:
-            name_node = mapping.get("name")
-            name = name_node.value if isinstance(name_node, YScalar) and not name_node.is_null \
-                else Path(source.path).stem
+        for name, mapping in segment_mappings(root, source):
             where = mapping.get("where")
             if where is not None:
                 out += [_site(s, WHERE, name) for s in _where_scalars(where)]
@@ -77,6 +80,18 @@ def sites(source: SourceFile, kind: str) -> list[Site]:
             requires = value.get("requires") if isinstance(value, YMap) else None
             if isinstance(requires, YScalar) and not requires.is_null:
                 out.append(_site(requires, CONSENT, key.value))
+    return out
+
+
+def segment_mappings(root: YMap, source: SourceFile) -> list[tuple[str, YMap]]:
+    """(name, mapping) of each segment of a segment file: the file itself, or each entry of its `segments:` list
+    (a segment without `name:` is named after its file)."""
+    listed = root.get("segments")
+    mappings = [m for m in listed.items if isinstance(m, YMap)] if isinstance(listed, YSeq) else [root]
+    out = []
+    for mapping in mappings:
+        node = mapping.get("name")
+        out.append((node.value if isinstance(node, YScalar) and not node.is_null else Path(source.path).stem, mapping))
     return out
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TypeVar
 
 import click
 
@@ -27,6 +28,9 @@ from segql.cli.app import (
 
 if TYPE_CHECKING:
     from segql.api import Workspace
+    from segql.engines import Engine
+
+T = TypeVar("T")
 
 format_option = click.option("--format", "fmt", type=click.Choice(("table", "json")), default="table",
                              show_default=True, help="A table for people, or one JSON document.")
@@ -42,6 +46,19 @@ def analysed_workspace(project: str | None) -> Workspace:
     if errors:
         raise DiagnosticError(errors)
     return analysis.workspace()
+
+
+def on_target(ws: Workspace, target: str | None, message: str, work: Callable[[Engine], T]) -> T:
+    """`work` on a connection to the target (closed after), with `message` as progress on a terminal."""
+    from segql import api
+
+    chosen = ws.target(target)
+    with progress(f"{message} on {chosen.name}…"):
+        engine = api.connect(ws, chosen)
+        try:
+            return work(engine)
+        finally:
+            engine.close()
 
 
 def _shown(value: object) -> str:
@@ -67,17 +84,12 @@ def explain_command(name: str, key: str, project: str | None, target: str | None
                     params: tuple[str, ...], fmt: str) -> None:
     """Why one customer is in or out of a segment: each condition of its top-level `and`, whether it held, and the
     values it read (computed on the target with one SELECT)."""
-    from segql import api, insights
+    from segql import insights
 
     ws = analysed_workspace(project)
     segment = ws.segment(name)
-    chosen = ws.target(target)
-    with progress(f"explaining {name} for {key} on {chosen.name}…"):
-        engine = api.connect(ws, chosen)
-        try:
-            found = insights.explain(ws, engine, segment, key, as_date(as_of), parse_params(params) or None)
-        finally:
-            engine.close()
+    found = on_target(ws, target, f"explaining {name} for {key}", lambda engine: insights.explain(
+        ws, engine, segment, key, as_date(as_of), parse_params(params) or None))
     if fmt == "json":
         document = {"segment": found.segment, "key": insights.jsonable(found.key), "member": found.member,
                     "as_of": as_of.date().isoformat() if as_of else None,
@@ -111,18 +123,12 @@ def explain_command(name: str, key: str, project: str | None, target: str | None
 def breakdown_command(name: str, by: str, project: str | None, target: str | None, as_of: dt.datetime | None,
                       params: tuple[str, ...], include_pii: bool, fmt: str) -> None:
     """A segment's members per value of an attribute, lookup attribute or trait (one query), most first."""
-    from segql import api, insights
+    from segql import insights
 
     ws = analysed_workspace(project)
     segment = ws.segment(name)
-    chosen = ws.target(target)
-    with progress(f"breaking {name} down by {by} on {chosen.name}…"):
-        engine = api.connect(ws, chosen)
-        try:
-            found = insights.breakdown(ws, engine, segment, by, as_date(as_of), parse_params(params) or None,
-                                       include_pii=include_pii)
-        finally:
-            engine.close()
+    found = on_target(ws, target, f"breaking {name} down by {by}", lambda engine: insights.breakdown(
+        ws, engine, segment, by, as_date(as_of), parse_params(params) or None, include_pii=include_pii))
     if fmt == "json":
         click.echo(json.dumps({"segment": name, "by": found.by, "members": found.members,
                                "rows": [{"value": insights.jsonable(v), "members": n} for v, n in found.rows]},

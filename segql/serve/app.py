@@ -365,27 +365,28 @@ def check(bench: Workbench, request: Request, body: dict[str, Any]) -> dict[str,
         return {"file": analysis.display(path), "diagnostics": [_diagnostic(d, text) for d in problems], "sql": sql}
 
 
-def complete(bench: Workbench, request: Request, body: dict[str, Any]) -> dict[str, Any]:
+def _cursor(bench: Workbench, body: dict[str, Any]) -> tuple[str, Path, int]:
+    """The editor's text, its file and the cursor (sent in UTF-16 code units) as a character offset."""
     text = _text(body, "text") or ""
     offset = body.get("offset")
     if not isinstance(offset, int) or offset < 0:
         raise ApiError(400, "`offset` must be a position in the text (UTF-16 code units)")
+    return text, _file_for(bench, body, text), from_utf16(text, offset)
+
+
+def complete(bench: Workbench, request: Request, body: dict[str, Any]) -> dict[str, Any]:
     with bench.lock:
-        path = _file_for(bench, body, text)
-        found = bench.analysis.complete(path, from_utf16(text, offset), text)
+        text, path, offset = _cursor(bench, body)
+        found = bench.analysis.complete(path, offset, text)
     return {"items": [{"label": c.label, "kind": c.kind, "detail": c.detail, "info": c.documentation,
                        "apply": c.insert, "from": to_utf16(text, c.start), "to": to_utf16(text, c.end),
                        "retrigger": c.retrigger} for c in found]}
 
 
 def hover(bench: Workbench, request: Request, body: dict[str, Any]) -> dict[str, Any]:
-    text = _text(body, "text") or ""
-    offset = body.get("offset")
-    if not isinstance(offset, int) or offset < 0:
-        raise ApiError(400, "`offset` must be a position in the text (UTF-16 code units)")
     with bench.lock:
-        path = _file_for(bench, body, text)
-        found = bench.analysis.hover(path, from_utf16(text, offset), text)
+        text, path, offset = _cursor(bench, body)
+        found = bench.analysis.hover(path, offset, text)
     if found is None:
         return {"hover": None}
     return {"hover": {"from": to_utf16(text, found.start), "to": to_utf16(text, found.end), "text": found.text}}
