@@ -46,6 +46,11 @@ def project(tmp_path_factory: pytest.TempPathFactory, retail_duckdb: Path) -> Pa
         finally:
             writer.close()
     vip.write_text(original)
+    long_name = "customers_who_bought_in_every_season_of_the_last_three_years_and_opted_in"
+    (root / "segments" / f"{long_name}.yml").write_text(
+        f"name: {long_name}\ndescription: {'A very long description that goes on and on. ' * 6}\n"
+        f"owner: the-customer-relationship-management-and-lifecycle-marketing-team\n"
+        f"tags: [{', '.join(f'tag_number_{i}' for i in range(12))}]\nwhere: email_opt_in\n")
     return root
 
 
@@ -124,7 +129,13 @@ def test_catalog(page: Any, project: Path) -> None:
     row = page.locator("#catalog tbody tr", has=page.locator("a", has_text="high_value_lapsed"))
     expected = expected_size(project, "high_value_lapsed")
     row.locator("td.num").first.filter(has_text=str(expected)).wait_for()
-    assert page.locator("#catalog tbody tr").count() == 24
+    assert page.locator("#catalog tbody tr").count() == 25
+    # long names, descriptions, owners and tags are cut with an ellipsis: one line per row, nothing wider than the page
+    long_row = page.locator("#catalog tbody tr", has=page.locator("a", has_text="customers_who_bought"))
+    box, short = long_row.bounding_box(), row.bounding_box()
+    assert box is not None and short is not None and box["height"] == short["height"]
+    table = page.locator("#catalog").bounding_box()
+    assert table is not None and table["x"] + table["width"] <= 1280
     page.wait_for_selector("#graph svg g.node.segment")
     assert page.locator("#graph svg g.node.event").count() == 4
     assert "sizes as of 2026-06-30" in page.inner_text("#sizes-note")

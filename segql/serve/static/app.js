@@ -318,9 +318,9 @@ function renderSize(data) {
     node("span", { class: "cond", title: c.text }, c.text),
     node("span", { class: "count" }, fmt(c.cumulative)),
     charts.meter(c.cumulative, c.members, data.total),
-    node("span", { class: "alone" }, `${i ? "and " : ""}this condition alone: ${fmt(c.members)} (${pct(c.members, data.total)})`),
+    node("span", { class: "alone" }, `holds alone for ${fmt(c.members)} (${pct(c.members, data.total)})`),
   ));
-  $("#funnel").replaceChildren(node("p", { class: "muted" }, "Count after each condition of the top-level and:"), ...rows);
+  $("#funnel").replaceChildren(node("p", { class: "muted" }, "Customers left after each condition of the top-level and:"), ...rows);
 }
 
 // ---- members (sample, PII masked) ----
