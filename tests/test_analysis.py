@@ -209,6 +209,9 @@ COMPLETIONS = [
     ("in s‸", {"in segment"}, set()),
     ("has orders in last 30 ‸", {"days", "weeks", "months", "years", "day"}, {"country"}),
     ("count(orders where status = \"paid\" ‸", {"and", "or", "in last", "since", "before", "between"}, {"country"}),
+    # steps of sequences (DESIGN §3.10) read like `has`: an event after `then`, a step's alias before a dot
+    ("has web_sessions then ‸", {"orders", "web_sessions"}, {"country"}),
+    ("has orders as o where o.‸", {"o.amount", "o.status"}, {"country"}),
 ]
 
 

@@ -14,26 +14,28 @@ from segql import api, insights
 from segql.analysis import Analysis
 from segql.evaluate import Evaluator
 from tests import cli
-from tests.workbench import AS_OF, comparable, evaluator, make_project
+from tests.workbench import AS_OF, comparable, make_project, retail_evaluator
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory, retail_duckdb: Path) -> tuple[Path, api.Workspace, Evaluator]:
     root = make_project(tmp_path_factory.mktemp("insights"), retail_duckdb)
     ws = Analysis(root).workspace()
-    return root, ws, evaluator(ws.loaded.schema, root / "data" / "retail.duckdb")
+    return root, ws, retail_evaluator(retail_duckdb)
 
 
-def segment_names() -> list[str]:
-    ws = api.open_workspace(Path(__file__).resolve().parent.parent / "examples" / "retail")
-    return [s.name for s in ws.segments([])]
+# every family of construct: parameters and `has no`, a where tree with a percentile and segments in `none:`,
+# percentiles and `top`, channel consent, segment references, lookups, hours, first/last, date arithmetic
+SIZED = ["high_value_lapsed", "vip", "rfm_champions", "europe_sms_adults", "vip_healthy", "us_web_regulars",
+         "mobile_visitors_today", "store_first_mobile_now", "birthday_this_month", "spring_first_time_buyers",
+         "discount_hunters", "churn_risk"]
 
 
 def holders(ev: Evaluator, node: Any, params: dict[str, Any]) -> set[Any]:
     return {c.key for c in ev.customers if ev.value_for(node, c.key, params) is True}
 
 
-@pytest.mark.parametrize("name", segment_names())
+@pytest.mark.parametrize("name", SIZED)
 def test_size_and_count_after_each_condition(world: tuple[Path, api.Workspace, Evaluator], name: str) -> None:
     root, ws, ev = world
     segment = ws.segment(name)

@@ -67,6 +67,37 @@ def test_postgres_answers_as_duckdb(ws: api.Workspace, duck: Any, pg_dsn: str, r
         pg.close()
 
 
+@pytest.mark.postgres
+def test_the_workbench_on_a_warehouse_counts_at_a_click_and_caches(tmp_path: Path, pg_dsn: str,
+                                                                   retail_duckdb: Path) -> None:
+    import re
+    import shutil
+
+    from tests.workbench import client
+
+    dsn = pg_server.create_database(pg_dsn, "segql_workbench")
+    pg_server.copy_duckdb(retail_duckdb, dsn, RETAIL_SCHEMAS)
+    for item in ("schema.yml", "segments"):
+        source = RETAIL / item
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, tmp_path / item)
+    config = (RETAIL / "segql.yml").read_text(encoding="utf-8")
+    config = re.sub(r"(?m)^default_target: \w+$", "default_target: warehouse", config)
+    config = config.replace('dsn: "${SEGQL_PG_DSN}"', f"dsn: '{dsn}'")
+    (tmp_path / "segql.yml").write_text(config, encoding="utf-8")
+    app = client(tmp_path)
+    assert app.get("/api/info").json()["target"] == {"name": "warehouse", "type": "postgres", "live": False}
+    first = app.post("/api/size", json={"name": "vip"}).json()
+    again = app.post("/api/size", json={"name": "vip"}).json()
+    fresh = app.post("/api/size", json={"name": "vip", "refresh": True}).json()
+    assert (first["cached"], again["cached"], fresh["cached"]) == (False, True, False)
+    duck = connect(Target("local", "duckdb", {"path": str(retail_duckdb)}), ROOT)
+    try:
+        ws = api.open_workspace(RETAIL)
+        assert first["members"] == again["members"] == len(api.members(ws, duck, ws.segment("vip"), AS_OF))
+    finally:
+        duck.close()
+
+
 @pytest.mark.snowflake
 def test_the_snowflake_emulator_answers_as_duckdb(ws: api.Workspace, duck: Any, snowflake_emulator: Emulator,
                                                   retail_duckdb: Path, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ import pytest
 from segql import api, insights
 from segql.analysis import Analysis
 from segql.evaluate import Evaluator
-from tests.workbench import PORT, TOKEN, client, comparable, evaluator, make_project
+from tests.workbench import PORT, TOKEN, client, comparable, make_project, retail_evaluator
 
 HVL = "segments/high_value_lapsed.yml"
 
@@ -26,8 +26,8 @@ def root(tmp_path_factory: pytest.TempPathFactory, retail_duckdb: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def ev(root: Path) -> Evaluator:
-    return evaluator(Analysis(root).schema, root / "data" / "retail.duckdb")
+def ev(retail_duckdb: Path) -> Evaluator:
+    return retail_evaluator(retail_duckdb)
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +40,17 @@ def segment_of(root: Path, name: str) -> Any:
 
 
 # ---- security ----
+
+
+def test_the_app_listens_on_the_loopback_address_only() -> None:
+    from segql.serve import listen
+
+    sock = listen(0)
+    try:
+        host, port = sock.getsockname()
+        assert host == "127.0.0.1" and port > 0
+    finally:
+        sock.close()
 
 
 def test_requests_need_the_token(root: Path) -> None:

@@ -4,6 +4,7 @@ evaluator over the same rows, and a Starlette test client of `segql serve`'s app
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import shutil
 from pathlib import Path
@@ -33,6 +34,15 @@ def make_project(root: Path, database: Path, *, schema: str | None = None) -> Pa
                         f"local: {{type: duckdb, path: data/retail.duckdb, schema: {schema}}}", config)
         (root / "segql.yml").write_text(config, encoding="utf-8")
     return root
+
+
+@functools.lru_cache(maxsize=4)
+def retail_evaluator(database: Path) -> Evaluator:
+    """The reference evaluator over the retail data in `database` (built once per file: reading 140,000 events into
+    Python takes seconds)."""
+    from segql import api
+
+    return evaluator(api.open_workspace(RETAIL).loaded.schema, database)
 
 
 def evaluator(schema: Schema, database: Path, as_of: dt.date = AS_OF) -> Evaluator:

@@ -92,6 +92,9 @@ class _Context:
     tokens: list[s.Token] = field(default_factory=list)
 
 
+STEP_WORDS = ("has", "then")  # words after which an event is named, whose `where` sees its attributes
+
+
 def _aggregate_words() -> set[str]:
     words = keywords()
     return {w for term in aggregate_terminals() for w in words.get(term, ())}
@@ -103,9 +106,9 @@ def _context(before: list[s.Token], schema: Schema, traits: dict[str, t.Expr]) -
     ctx.event = _event_scope(before, aggregates, schema)
     last = before[-1] if before else None
     if last is not None:
-        if last.kind == "keyword" and last.word == "has":
+        if last.word in STEP_WORDS:
             ctx.expects_event = True
-        elif last.kind == "keyword" and last.word == "no" and len(before) > 1 and before[-2].word == "has":
+        elif last.word == "no" and len(before) > 1 and before[-2].word in STEP_WORDS:
             ctx.expects_event = True
         elif last.text == "(" and len(before) > 1 and before[-2].kind == "keyword" and before[-2].word in aggregates:
             ctx.expects_event = True
@@ -140,14 +143,14 @@ def _event_scope(before: list[s.Token], aggregates: set[str], schema: Schema) ->
     """The event whose attributes names resolve to first: an unclosed `count(orders …` or `has orders where …`."""
     found: list[str] = []
 
-    def has_where(i: int) -> bool:  # `has [no] EVENT where …` with no window yet: its `where` goes on
+    def has_where(i: int) -> bool:  # `has [no] EVENT where …` (or a step `then [no] EVENT … where`) goes on
         tok = before[i]
-        if tok.kind != "keyword" or tok.word != "has":
+        if tok.word not in STEP_WORDS:
             return False
         j = i + 2 if i + 1 < len(before) and before[i + 1].word == "no" else i + 1
         rest = before[j + 1:]
-        ended = any(r.word in ("since", "before") or r.word == "in" and k + 1 < len(rest) and rest[k + 1].word == "last"
-                    for k, r in enumerate(rest))
+        ended = any(r.word in ("since", "before") or r.word == "in" and k + 1 < len(rest)
+                    and rest[k + 1].word in ("last", "this", "previous") for k, r in enumerate(rest))
         if j < len(before) and before[j].kind == "name" and any(r.word == "where" for r in rest) and not ended:
             found.append(before[j].text)
         return True
@@ -325,6 +328,10 @@ def _keyword_candidates(wants: frozenset[str] | None, add: Any) -> None:
 
 
 def _dotted_attributes(owner: str, schema: Schema, ctx: _Context) -> dict[str, Attribute]:
+    toks = ctx.tokens
+    aliased = {toks[i + 2].text: toks[i].text for i in range(len(toks) - 2)
+               if toks[i + 1].word == "as" and toks[i].kind == "name" and toks[i + 2].kind in ("name", "keyword")}
+    owner = aliased.get(owner, owner)  # `has product_views as v … then … v.`: the attributes of that step's event
     if owner in schema.lookups:
         return schema.lookups[owner].attributes
     if owner in schema.events:
