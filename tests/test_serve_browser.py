@@ -111,8 +111,8 @@ def page(browser: Any, server: str) -> Iterator[Any]:
     assert errors == [], errors
 
 
-def shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTEFACTS / f"{name}.png"))
+def shot(page: Any, name: str, full_page: bool = False) -> None:
+    page.screenshot(path=str(ARTEFACTS / f"{name}.png"), full_page=full_page)
 
 
 def expected_size(project: Path, name: str) -> int:
@@ -212,8 +212,7 @@ def test_insights(page: Any) -> None:
     shot(page, "insights-top")
     page.select_option("#insight-segment", "vip")
     page.locator("#history svg text", has_text="definition changed").wait_for()
-    page.locator("#history").scroll_into_view_if_needed()
-    shot(page, "insights")
+    shot(page, "insights", full_page=True)
 
 
 def test_explain(page: Any) -> None:
