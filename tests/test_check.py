@@ -184,7 +184,7 @@ DIAGNOSTICS = [
     ("count(orders.amout) > 1", "E201", 14, "amout", "did you mean `amount`?"),
     ("count(ordrs) > 1", "E202", 7, "ordrs", "did you mean `orders`?"),
     ("has ordr", "E202", 5, "ordr", "did you mean `orders`?"),
-    ("count(zzz) > 1", "E202", 7, "zzz", "the events are `orders`, `web_sessions`, `wishlist_items`"),
+    ("count(zzz) > 1", "E202", 7, "zzz", "the events are `orders`, `web_sessions`, `cart_adds`, `reviews`, `wishlist_items`"),
     ("adress.state = \"CA\"", "E203", 1, "adress", "did you mean `address`?"),
     ("address = 1", "E203", 1, "address", "e.g. `address.state`"),
     ("in segment vipp", "E205", 12, "vipp", "did you mean `vip`?"),

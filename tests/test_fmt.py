@@ -494,7 +494,7 @@ def test_check_lists_files_writes_nothing_and_exits_1(project: Path) -> None:
     lines = result.stderr.splitlines()
     assert "would reformat segments/ugly.yml" in lines
     assert not any("reformat" in line and "broken" in line for line in lines)
-    assert "segments/broken.yml:1:31: error[E110]: expected a duration unit (days, weeks, months, years) after 90" \
+    assert "segments/broken.yml:1:31: error[E110]: expected a duration unit (days, weeks, months, quarters, years) after 90" \
         " (write e.g. `90 days`)" in result.stderr
     assert lines[-1] == "1 file would be reformatted, 16 files would be left unchanged, 1 file with errors left alone"
     assert _snapshot(project) == before

@@ -332,7 +332,7 @@ def test_offsets_map_text_positions_to_the_file() -> None:
 
 SYNTAX_ERRORS = [
     ("count(orders in last 90) > 1", "E110", 24,
-     "expected a duration unit (days, weeks, months, years) after 90", "90 days"),
+     "expected a duration unit (days, weeks, months, quarters, years) after 90", "90 days"),
     ("has orders in last 3 fortnights", "E110", 22, "duration unit", "3 days"),
     ("a == 1", "E110", 4, "found `=`", "single `=`"),
     ("x <> 1", "E110", 4, "found `>`", "`!=`"),
@@ -416,7 +416,7 @@ def test_missing_unit_at_the_end_of_the_input() -> None:
     with pytest.raises(DiagnosticError) as info:
         parse_expression("has orders in last 7")
     (d,) = info.value.diagnostics
-    assert "expected a duration unit (days, weeks, months, years) after 7" in d.message
+    assert "expected a duration unit (days, weeks, months, quarters, years) after 7" in d.message
     assert "`%`" not in d.message
 
 
