@@ -44,7 +44,8 @@ def parse_sql_trait(text: str, dialect: str) -> exp.Expression:
     except TokenError as err:
         raise SqlTraitProblem(f"the {dialect} SQL does not parse: {err}", 0, len(text),
                               "check the quotes and brackets") from None
-    if not isinstance(tree, exp.Condition) or tree.find(exp.DDL, exp.DML, exp.Command) is not None:
+    if not isinstance(tree, exp.Expression) or not isinstance(tree, exp.Condition) \
+            or tree.find(exp.DDL, exp.DML, exp.Command) is not None:
         raise SqlTraitProblem(f"the {dialect} SQL is a statement, not an expression", 0, len(text),
                               "a SQL trait is one value of the customer's row, e.g. `my_udf(c.email)`; "
                               "wrap a query as a scalar subquery `(SELECT …)`")
