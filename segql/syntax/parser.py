@@ -378,7 +378,12 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, source: SourceFile | Non
             span = at(len(before), len(before) + 1)
         else:
             span = at(tok.start_pos or 0, tok.end_pos or (tok.start_pos or 0) + 1)
-        after_count = re.search(r"last\s+\S+$", before, re.IGNORECASE) is not None
+        after_count = re.search(r"(last|within|previous)\s+\S+$", before, re.IGNORECASE) is not None
+        if "UNIT" in expected and prev_text.lower() in ("this", "previous"):
+            word = prev_text.lower()
+            return Diagnostic("E110", f"expected a calendar period (week, month, quarter, year) after `in {word}`",
+                              span, "a period is needed here",
+                              "write e.g. `in this month` (to date), `in previous month` or `in previous 3 months`")
         if "UNIT" in expected and (expected == {"UNIT"} or after_count):
             return Diagnostic("E110", f"expected a duration unit (days, weeks, months, quarters, years) after {prev_text}",
                               span, "a unit is needed here", f"write e.g. `{prev_text} days`")
@@ -397,7 +402,7 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, source: SourceFile | Non
             hint = "compare with a single `=`"
         elif tok.type == "COMP_OP" and str(tok) == ">" and prev_text.endswith("<"):
             hint = "write `!=` for 'not equal'"
-        elif tok.type == "RPAR":
+        elif tok.type == "RPAR" and open_paren is None:
             hint = "this `)` has no matching `(`"
         elif tok.type == "$END" and "RPAR" in expected and open_paren is not None:
             hint = f"the `(` at column {_column_of(text, open_paren)} is never closed"
