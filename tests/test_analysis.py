@@ -264,6 +264,35 @@ def test_completion_while_the_yaml_is_broken(shared: Analysis) -> None:
     assert {"gold"} <= {c.label for c in shared.complete("segments/probe.yml", offset, text)}
 
 
+def test_groups_of_splits_and_priority_lists(root: Path) -> None:
+    (root / "segments" / "spring_promo.yml").write_text(
+        "name: spring_promo\nwhere: email_opt_in\nsplits:\n  groups: {treatment: 90, holdout: 10}\n")
+    (root / "segments" / "waves.yml").write_text("name: waves\npriority: [vip, churn_risk]\n")
+    analysis = Analysis(root)
+    for where, wanted in (("in segment spring_promo.‸", ["spring_promo.treatment", "spring_promo.holdout"]),
+                          ("in segment spring_promo.h‸", ["spring_promo.holdout"]),
+                          ("in segment waves.‸", ["waves.vip", "waves.churn_risk"])):
+        text, offset = at_cursor(SEGMENT.replace("{}", where))
+        assert [c.label for c in analysis.complete("segments/probe.yml", offset, text)] == wanted
+    text = SEGMENT.replace("{}", "in segment spring_promo.holdout")
+    found = analysis.hover("segments/probe.yml", text.index("holdout"), text)
+    assert found is not None and "group `holdout`: 10% of its members" in found.text
+    (location,) = analysis.definition("segments/probe.yml", text.index("holdout"), text)
+    assert location.path == root / "segments" / "spring_promo.yml"
+
+
+def test_sequences_complete_and_check(shared: Analysis) -> None:
+    where = "has product_views as v in last 7 days then no cart_adds where product_id = v.‸"
+    text, offset = at_cursor(SEGMENT.replace("{}", where))
+    labels = {c.label for c in shared.complete("segments/probe.yml", offset, text)}
+    assert {"v.product_id", "v.category"} <= labels and "v.price" not in labels
+    text, offset = at_cursor(SEGMENT.replace("{}", "has cart_adds in last 3 days then no orders ‸"))
+    assert {"within", "where", "as"} <= {c.label for c in shared.complete("segments/probe.yml", offset, text)}
+    checked = shared.preview("segments/probe.yml", SEGMENT.replace(
+        "{}", "has cart_adds in last 3 days then no orders within 1 day"))
+    assert [d for d in checked.diagnostics if d.is_error] == [] and checked.segments["probe"] is not None
+
+
 def test_keys_of_a_segment_file(shared: Analysis) -> None:
     text, offset = at_cursor("name: probe\nwhere: email_opt_in\nde‸")
     assert [c.label for c in shared.complete("segments/probe.yml", offset, text)] == ["description"]

@@ -184,6 +184,15 @@ def test_check_a_typo_and_its_fix(app: Any, root: Path) -> None:
     assert "DATE '2026-06-30'" in fixed["sql"]["postgres"] or "2026-07-01" in fixed["sql"]["postgres"]
 
 
+def test_check_of_round_two_constructs_gives_their_diagnostics(app: Any) -> None:
+    text = "name: probe\nwhere: has cart_adds in last 3 days then no orders within 1 day\n"
+    answer = app.post("/api/check", json={"text": text})
+    assert answer.status_code == 200 and answer.json()["diagnostics"] == []
+    assert answer.json()["sql"] or answer.json()["sql_error"].startswith("internal error in segql")
+    typo = app.post("/api/check", json={"text": text.replace("cart_adds", "cart_ads")}).json()
+    assert [d["code"] for d in typo["diagnostics"]] == ["E202"]
+
+
 def test_check_counts_utf16_like_the_browser(app: Any) -> None:
     text = "name: probe\ndescription: 🎉🎉 Kunden\nwhere: countr = 1\n"
     (problem,) = app.post("/api/check", json={"text": text}).json()["diagnostics"]

@@ -17,7 +17,7 @@ from segql.analysis import sites as s
 from segql.check import tree as t
 from segql.check.functions import FUNCTIONS
 from segql.diagnostics import DiagnosticError
-from segql.schema import Attribute, Schema
+from segql.schema import Attribute, Schema, Trait
 from segql.source import SourceFile, Span
 from segql.syntax.expect import accepted, aggregate_terminals, keywords
 from segql.syntax.segments import SEGMENT_KEYS
@@ -258,6 +258,13 @@ def complete(analysis: Analysis, file: str | Path, offset: int, text: str | None
         for p in ctx.params:
             add("$" + p.name, PARAMETER, p.type, f"default: {p.default}" if p.default is not None else "no default")
         return out
+    if "." in typed and ctx.after_segment:  # a group of a segment's splits or priority list
+        owner, _, typed_group = typed.partition(".")
+        for label, detail in _groups(analysis.segment_definition(owner)):
+            if label.lower().startswith(typed_group.lower()):
+                out.append(Completion(f"{owner}.{label}", SEGMENT, detail, insert=f"{owner}.{label}", start=start,
+                                      end=offset))
+        return out
     if "." in typed:
         owner, _, _ = typed.partition(".")
         typed_attr = typed.split(".", 1)[1]
@@ -298,6 +305,17 @@ def complete(analysis: Analysis, file: str | Path, offset: int, text: str | None
     return _unique(out)
 
 
+def _groups(definition: ast.SegmentDef | None) -> list[tuple[str, str]]:
+    """(group, what it is) of a segment with `splits:` (its groups) or of a priority list (its segments)."""
+    if definition is None:
+        return []
+    splits = getattr(definition, "splits", None)
+    found = [(g.name, f"{g.percent}% of its members") for g in splits.groups] if splits is not None else []
+    priority = getattr(definition, "priority", ())
+    found += [(ref.name, f"priority {i}: in {ref.name} and none before") for i, ref in enumerate(priority, start=1)]
+    return found
+
+
 def _names(analysis: Analysis, ctx: _Context, add: Any) -> None:
     schema = analysis.schema
     if ctx.event is not None:
@@ -307,7 +325,7 @@ def _names(analysis: Analysis, ctx: _Context, add: Any) -> None:
         add(name, ATTRIBUTE, _type_text(a.type) + (" · pii" if a.pii else ""), a.description)
     for name, trait in schema.traits.items():
         checked = analysis.traits.get(name)
-        add(name, TRAIT, _type_text(checked.type) if checked is not None else "trait", _source_text(trait.expr.span))
+        add(name, TRAIT, _type_text(checked.type) if checked is not None else "trait", _trait_text(trait))
     for name, lookup in schema.lookups.items():
         add(name, LOOKUP, ".".join(lookup.table), _schema_description(analysis, "lookups", name), insert=name + ".",
             retrigger=True)
@@ -418,14 +436,20 @@ def hover(analysis: Analysis, file: str | Path, offset: int, text: str | None = 
             lines.append(f"**parameter** `${param.name}`: {param.type}")
             lines.append(f"default: `{param.default}`" if param.default is not None else "no default: give a value")
     elif tok.kind == "name" and ctx.after_segment:
-        definition = analysis.segment_definition(tok.text)
+        name, _, group = tok.text.partition(".")
+        definition = analysis.segment_definition(name)
         if definition is not None:
-            where = analysis.file_of(tok.text)
+            where = analysis.file_of(name)
             lines.append(f"**segment** `{definition.name}`" + (f" · owner {definition.owner}" if definition.owner else ""))
             if definition.description:
                 lines.append(definition.description)
             if where is not None:
                 lines.append(f"in `{analysis.display(where)}`")
+            described = dict(_groups(definition))
+            if group:
+                lines.insert(1, f"group `{group}`: {described.get(group, 'not a group of this segment')}")
+            elif described:
+                lines.append("groups: " + ", ".join(f"`{g}`" for g in described))
     elif tok.kind == "name" and i + 1 < len(toks) and toks[i + 1].text == "(" and tok.text in FUNCTIONS:
         fn = FUNCTIONS[tok.text]
         lines.append(f"**function** `{fn.signature()}`")
@@ -459,8 +483,11 @@ def _describe_name(analysis: Analysis, text: str, ctx: _Context) -> list[str]:
         return lines
     if text in schema.traits:
         checked = analysis.traits.get(text)
-        lines = [f"**trait** `{text}`: {_type_text(checked.type) if checked is not None else 'unknown type'}",
-                 f"```segql\n{_source_text(schema.traits[text].expr.span)}\n```"]
+        trait = schema.traits[text]
+        lines = [f"**trait** `{text}`: {_type_text(checked.type) if checked is not None else 'unknown type'}"
+                 + (" · SQL" if trait.expr is None else ""), f"```segql\n{_trait_text(trait)}\n```"]
+        if trait.description:
+            lines.append(trait.description)
         if checked is not None and checked.type.kind == "enum":
             lines.append("values: " + ", ".join(f'"{v}"' for v in checked.type.values))
         return lines
@@ -496,8 +523,9 @@ def definition(analysis: Analysis, file: str | Path, offset: int, text: str | No
     if tok.kind != "name":
         return []
     if ctx.after_segment:
-        target = analysis.segment_definition(tok.text)
-        where = analysis.file_of(tok.text)
+        name = tok.text.split(".")[0]
+        target = analysis.segment_definition(name)
+        where = analysis.file_of(name)
         return [Location(where, target.span)] if target is not None and where is not None else []
     parts = tok.text.split(".")
     index = site.index(offset)
@@ -600,6 +628,13 @@ def _params_of(analysis: Analysis, file: str | Path, site: s.Site, text: str | N
 
 def _type_text(typ: Type) -> str:
     return f"enum ({', '.join(typ.values)})" if typ.kind == "enum" and len(typ.values) <= 6 else str(typ)
+
+
+def _trait_text(trait: Trait) -> str:
+    """A trait's definition as written: its expression, or (a SQL trait) its SQL per dialect."""
+    if trait.expr is not None:
+        return _source_text(trait.expr.span)
+    return "\n".join(f"{dialect}: {text}" for dialect, text in trait.sql)
 
 
 def _source_text(span: Span) -> str:

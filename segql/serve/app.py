@@ -357,12 +357,17 @@ def check(bench: Workbench, request: Request, body: dict[str, Any]) -> dict[str,
         preview = analysis.preview(path, text)
         problems = list(preview.diagnostics)
         sql: dict[str, str] = {}
+        answer: dict[str, Any] = {}
         if not any(d.is_error for d in problems):
             chosen = next((s for s in preview.segments.values() if s is not None), None)
             if chosen is not None:
-                sql, failed = analysis.sql(chosen, DIALECTS, as_of, _params(body))
-                problems += failed
-        return {"file": analysis.display(path), "diagnostics": [_diagnostic(d, text) for d in problems], "sql": sql}
+                try:
+                    sql, failed = analysis.sql(chosen, DIALECTS, as_of, _params(body))
+                    problems += failed
+                except Exception as err:  # a bug of the compiler: the diagnostics are still worth showing
+                    answer["sql_error"] = f"internal error in segql: {type(err).__name__}; please report it"
+        return {"file": analysis.display(path), "diagnostics": [_diagnostic(d, text) for d in problems], "sql": sql,
+                **answer}
 
 
 def _cursor(bench: Workbench, body: dict[str, Any]) -> tuple[str, Path, int]:

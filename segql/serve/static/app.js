@@ -147,7 +147,7 @@ function diagnosticsSource() {
     } else {
       setStatus(text === state.saved ? "saved" : "not saved", text === state.saved ? "ok" : "");
       $("#save").disabled = false;
-      scheduleSize(text);
+      if (!data.sql_error) scheduleSize(text);
     }
     const length = view.state.doc.length;
     return data.diagnostics.filter((d) => d.from !== undefined).map((d) => ({
@@ -276,7 +276,8 @@ function renderSql() {
   const dialects = state.info ? state.info.dialects : ["duckdb"];
   const select = $("#dialect");
   if (!select.options.length) fillSelect(select, dialects, state.dialect);
-  $("#sql").textContent = state.sql[select.value] || "(no SQL while the segment has errors)";
+  const problem = state.lastCheck && state.lastCheck.sql_error;
+  $("#sql").textContent = state.sql[select.value] || problem || "(no SQL while the segment has errors)";
 }
 
 // ---- size and the count after each condition ----
