@@ -10,7 +10,7 @@ EXAMPLE := examples/retail
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,postgres,serve]'
+	$(PY) -m pip install --quiet -e '.[test,postgres,serve,lsp]'
 	touch $@
 
 demo: $(VENV)/.installed

@@ -394,6 +394,7 @@ class Formatted:
     original: str
     text: str
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    edits: list[tuple[int, int, str]] = field(default_factory=list)  # (start, end, replacement) in `original`, in order
 
     @property
     def changed(self) -> bool:
@@ -420,11 +421,12 @@ def format_source(source: SourceFile, width: int = WIDTH) -> Formatted:
     for site in _sites(root, source):
         edits.extend(_edits(site, source, width))
     text = source.text
+    edits = [e for e in sorted(edits, key=lambda e: (e[0], e[1])) if source.text[e[0]:e[1]] != e[2]]
     for start, end, replacement in sorted(edits, key=lambda e: (e[0], e[1]), reverse=True):
         text = text[:start] + replacement + text[end:]
     if text != source.text:
         _check_same_file(source, text)
-    return Formatted(source.text, text)
+    return Formatted(source.text, text, edits=edits)
 
 
 def _check_same_file(source: SourceFile, text: str) -> None:

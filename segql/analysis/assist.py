@@ -280,8 +280,10 @@ def complete(analysis: Analysis, file: str | Path, offset: int, text: str | None
     if ctx.expects_event:
         for name, event in schema.events.items():
             add(name, EVENT, ".".join(event.table), _schema_description(analysis, "events", name))
-        if before and before[-1].word == "has" and (accepts := accepted(text_before)) is not None and "NO" in accepts:
-            add("no", KEYWORD, "has no …: no matching event")
+        if before and before[-1].word in STEP_WORDS and (accepts := accepted(text_before)) is not None \
+                and "NO" in accepts:
+            add("no", KEYWORD, "has no …: no matching event" if before[-1].word == "has" else
+                "then no …: no matching event after the step before")
         return out
     accepts = accepted(text_before)
     wants = accepts if accepts is not None else None

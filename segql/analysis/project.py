@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from segql import api, ast
 from segql.analysis import assist
@@ -26,6 +26,9 @@ from segql.source import SourceFile
 from segql.syntax.segments import load_segment_file
 from segql.syntax.yamlpos import read_source
 from segql.types import Type
+
+if TYPE_CHECKING:
+    from segql.fmt import Formatted
 
 SEGMENT, SCHEMA, PROJECT = "segment", "schema", "project"
 DIALECTS = ("duckdb", "postgres", "snowflake")
@@ -295,6 +298,21 @@ class Analysis:
 
     def type_at(self, file: str | Path, offset: int, text: str | None = None) -> Type | None:
         return assist.type_at(self, file, offset, text)
+
+    def format(self, file: str | Path, text: str | None = None) -> Formatted | None:
+        """A segment file (its text as analysed, or `text`) formatted as `segql fmt` does, with the edits that make
+        it so; None for a file that is not a segment file. A file with errors is left as it is (`diagnostics` say
+        why); raises segql.fmt.FormatterBug when formatting would change the file's meaning (a bug of the formatter).
+        """
+        from segql.fmt import format_source
+
+        if self.kind(file) != SEGMENT:
+            return None
+        source = self.source(file) if text is None else SourceFile(self.display(self.path_of(file)),
+                                                                   text.replace("\r\n", "\n"))
+        if source is None:
+            return None
+        return format_source(source)
 
     def graph(self) -> tuple[list[tuple[str, str, str]], list[tuple[str, str]]]:
         """The dependency graph: nodes (id, kind, label) of segments, traits and event tables, and edges (user, used):

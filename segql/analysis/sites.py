@@ -13,7 +13,7 @@ from pathlib import Path
 
 from segql.diagnostics import DiagnosticError
 from segql.source import SourceFile
-from segql.syntax.expect import keyword_words
+from segql.syntax.expect import call_words, keyword_words
 from segql.syntax.scan import regions
 from segql.syntax.segments import TREE_KEYS
 from segql.syntax.yamlpos import YMap, YNode, YScalar, YSeq, load_yaml
@@ -143,7 +143,7 @@ _TOKEN = re.compile(r"""
 def tokens(text: str) -> list[Token]:
     """The tokens of expression text; comments are left out, an unclosed string runs to the end of its line."""
     out: list[Token] = []
-    words = keyword_words()
+    words, calls = keyword_words(), call_words()
     for kind, start, end in regions(text):
         if kind == "comment":
             continue
@@ -155,8 +155,9 @@ def tokens(text: str) -> list[Token]:
             if group == "space":
                 continue
             value = match.group()
-            if group == "name" and value.lower() in words:
-                group = "keyword"
+            if group == "name" and value.lower() in words and (value.lower() not in calls
+                                                               or text[match.end():].lstrip().startswith("(")):
+                group = "keyword"  # `mode(` is the aggregate, `mode` alone may be an attribute
             out.append(Token(group, value, match.start(), match.end()))
     return out
 

@@ -11,6 +11,7 @@ from segql.cli import (  # noqa: F401
     insights,  # explain, breakdown
     json_schema,  # json-schema
     lint,  # lint
+    lsp,  # lsp
     ops,  # overlap, targets check
     run,  # compile, run, count
     scaffold,  # init

@@ -16,7 +16,8 @@ from lark.lexer import Pattern, PatternRE, PatternStr
 
 from segql.syntax.parser import grammar_path
 
-_LOOKAHEAD = re.compile(r"\(\?!\[[^\]]*\]\)$")
+_LOOKAHEAD = re.compile(r"\(\?(?:!\[[^\]]*\]|=\\s\*\\\()\)$")  # `(?![A-Za-z0-9_])`, or `(?=\s*\()`: only before `(`
+_CALL = re.compile(r"\(\?=\\s\*\\\(\)$")
 _WORDS = re.compile(r"[a-z_]+(?: [a-z_]+)*")
 _ALTERNATIVES = re.compile(r"\(([a-z_|]+)\)(s\?)?")
 VALUE_TERMINALS = frozenset({"NAME", "NUMBER", "STRING", "PARAM", "DATE", "TIMESTAMP"})
@@ -56,6 +57,14 @@ def keywords() -> dict[str, tuple[str, ...]]:
         if words:
             out[terminal.name] = words
     return out
+
+
+@lru_cache(maxsize=1)
+def call_words() -> frozenset[str]:
+    """The keywords that are keywords only before `(` (`nth`, `count_days`, `mode`, …): elsewhere they are names."""
+    return frozenset(word for terminal in _parser().terminals if terminal.name not in VALUE_TERMINALS
+                     and isinstance(terminal.pattern, PatternRE) and _CALL.search(terminal.pattern.value)
+                     for word in _spellings(terminal.pattern))
 
 
 @lru_cache(maxsize=1)
