@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from segql import api
 from segql.analysis import Analysis
-from segql.analysis.positions import from_utf16, offset_of, to_utf16
+from segql.analysis.positions import from_units, from_utf16, line_character, offset_at, offset_of, to_utf16, units
 from segql.check.functions import FUNCTIONS
 from segql.syntax import expect
 
@@ -210,8 +210,13 @@ COMPLETIONS = [
     ("has orders in last 30 ‸", {"days", "weeks", "months", "years", "day"}, {"country"}),
     ("count(orders where status = \"paid\" ‸", {"and", "or", "in last", "since", "before", "between"}, {"country"}),
     # steps of sequences (DESIGN §3.10) read like `has`: an event after `then`, a step's alias before a dot
-    ("has web_sessions then ‸", {"orders", "web_sessions"}, {"country"}),
+    ("has web_sessions then ‸", {"orders", "web_sessions", "no"}, {"country"}),
     ("has orders as o where o.‸", {"o.amount", "o.status"}, {"country"}),
+    # the aggregates that are keywords only before `(` (DESIGN §3.10–3.12) are offered like the others
+    ("count_d‸", {"count_days", "count_distinct"}, {"country"}),
+    ("nt‸", {"nth", "nth_time"}, set()),
+    ("med‸", {"median"}, set()),
+    ("count_weeks(‸", {"orders", "web_sessions"}, {"country"}),
 ]
 
 
@@ -371,6 +376,71 @@ def test_positions_in_utf16_and_lines() -> None:
     assert to_utf16(text, start) == start + 1  # the emoji is two UTF-16 units
     assert from_utf16(text, to_utf16(text, start)) == start
     assert offset_of(SourceFile("f", text), 2, 8) == start
+
+
+ENCODERS = {"utf-8": lambda t: len(t.encode("utf-8")), "utf-16": lambda t: len(t.encode("utf-16-le")) // 2,
+            "utf-32": len}
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab \n\t\"é€ß𝔘🎉中\u2028")), max_size=40),
+       st.sampled_from(sorted(ENCODERS)))
+def test_lsp_positions_in_each_encoding_round_trip(text: str, encoding: str) -> None:
+    """An offset as (line, code units of the encoding) — an LSP Position — and back; units counted as Python's own
+    encoders count them, lines ending at `\n` only."""
+    from segql.source import SourceFile
+
+    source = SourceFile("f", text)
+    for offset in range(len(text) + 1):
+        line, character = line_character(source, offset, encoding)
+        start = text.rfind("\n", 0, offset) + 1
+        assert (line, character) == (text.count("\n", 0, offset), ENCODERS[encoding](text[start:offset]))
+        assert offset_at(source, line, character, encoding) == offset
+    assert units(text, encoding) == ENCODERS[encoding](text)
+
+
+def test_lsp_positions_past_a_line_or_inside_a_character() -> None:
+    from segql.source import SourceFile
+
+    source = SourceFile("f", "🎉x\nab")
+    assert offset_at(source, 0, 1, "utf-16") == 0  # inside the surrogate pair: the character's start
+    assert offset_at(source, 0, 3, "utf-8") == 0 and offset_at(source, 0, 4, "utf-8") == 1
+    assert offset_at(source, 0, 99, "utf-16") == 2  # past the end of the line: its end, not the next line
+    assert offset_at(source, 7, 0, "utf-16") == len(source.text) and offset_at(source, -1, 5, "utf-8") == 0
+    assert from_units("é", 1, "utf-8") == 0 and from_units("é", 2, "utf-8") == 1
+
+
+def test_formatting_a_file_gives_its_edits(shared: Analysis) -> None:
+    text = 'name: probe\nwhere: |\n  country   in ["US","CA"]  and email_opt_in  # kept\n'
+    formatted = shared.format("segments/probe.yml", text)
+    assert formatted is not None and formatted.diagnostics == [] and formatted.edits
+    rebuilt = text
+    for start, end, new in reversed(formatted.edits):
+        rebuilt = rebuilt[:start] + new + rebuilt[end:]
+    assert rebuilt == formatted.text == 'name: probe\nwhere: |\n  country in ["US", "CA"]\n  and email_opt_in  # kept\n'
+    broken = shared.format("segments/probe.yml", "name: probe\nwhere: (country  = 1\n")
+    assert broken is not None and broken.edits == [] and [d.code for d in broken.diagnostics] == ["E110"]
+    assert shared.format("schema.yml") is None
+    unchanged = shared.format(HVL)
+    assert unchanged is not None and unchanged.edits == [] and not unchanged.changed
+
+
+def test_an_attribute_named_like_a_call_only_keyword_is_a_name(root: Path) -> None:
+    """`mode` is the aggregate only before `(`: an attribute `mode` completes, hovers and jumps as an attribute."""
+    analysis = Analysis(root)
+    schema = (root / "schema.yml").read_text()
+    analysis.update("schema.yml", schema.replace("  loyalty_tier:", "  mode: {type: string, description: \"How they"
+                                                 " pay\"}\n  loyalty_tier:"))
+    text = SEGMENT.replace("{}", 'mode = "card" and mode(orders.channel) = "web"')
+    found = analysis.hover("segments/probe.yml", text.index("mode =") + 1, text)
+    assert found is not None and "**attribute** `mode`" in found.text and "How they pay" in found.text
+    (location,) = analysis.definition("segments/probe.yml", text.index("mode =") + 1, text)
+    assert location.span.source is not None and location.span.source.line_text(location.span.line).startswith("  mode:")
+    aggregate = analysis.hover("segments/probe.yml", text.index("mode(") + 1, text)
+    assert aggregate is not None and "**aggregate** `mode(…)`" in aggregate.text
+    text, offset = at_cursor(SEGMENT.replace("{}", "mo‸"))
+    kinds = {(c.label, c.kind) for c in analysis.complete("segments/probe.yml", offset, text)}
+    assert {("mode", "attribute"), ("mode", "function")} <= kinds
 
 
 def test_diagnostics_after_non_ascii_text(shared: Analysis) -> None:

@@ -1,4 +1,4 @@
-"""`segql validate` starts fast: importing the CLI and validating a project loads no sqlglot, DuckDB or driver.
+"""`segql validate` starts fast: importing the CLI and validating a project loads no sqlglot, DuckDB, driver or pygls.
 
 Run in a fresh interpreter, so that modules other tests imported do not hide an eager import.
 """
@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-HEAVY = ("sqlglot", "duckdb", "psycopg", "snowflake", "pyarrow", "pandas")
+HEAVY = ("sqlglot", "duckdb", "psycopg", "snowflake", "pyarrow", "pandas", "pygls", "lsprotocol")
 
 PROBE = """
 import sys

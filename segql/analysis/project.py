@@ -301,8 +301,8 @@ class Analysis:
 
     def format(self, file: str | Path, text: str | None = None) -> Formatted | None:
         """A segment file (its text as analysed, or `text`) formatted as `segql fmt` does, with the edits that make
-        it so; None for a file that is not a segment file. A file with errors is left as it is (`diagnostics` say
-        why); raises segql.fmt.FormatterBug when formatting would change the file's meaning (a bug of the formatter).
+        it so; None for a file that is not a segment file. A file that cannot be read (YAML or syntax errors) is left
+        as it is (`diagnostics` say why); raises segql.fmt.FormatterBug when formatting would change the file's meaning (a bug of the formatter).
         """
         from segql.fmt import format_source
 

@@ -518,7 +518,7 @@ class SegqlServer(LanguageServer):
     @guarded
     def formatting(self, params: lsp.DocumentFormattingParams) -> list[lsp.TextEdit] | None:
         """`segql fmt` on the document's text: the edits that lay out its expressions (comments kept); none while the
-        file has errors."""
+        file does not parse."""
         from segql.fmt import FormatterBug
 
         doc = self._document(params.text_document.uri)
@@ -535,7 +535,7 @@ class SegqlServer(LanguageServer):
         if formatted is None:
             return []
         if formatted.diagnostics:
-            self.log(f"segql: {doc.project.analysis.display(doc.path)} was not formatted: it has errors")
+            self.log(f"segql: {doc.project.analysis.display(doc.path)} was not formatted: it does not parse")
             return []
         newline = "\r\n" if "\r\n" in raw else "\n"
         return convert.text_edits(SourceFile("", text), formatted.edits, self.encoding, newline)
