@@ -734,3 +734,15 @@ async def test_sizing_problems_are_messages(lsp_session: Session) -> None:
     assert shown[3][0] == lsp.MessageType.Error and "`high_value_lapsed` on `local`" in shown[3][1]
     assert all("internal error" not in m for _, m in shown)
 
+
+
+# ---- the latency benchmark (benchmarks/lsp.py) measures what it says: it runs here on a small project ----
+
+
+async def test_the_latency_benchmark_runs_over_stdio(tmp_path: Path) -> None:
+    from benchmarks import lsp as bench
+    from benchmarks import run
+
+    root = run.project(tmp_path / "project", generated=12, suite_segments=False)
+    result = await bench.bench_edit(root, 6, "utf-16")
+    assert result["segments"] == 12 and result["diagnostics"]["n"] == 6 and result["completion"]["n"] == 6
