@@ -1,4 +1,5 @@
-"""The compiler: CheckedSegment → sqlglot SELECT of the members' keys → SQL text per dialect.
+"""The compiler: CheckedSegment → sqlglot SELECT of the members' keys → SQL text per dialect, in stages
+(docs/compiler.md): planner (checked tree → plan) → rewrites (of the plan) → lower (plan → sqlglot, per dialect).
 
 Dialect-neutral (the dialects/ layer builds what differs). Imports sqlglot, segql.check.tree, segql.dialects.
 """
@@ -12,10 +13,14 @@ from typing import Any
 from sqlglot import exp
 
 from segql.check.tree import CheckedSegment
-from segql.compile.compiler import Compiler, bind_params
+from segql.compile.constants import Constants, bind_params
+from segql.compile.lower import Columns, lower
+from segql.compile.plan import Output
+from segql.compile.planner import plan_query
 from segql.compile.render import DIALECT_KEY, render
+from segql.compile.rewrites import rewrite
 from segql.compile.tables import EventTable, LookupTable, TableMap
-from segql.dialects import get_dialect
+from segql.dialects import SqlDialect, get_dialect
 
 
 def compile_segment(segment: CheckedSegment, *, tables: TableMap, dialect: str, as_of: dt.date | None,
@@ -24,10 +29,9 @@ def compile_segment(segment: CheckedSegment, *, tables: TableMap, dialect: str, 
     current date in `timezone`). `params` override the segment's parameter defaults (Python values, or text
     parsed by the declared type). User mistakes raise DiagnosticError (E206, E227, E301)."""
     d = get_dialect(dialect)
-    compiler = Compiler(tables, d, as_of, timezone, bind_params(segment, params))
-    query = compiler.query(segment.condition)
-    query.meta[DIALECT_KEY] = d.name
-    return query
+    constants = Constants(as_of, timezone, bind_params(segment, params))
+    query = rewrite(plan_query(tables, where=segment.condition, params=constants.params), constants)
+    return lower(query, tables, d, constants).select()
 
 
 def compile_memberships(segments: Sequence[CheckedSegment], *, tables: TableMap, dialect: str,
@@ -36,11 +40,26 @@ def compile_memberships(segments: Sequence[CheckedSegment], *, tables: TableMap,
     """One SELECT of every customer's key and, per segment, a TRUE/FALSE column named after it (`run --all`):
     one pass over each event table serves every segment. `params` maps a segment's name to its overrides."""
     d = get_dialect(dialect)
-    compiler = Compiler(tables, d, as_of, timezone, {})
-    bound = [(s.name, s.condition, bind_params(s, (params or {}).get(s.name))) for s in segments]
-    query = compiler.memberships(bound)
-    query.meta[DIALECT_KEY] = d.name
-    return query
+    constants = Constants(as_of, timezone, {})
+    outputs = [Output(s.name, s.condition, bind_params(s, (params or {}).get(s.name))) for s in segments]
+    return _columns(outputs, tables, d, constants).select()
 
 
-__all__ = ["EventTable", "LookupTable", "TableMap", "compile_memberships", "compile_segment", "render"]
+def compile_columns(outputs: Sequence[Output], *, tables: TableMap, dialect: str, as_of: dt.date | None,
+                    timezone: str = "UTC") -> Columns:
+    """Several checked expressions over one shared FROM: the customer table and the lookups, event passes (one per
+    event table, every aggregate of every output in it) and ranks table they read, each output a column (a
+    condition as exactly TRUE or FALSE). An Output's `params` are its parameter values (see `bind_params`).
+    `Columns.select()` is the memberships query; `Columns.select([...])` any other over the same joins, such as
+    `COUNT(*) FILTER (WHERE column)` per column."""
+    d = get_dialect(dialect)
+    return _columns(outputs, tables, d, Constants(as_of, timezone, {}))
+
+
+def _columns(outputs: Sequence[Output], tables: TableMap, d: SqlDialect, constants: Constants) -> Columns:
+    query = rewrite(plan_query(tables, outputs=outputs), constants)
+    return lower(query, tables, d, constants)
+
+
+__all__ = ["Columns", "EventTable", "LookupTable", "Output", "TableMap", "bind_params", "compile_columns",
+           "compile_memberships", "compile_segment", "render", "DIALECT_KEY"]
