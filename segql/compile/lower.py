@@ -75,9 +75,11 @@ def joins(lx: Lowering, source: plan.Source) -> list[exp.Join]:
     """The lookups and passes the lowered expressions read (call after lowering them), and the ranks table."""
     found = [lookup_join(lx, name) for name in lx.lookups]
     for p in source.passes:
-        lowered = lx.passes[p.event]
-        if lowered.specs:  # a pass no expression reads (a rewrite left none) is not joined
-            found.append(pass_join(lx, lowered, inner=p.inner))
+        match p:
+            case plan.GroupedPass(event=event, inner=inner):
+                lowered = lx.passes[event]
+                if lowered.specs:  # a pass no expression reads (a rewrite left none) is not joined
+                    found.append(pass_join(lx, lowered, inner=inner))
     if lx.ranked:
         found.append(ranks_join(lx))
     return found
