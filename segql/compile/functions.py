@@ -17,27 +17,23 @@ if TYPE_CHECKING:
     from segql.compile.expressions import Lowering
 
 
+# Functions of one argument that are the same SQL function on every engine.
+_PLAIN: dict[str, type[exp.Expression]] = {
+    "lower": exp.Lower, "upper": exp.Upper, "trim": exp.Trim, "length": exp.Length, "abs": exp.Abs,
+    "floor": exp.Floor, "ceil": exp.Ceil,
+}
+
+
 def call(lx: Lowering, node: t.Call) -> exp.Expression:
     d, args, name = lx.d, node.args, node.name
     if name in ("year", "month", "day_of_week"):
         day = lx.constants.known_date(args[0])
         if day is not None:  # of a pinned today, a literal or a parameter: folded
             return sql.number(day.year if name == "year" else day.month if name == "month" else day.isoweekday())
+    plain = _PLAIN.get(name)
+    if plain is not None:
+        return plain(this=lx.value(args[0]))
     match name:
-        case "lower":
-            return exp.Lower(this=lx.value(args[0]))
-        case "upper":
-            return exp.Upper(this=lx.value(args[0]))
-        case "trim":
-            return exp.Trim(this=lx.value(args[0]))
-        case "length":
-            return exp.Length(this=lx.value(args[0]))
-        case "abs":
-            return exp.Abs(this=lx.value(args[0]))
-        case "floor":
-            return exp.Floor(this=lx.value(args[0]))
-        case "ceil":
-            return exp.Ceil(this=lx.value(args[0]))
         case "round":
             digits = lx.value(args[1]) if len(args) > 1 else None
             return d.round(lx.value(args[0]), digits, floating=args[0].type == t.FLOAT)
