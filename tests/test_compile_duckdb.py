@@ -84,3 +84,17 @@ def test_columns_of_values_and_conditions(con: duckdb.DuckDBPyConnection) -> Non
     rows = {r[0]: r[1:] for r in con.execute(sql).fetchall()}
     assert rows[1] == (100, "store", False)  # the 999 is after the as-of date, the 500 has no time
     assert rows[5] == (0, None, False)  # no orders: a sum of 0, no first channel, not big
+
+
+@pytest.mark.parametrize("name", ["count_last_90_days", "has_no", "not_avg_empty_included", "percentile_of_aggregate"])
+def test_columns_of_the_members_only(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """With a `where`, compile_columns selects the members only (its passes INNER JOINed where that is exact), and a
+    condition as a filter (strict=False) is NULL, not FALSE, where §3 says false: a FILTER or WHERE reads both so."""
+    case = BY_NAME[name]
+    outputs = [Output("country", col("country")), Output("us", eq(col("country"), "US"), strict=False)]
+    columns = compile_columns(outputs, tables=TABLES, dialect="duckdb", as_of=case.as_of, where=case.condition,
+                              params=case.params)
+    rows = con.execute(render(columns.select(), "duckdb")).fetchall()
+    assert {r[0] for r in rows} == case.expected
+    countries = dict(con.execute("SELECT customer_id, country FROM crm.customers").fetchall())
+    assert all(r[1] == countries[r[0]] and r[2] is (None if r[1] is None else r[1] == "US") for r in rows)

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlglot import exp
 
+from segql.check import tree as t
 from segql.check.tree import CheckedSegment
 from segql.compile.constants import Constants, bind_params
 from segql.compile.lower import Columns, lower
@@ -30,8 +31,7 @@ def compile_segment(segment: CheckedSegment, *, tables: TableMap, dialect: str, 
     parsed by the declared type). User mistakes raise DiagnosticError (E206, E227, E301)."""
     d = get_dialect(dialect)
     constants = Constants(as_of, timezone, bind_params(segment, params))
-    query = rewrite(plan_query(tables, where=segment.condition, params=constants.params), constants)
-    return lower(query, tables, d, constants).select()
+    return _columns((), tables, d, constants, segment.condition).select()
 
 
 def compile_memberships(segments: Sequence[CheckedSegment], *, tables: TableMap, dialect: str,
@@ -46,18 +46,22 @@ def compile_memberships(segments: Sequence[CheckedSegment], *, tables: TableMap,
 
 
 def compile_columns(outputs: Sequence[Output], *, tables: TableMap, dialect: str, as_of: dt.date | None,
-                    timezone: str = "UTC") -> Columns:
+                    timezone: str = "UTC", where: t.Expr | None = None,
+                    params: Mapping[str, Any] | None = None) -> Columns:
     """Several checked expressions over one shared FROM: the customer table and the lookups, event passes (one per
-    event table, every aggregate of every output in it) and ranks table they read, each output a column (a
-    condition as exactly TRUE or FALSE). An Output's `params` are its parameter values (see `bind_params`).
+    event table, every aggregate of every output in it) and ranks table they read, each output a column. An
+    Output's `params` are its parameter values (see `bind_params`). With `where` (its parameter values `params`),
+    only the customers for whom it holds: a pass is INNER JOINed where a customer without its events can't be one.
     `Columns.select()` is the memberships query; `Columns.select([...])` any other over the same joins, such as
     `COUNT(*) FILTER (WHERE column)` per column."""
     d = get_dialect(dialect)
-    return _columns(outputs, tables, d, Constants(as_of, timezone, {}))
+    constants = Constants(as_of, timezone, params or {})
+    return _columns(outputs, tables, d, constants, where)
 
 
-def _columns(outputs: Sequence[Output], tables: TableMap, d: SqlDialect, constants: Constants) -> Columns:
-    query = rewrite(plan_query(tables, outputs=outputs), constants)
+def _columns(outputs: Sequence[Output], tables: TableMap, d: SqlDialect, constants: Constants,
+             where: t.Expr | None = None) -> Columns:
+    query = rewrite(plan_query(tables, outputs=outputs, where=where, params=constants.params), constants)
     return lower(query, tables, d, constants)
 
 

@@ -26,10 +26,9 @@ RANKED = "ranked"  # the alias of the ranked values inside the ranks table
 
 @dataclass(slots=True)
 class Columns:
-    """Expressions compiled over one shared FROM: `source` (the customer table) with `joins` (the lookups, event
-    passes and ranks table they read), `key` the customer key, `columns` one per output in order (a condition as
-    exactly TRUE or FALSE, so it can be used anywhere: a select list, a FILTER, under NOT), and `where` the
-    query's filter (None without one)."""
+    """Expressions compiled over one shared FROM: `source` (the customer table, alias `alias`) with `joins` (the
+    lookups, event passes and ranks table they read), `key` the customer key, `columns` one per output in order,
+    and `where` the filter (None without one)."""
 
     key: exp.Column
     columns: list[exp.Expression]
@@ -37,15 +36,18 @@ class Columns:
     where: exp.Expression | None
     source: exp.Table
     joins: list[exp.Join]
+    alias: str
     dialect: SqlDialect
 
-    def select(self, columns: Sequence[exp.Expression] | None = None) -> exp.Select:
-        """SELECT `columns` (by default the key and every column, named) FROM the shared source and joins [WHERE
-        the filter], tagged with its dialect for render. Each node is used once: build one query from a Columns."""
+    def select(self, columns: Sequence[exp.Expression] | None = None, where: exp.Expression | None = None,
+               ) -> exp.Select:
+        """SELECT `columns` (by default the key and every column, named) FROM the shared source and joins [WHERE the
+        filter AND `where`], tagged with its dialect for render. Each node goes into one query: one select a Columns."""
         if columns is None:
             columns = [self.key, *(sql.alias(c, self.dialect.identifier(n))
                                    for c, n in zip(self.columns, self.names, strict=True))]
-        query = sql.select(columns, self.source, self.joins, self.where)
+        both = [w for w in (self.where, where) if w is not None]
+        query = sql.select(columns, self.source, self.joins, sql.and_(both) if both else None)
         query.meta[DIALECT_KEY] = self.dialect.name
         return query
 
@@ -58,13 +60,16 @@ def lower(query: plan.Query, tables: TableMap, dialect: SqlDialect, constants: C
     for output in query.outputs:
         with constants.parameters(output.params):
             expr = output.expr
-            columns.append(lx.strict(expr) if expr.type == t.BOOLEAN else lx.value(expr))
+            if expr.type != t.BOOLEAN:
+                columns.append(lx.value(expr))
+            else:
+                columns.append(lx.strict(expr) if output.strict else lx.cond(expr))
     where = None
     if query.where is not None:
         with constants.parameters(query.params):
             where = lx.cond(query.where)
     names = [o.name for o in query.outputs]
-    return Columns(key, columns, names, where, customers(lx), joins(lx, query.source), dialect)
+    return Columns(key, columns, names, where, customers(lx), joins(lx, query.source), lx.customer_alias, dialect)
 
 
 def customers(lx: Lowering) -> exp.Table:

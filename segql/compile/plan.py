@@ -43,12 +43,14 @@ class Source:
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """A column of the query: a condition as exactly TRUE or FALSE, another expression as its value; `params` are
-    the values of the parameters it reads."""
+    """A column of the query: a condition as exactly TRUE or FALSE (`strict=False`: as a filter, NULL where §3 says
+    false, for a WHERE, CASE WHEN or FILTER), another expression as its value; `params` are the values of the
+    parameters it reads."""
 
     name: str
     expr: Expr
     params: Mapping[str, Any] = field(default_factory=dict)
+    strict: bool = True
 
 
 @dataclass(frozen=True, slots=True)

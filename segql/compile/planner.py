@@ -19,7 +19,7 @@ def plan_query(tables: TableMap, *, outputs: Sequence[plan.Output] = (), where: 
                params: Mapping[str, Any] | None = None) -> plan.Query:
     """The plan of SELECT key, outputs … [WHERE where] (`params`: the values of the where's parameters)."""
     planner = _Planner(tables)
-    planned = tuple(plan.Output(o.name, planner.expr(o.expr), o.params) for o in outputs)
+    planned = tuple(plan.rebuild(o, {"expr": planner.expr(o.expr)}) for o in outputs)
     condition = planner.expr(where) if where is not None else None
     return plan.Query(planner.source(), planned, condition, params or {})
 
