@@ -53,9 +53,14 @@ class Columns:
 
 
 def lower(query: plan.Query, tables: TableMap, dialect: SqlDialect, constants: Constants) -> Columns:
-    """The query's key, outputs and filter, over its source and the joins they need."""
+    """The query's key, filter and outputs (lowered in that order: the order in which lookups are joined and a
+    pass's columns numbered), over its source and the joins they need."""
     lx = Lowering(tables, dialect, constants, query.source)
     key = dialect.column(tables.key, lx.customer_alias)
+    where = None
+    if query.where is not None:
+        with constants.parameters(query.params):
+            where = lx.cond(query.where)
     columns: list[exp.Expression] = []
     for output in query.outputs:
         with constants.parameters(output.params):
@@ -64,10 +69,6 @@ def lower(query: plan.Query, tables: TableMap, dialect: SqlDialect, constants: C
                 columns.append(lx.value(expr))
             else:
                 columns.append(lx.strict(expr) if output.strict else lx.cond(expr))
-    where = None
-    if query.where is not None:
-        with constants.parameters(query.params):
-            where = lx.cond(query.where)
     names = [o.name for o in query.outputs]
     return Columns(key, columns, names, where, customers(lx), joins(lx, query.source), lx.customer_alias, dialect)
 
