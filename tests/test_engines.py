@@ -1,0 +1,198 @@
+"""ClickHouse (the embedded chdb) and Spark (pyspark in local mode), each run by its session's worker
+(tests/engine_workers.py) through segql's own engine for the target type: every compile case and its complement
+selecting the members DESIGN §3 says, the one-query memberships, and every example segment selecting DuckDB's
+members at two as-of dates, with the project in UTC and in New York.
+
+The engines run in a session zone that is not UTC (Asia/Tokyo), and chdb's timestamp columns carry a zone of their
+own (also Tokyo): the SQL must name every zone it reads a time in.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from segql import api
+from segql.check import tree as t
+from segql.compile import compile_memberships, compile_segment, render
+from segql.engines import connect
+from segql.project import Target
+from tests.compile_cases import ALL, AS_OF, CASES, TABLES, Case, build_database, segment
+from tests.engine_workers import Worker, parquet_tables
+
+ROOT = Path(__file__).resolve().parent.parent
+RETAIL = ROOT / "examples" / "retail"
+RETAIL_SCHEMAS = ("crm", "sales", "web", "support", "marketing")
+CASE_SCHEMAS = ("crm", "sales", "web", "support")
+AS_OF_DATES = ("2026-06-30", "2026-03-01")
+ZONES = ("UTC", "America/New_York")
+ENGINES = ("clickhouse", "spark")
+
+# (engine, case) whose SQL an engine cannot run or computes differently, with the reason: none so far.
+KNOWN_LIMITS: dict[tuple[str, str], str] = {}
+
+
+def engine_params(values: list[Any], ids: list[str], engine_of: Any) -> list[Any]:
+    """pytest params marked with their engine (the summary counts the tests per engine)."""
+    return [pytest.param(v, marks=[getattr(pytest.mark, engine_of(v))], id=i) for v, i in zip(values, ids, strict=True)]
+
+
+def worker_for(request: pytest.FixtureRequest, engine: str) -> Worker:
+    worker: Worker = request.getfixturevalue(f"{engine}_worker")
+    return worker
+
+
+def rows_of(result: dict[str, Any], what: str) -> list[Any]:
+    assert "error" not in result, f"{what} failed: {result.get('error')}"
+    return [row[0] for row in result["rows"]]
+
+
+# ---- the compile cases: members and their complement ----
+
+def _case_sql(case: Case, dialect: str, condition: t.Expr | None = None) -> str:
+    seg = case.segment if condition is None else segment(condition, case.name, case.specs)
+    query = compile_segment(seg, tables=TABLES, dialect=dialect, as_of=case.as_of, timezone=case.timezone,
+                            params=case.params)
+    return render(query, dialect)
+
+
+MEMBERSHIP_CASES = [c for c in CASES if c.as_of == AS_OF and c.timezone == "UTC"]
+CASE_RUNS: dict[str, dict[str, Any]] = {}
+
+
+@pytest.fixture(scope="module")
+def case_tables(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    import duckdb
+
+    source = duckdb.connect()
+    try:
+        build_database(source)
+        return parquet_tables(source, CASE_SCHEMAS, tmp_path_factory.mktemp("cases"))
+    finally:
+        source.close()
+
+
+def case_runs(request: pytest.FixtureRequest, engine: str) -> dict[str, Any]:
+    """Every case, its negation and the memberships query on the engine, in one request (once per engine)."""
+    if engine not in CASE_RUNS:
+        worker = worker_for(request, engine)
+        worker.load(request.getfixturevalue("case_tables"))
+        queries = {}
+        for case in CASES:
+            queries[case.name] = _case_sql(case, engine)
+            queries[f"not {case.name}"] = _case_sql(case, engine, t.Not(case.condition))
+        memberships = compile_memberships([c.segment for c in MEMBERSHIP_CASES], tables=TABLES, dialect=engine,
+                                          as_of=AS_OF,
+                                          params={c.name: c.params for c in MEMBERSHIP_CASES if c.params})
+        queries["memberships"] = render(memberships, engine)
+        CASE_RUNS[engine] = worker.run(queries)
+    return CASE_RUNS[engine]
+
+
+def case_params() -> list[Any]:
+    params = []
+    for engine in ENGINES:
+        for case in CASES:
+            reason = KNOWN_LIMITS.get((engine, case.name))
+            marks = [getattr(pytest.mark, engine)] + ([pytest.mark.xfail(strict=True, reason=reason)] if reason else [])
+            params.append(pytest.param(engine, case, marks=marks, id=f"{engine}-{case.name}"))
+    return params
+
+
+@pytest.mark.parametrize(("engine", "case"), case_params())
+def test_case_members(engine: str, case: Case, request: pytest.FixtureRequest) -> None:
+    keys = rows_of(case_runs(request, engine)[case.name], case.name)
+    assert len(keys) == len(set(keys)), f"a customer returned twice: {sorted(keys)}"
+    assert set(keys) == case.expected
+
+
+@pytest.mark.parametrize(("engine", "case"), case_params())
+def test_case_complement(engine: str, case: Case, request: pytest.FixtureRequest) -> None:
+    """§3.3: members(not S) = C − members(S)."""
+    assert set(rows_of(case_runs(request, engine)[f"not {case.name}"], f"not {case.name}")) == ALL - case.expected
+
+
+@pytest.mark.parametrize("engine", engine_params(list(ENGINES), list(ENGINES), lambda e: e))
+def test_memberships(engine: str, request: pytest.FixtureRequest) -> None:
+    result = case_runs(request, engine)["memberships"]
+    assert "error" not in result, result.get("error")
+    rows = result["rows"]
+    assert sorted(r[0] for r in rows) == sorted(ALL)
+    for i, case in enumerate(MEMBERSHIP_CASES, start=1):
+        assert all(r[i] in (True, False) for r in rows), f"{case.name} must be TRUE or FALSE, never NULL"
+        assert {r[0] for r in rows if r[i]} == case.expected, case.name
+
+
+# ---- differential: every example segment, each engine against DuckDB on the same data ----
+
+RETAIL_SEGMENTS = sorted(api.open_workspace(RETAIL).result.segments)
+RETAIL_RUNS: dict[str, dict[str, Any]] = {}
+
+
+def workspace_in(zone: str, root: Path) -> api.Workspace:
+    for item in ("schema.yml", "segments"):
+        source = RETAIL / item
+        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / item)
+    config, n = re.subn(r"(?m)^timezone: .*$", f"timezone: {zone}", (RETAIL / "segql.yml").read_text(encoding="utf-8"))
+    assert n == 1
+    (root / "segql.yml").write_text(config, encoding="utf-8")
+    return api.open_workspace(root)
+
+
+@pytest.fixture(scope="module")
+def retail_expected(retail_duckdb: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """DuckDB's members of every (segment, as-of, zone), the engines' SQL for each, and the data as Parquet."""
+    import duckdb
+
+    duck = connect(Target("local", "duckdb", {"path": str(retail_duckdb)}), ROOT)
+    source = duckdb.connect(str(retail_duckdb), read_only=True)
+    try:
+        tables = parquet_tables(source, RETAIL_SCHEMAS, tmp_path_factory.mktemp("retail_parquet"))
+        expected: dict[str, list[Any]] = {}
+        queries: dict[str, dict[str, str]] = {engine: {} for engine in ENGINES}
+        for zone in ZONES:
+            ws = workspace_in(zone, tmp_path_factory.mktemp("retail_zone"))
+            for as_of in AS_OF_DATES:
+                day = dt.date.fromisoformat(as_of)
+                for name in RETAIL_SEGMENTS:
+                    key = f"{name}@{as_of}@{zone}"
+                    expected[key] = api.members(ws, duck, ws.segment(name), day)
+                    for engine in ENGINES:
+                        queries[engine][key] = api.compile_sql(ws, ws.segment(name), engine, day)
+    finally:
+        duck.close()
+        source.close()
+    return {"tables": tables, "expected": expected, "queries": queries}
+
+
+def retail_runs(request: pytest.FixtureRequest, engine: str) -> dict[str, Any]:
+    if engine not in RETAIL_RUNS:
+        prepared = request.getfixturevalue("retail_expected")
+        worker = worker_for(request, engine)
+        worker.load(prepared["tables"])
+        RETAIL_RUNS[engine] = worker.run(prepared["queries"][engine])
+    return RETAIL_RUNS[engine]
+
+
+def differential_params() -> list[Any]:
+    keys = [f"{name}@{as_of}@{zone}" for zone in ZONES for as_of in AS_OF_DATES for name in RETAIL_SEGMENTS]
+    return [pytest.param(engine, key, marks=[getattr(pytest.mark, engine)], id=f"{engine}-{key}")
+            for engine in ENGINES for key in keys]
+
+
+@pytest.mark.parametrize(("engine", "key"), differential_params())
+def test_selects_the_members_duckdb_selects(engine: str, key: str, request: pytest.FixtureRequest) -> None:
+    expected = request.getfixturevalue("retail_expected")["expected"][key]
+    got = sorted(rows_of(retail_runs(request, engine)[key], key))
+    only_duckdb = sorted(set(expected) - set(got))
+    only_engine = sorted(set(got) - set(expected))
+    assert not only_duckdb and not only_engine and len(got) == len(expected), (
+        f"{key}: {len(expected)} members on DuckDB, {len(got)} on {engine}; "
+        f"only on DuckDB {only_duckdb[:10]}, only on {engine} {only_engine[:10]}")
+    if "@2026-06-30@" in key:
+        assert expected, "the demo data gives every segment some members"
