@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # segql's engines.
 COMMON = ("lark>=1.2,<1.4", "pyyaml>=6.0,<7")
 ENVIRONMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # name -> (requirements, versions reported)
-    "clickhouse": (("chdb==4.4.0", *COMMON), ("chdb", "chdb-core")),
+    "clickhouse": (("chdb==4.4.0", "clickhouse-connect==1.12.0", *COMMON), ("chdb", "chdb-core", "clickhouse-connect")),
     "spark": (("pyspark==4.3.0", *COMMON), ("pyspark",)),
 }
 # The session zone each worker's engine runs its queries in: never UTC, so that SQL leaning on the session's zone
@@ -67,6 +67,12 @@ class Worker:
     def load(self, tables: list[dict[str, Any]]) -> None:
         """Create (or replace) tables: [{"name": "crm.customers", "columns": [[name, DuckDB type]], "file": path}]."""
         self.request({"op": "load", "tables": tables})
+
+    def connect_error(self, kind: str, settings: dict[str, str]) -> dict[str, str] | None:
+        """Open a target of that type with these settings in the worker's environment (where its driver is): the
+        diagnostic it raised ({"code", "message", "hint"}), or None when it opened."""
+        error: dict[str, str] | None = self.request({"op": "connect", "type": kind, "settings": settings})["error"]
+        return error
 
     def run(self, queries: dict[str, str]) -> dict[str, Any]:
         """Each query's {"columns", "rows"} or {"error": {"code", "message"}}, by key."""
@@ -253,6 +259,19 @@ class SparkBackend(Backend):
             return dict(zip(queries, pool.map(one, queries.values()), strict=True))
 
 
+def _connect_error(kind: str, settings: dict[str, str]) -> dict[str, str] | None:
+    from segql.diagnostics import DiagnosticError
+    from segql.engines import connect
+    from segql.project import Target
+
+    try:
+        connect(Target("probe", kind, settings), ROOT).close()
+    except DiagnosticError as err:
+        [diag] = err.diagnostics
+        return {"code": diag.code, "message": diag.message, "hint": diag.hint or ""}
+    return None
+
+
 def _serve(name: str) -> None:
     import warnings
 
@@ -267,6 +286,8 @@ def _serve(name: str) -> None:
                 answer: dict[str, Any] = {"ok": True}
             elif request["op"] == "run":
                 answer = {"results": backend.run(request["queries"])}
+            elif request["op"] == "connect":
+                answer = {"error": _connect_error(request["type"], request["settings"])}
             else:
                 answer = {"ok": True}
         except Exception as err:  # reported to the test, which fails with it

@@ -22,7 +22,8 @@ from typing import Any
 
 if __package__:  # imported by the tests (run as a script inside the emulator's environment, it needs none of this)
     from tests import venvs
-    from tests.venvs import VenvUnavailable as EmulatorUnavailable
+
+    EmulatorUnavailable = venvs.VenvUnavailable  # conftest's name for it
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv-fakesnow"

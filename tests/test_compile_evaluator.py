@@ -26,10 +26,8 @@ from tests.compile_cases import (
     AS_OF,
     CASES,
     CUSTOMERS,
-    ORDERS,
+    EVENT_ROWS,
     TABLES,
-    TICKETS,
-    VISITS,
     Case,
     arith,
     between,
@@ -94,8 +92,7 @@ def _rows(table: tuple[str, ...], tuples: list[tuple[object, ...]]) -> list[dict
 DATA = Dataset(
     _rows(TABLES.customer, CUSTOMERS),
     {"address": _rows(TABLES.lookups["address"].table, ADDRESSES)},
-    {"orders": _rows(TABLES.events["orders"].table, ORDERS), "visits": _rows(TABLES.events["visits"].table, VISITS),
-     "tickets": _rows(TABLES.events["tickets"].table, TICKETS)},
+    {name: _rows(TABLES.events[name].table, rows) for name, rows in EVENT_ROWS.items()},
 )
 
 

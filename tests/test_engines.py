@@ -196,3 +196,113 @@ def test_selects_the_members_duckdb_selects(engine: str, key: str, request: pyte
         f"only on DuckDB {only_duckdb[:10]}, only on {engine} {only_engine[:10]}")
     if "@2026-06-30@" in key:
         assert expected, "the demo data gives every segment some members"
+
+
+# ---- the engines' settings, drivers and errors (without a connection; the drivers are not in segql's venv) ----
+
+SECRET = "hunter2-Zq9"  # a password that must never appear in any message
+
+
+def diagnostic_of(action: Any) -> tuple[str, str]:
+    """The code and message + hint of the one diagnostic `action()` raises."""
+    from segql.diagnostics import DiagnosticError
+
+    with pytest.raises(DiagnosticError) as raised:
+        action()
+    [diag] = raised.value.diagnostics
+    return diag.code, f"{diag.message} {diag.hint}"
+
+
+def without(monkeypatch: pytest.MonkeyPatch, *modules: str) -> None:
+    for name in modules:
+        monkeypatch.setitem(__import__("sys").modules, name, None)  # `import name` now raises ImportError
+
+
+DRIVERS = ("chdb", "clickhouse_connect", "pyspark", "pyspark.sql", "databricks", "databricks.sql")
+
+
+@pytest.mark.parametrize(("kind", "settings", "code", "expected"), [
+    ("clickhouse", {"host": "ch.internal", "password": SECRET}, "E405", "pip install 'segql[clickhouse]'"),
+    ("clickhouse", {"path": ":memory:"}, "E405", "pip install 'segql[chdb]'"),
+    ("clickhouse", {"hots": "ch.internal"}, "E402", "unknown setting `hots` for a clickhouse target"),
+    ("clickhouse", {"path": ":memory:", "host": "ch.internal"}, "E402", "either `path` (embedded chdb) or `host`"),
+    ("clickhouse", {"password": SECRET}, "E402", "needs a `host` (a server) or a `path`"),
+    ("spark", {}, "E405", "pip install 'segql[spark]'"),
+    ("spark", {"master": "local[2]", "remote": "sc://spark:15002"}, "E402", "not both"),
+    ("spark", {"mastr": "local"}, "E402", "did you mean `master`?"),
+    ("databricks", {"host": "adb.example", "http_path": "/sql/1.0/warehouses/x", "token": SECRET}, "E405",
+     "pip install 'segql[databricks]'"),
+    ("databricks", {"host": "adb.example", "http_path": "/sql/1.0/warehouses/x"}, "E402", "needs `token`"),
+    ("databricks", {"host": "adb.example", "token": SECRET, "warehouse": "x"}, "E402", "unknown setting `warehouse`"),
+], ids=["clickhouse_driver", "chdb_driver", "clickhouse_unknown", "clickhouse_both", "clickhouse_neither",
+        "spark_driver", "spark_both", "spark_unknown", "databricks_driver", "databricks_token", "databricks_unknown"])
+def test_settings_and_drivers(monkeypatch: pytest.MonkeyPatch, kind: str, settings: dict[str, str], code: str,
+                              expected: str) -> None:
+    without(monkeypatch, *DRIVERS)
+    got, text = diagnostic_of(lambda: connect(Target("t", kind, settings), ROOT))
+    assert got == code and expected in text and SECRET not in text
+
+
+@pytest.mark.parametrize("kind", ["clickhouse", "spark", "databricks"])
+def test_writing_is_refused_before_connecting(monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    """materialize and snapshot need one transaction (or an atomic swap) per replacement: segql only reads here."""
+    without(monkeypatch, *DRIVERS)
+    code, text = diagnostic_of(lambda: connect(Target("t", kind, {"host": "h", "token": SECRET}), ROOT, write=True))
+    assert code == "E405" and "only reads" in text and SECRET not in text
+
+
+def test_the_new_target_types_are_valid_in_segql_yml(tmp_path: Path) -> None:
+    from segql.project import load_project
+
+    (tmp_path / "segql.yml").write_text(
+        "name: t\ntargets:\n  ch: {type: clickhouse, host: ch.internal, password: \"${CH_PASSWORD}\"}\n"
+        "  local_ch: {type: clickhouse, path: data/ch}\n  sp: {type: spark, remote: \"sc://spark:15002\"}\n"
+        "  db: {type: databricks, host: adb.example, http_path: /sql/x, token: \"${DATABRICKS_TOKEN}\"}\n",
+        encoding="utf-8")
+    project, problems = load_project(tmp_path)
+    assert problems == [] and [t.type for t in project.targets.values()] == ["clickhouse", "clickhouse", "spark",
+                                                                             "databricks"]
+
+
+# ---- the engines on their workers ----
+
+WRITES = ["INSERT INTO crm.customers (customer_id) VALUES (99)", "CREATE TABLE crm.u (x Int32) ENGINE = Memory",
+          "DROP TABLE crm.customers", "SELECT 1; DROP TABLE crm.customers", "TRUNCATE TABLE crm.customers"]
+
+
+@pytest.mark.parametrize("engine", engine_params(list(ENGINES), list(ENGINES), lambda e: e))
+def test_only_selects_are_sent_and_errors_are_e403(engine: str, request: pytest.FixtureRequest) -> None:
+    case_runs(request, engine)  # the cases' tables are loaded
+    worker = worker_for(request, engine)
+    failing = ("SELECT throwIf(number = 3) FROM numbers(1000000)" if engine == "clickhouse"
+               else "SELECT assert_true(id < 3) FROM range(10)")
+    results = worker.run({"missing": "SELECT * FROM no_such_table", "failing": failing, "after": "SELECT 1 AS one",
+                          **{f"write_{i}": sql for i, sql in enumerate(WRITES)},
+                          "count": "SELECT count(*) AS n FROM crm.customers"})
+    assert results["missing"]["error"]["code"] == "E403" and "no_such_table" in results["missing"]["error"]["message"]
+    assert "\n" not in results["missing"]["error"]["message"], "only the first line of the engine's message"
+    assert results["failing"]["error"]["code"] == "E403"
+    # after a query that failed while running, chdb's next result on the same cursor began with its partial output
+    assert results["after"] == {"columns": ["one"], "rows": [[1]]}
+    for i in range(len(WRITES)):
+        error = results[f"write_{i}"]["error"]
+        assert error["code"] == "E403" and "segql only reads" in error["message"]
+    assert results["count"]["rows"] == [[len(ALL)]]
+
+
+@pytest.mark.clickhouse
+def test_unreachable_clickhouse_server_is_e402_without_the_password(clickhouse_worker: Worker) -> None:
+    """clickhouse-connect (in the worker's environment), pointed at a closed local port."""
+    from tests.pg_server import free_port
+
+    error = clickhouse_worker.connect_error("clickhouse", {"host": "127.0.0.1", "port": str(free_port()),
+                                                           "username": "alice", "password": SECRET,
+                                                           "connect_timeout": "3"})
+    assert error is not None and error["code"] == "E402" and "cannot connect to ClickHouse" in error["message"]
+    assert "host=127.0.0.1" in error["message"] and SECRET not in repr(error)
+
+
+@pytest.mark.clickhouse
+def test_chdb_folder_must_exist(clickhouse_worker: Worker) -> None:
+    error = clickhouse_worker.connect_error("clickhouse", {"path": "no/such/folder"})
+    assert error is not None and error["code"] == "E402" and "does not exist" in error["message"]

@@ -292,6 +292,53 @@ def test_snowflake_sql_on_the_emulator_agrees_with_the_evaluator(snowflake_emula
         assert found["snowflake"] == found["evaluator"], explain(example, segment.name, found)
 
 
+def assert_worker_agrees(worker: Any, dialect: str, example: Example) -> None:
+    """Every segment of the example and its negation on an engine's worker (tests/engine_workers.py), against the
+    evaluator: the example's tables loaded from Parquet files that DuckDB writes."""
+    from tests.engine_workers import parquet_tables
+
+    laws = [law for law in law_segments(example.segments) if law.name.startswith("not_")]
+    checked = check(example.segments + laws)
+    source = duckdb.connect()
+    try:
+        for statement in ddl("duckdb"):
+            source.execute(statement)
+        load_duckdb(source, example.world)
+        with tempfile.TemporaryDirectory(prefix="segql-props-") as folder:
+            worker.load(parquet_tables(source, tuple(sorted({s for s, _ in TABLES})), Path(folder)))
+        queries = {s.name: sql_for(checked[s.name], example.world, dialect, s.given) for s in example.segments + laws}
+        for name, sql in queries.items():
+            show(f"-- {name} on {dialect}:\n{sql}")
+        results = worker.run(queries)
+    finally:
+        source.close()
+    oracle = oracle_for(example.world)
+    for segment in example.segments + laws:
+        result = results[segment.name]
+        assert "error" not in result, f"{segment.name}: {result.get('error')}"
+        keys = [row[0] for row in result["rows"]]
+        assert len(keys) == len(set(keys)), f"{dialect} returned a customer twice: {sorted(keys)}"
+        found = {"evaluator": oracle.members(checked[segment.name], segment.given), dialect: set(keys)}
+        assert found[dialect] == found["evaluator"], explain(example, segment.name, found)
+
+
+@pytest.mark.clickhouse
+@examples_for(40, deep=500)
+@given(example=examples())
+def test_clickhouse_sql_on_chdb_agrees_with_the_evaluator(clickhouse_worker: Any, example: Example) -> None:
+    """Random segments and their negations on ClickHouse (the embedded chdb, its timestamp columns in a zone of
+    their own): the same members as the reference evaluator."""
+    assert_worker_agrees(clickhouse_worker, "clickhouse", example)
+
+
+@pytest.mark.spark
+@examples_for(6, deep=200)
+@given(example=examples())
+def test_spark_sql_on_pyspark_agrees_with_the_evaluator(spark_worker: Any, example: Example) -> None:
+    """A few examples on Spark (pyspark in local mode, in a Tokyo session): the same members as the evaluator."""
+    assert_worker_agrees(spark_worker, "spark", example)
+
+
 @examples_for(150)
 @given(example=examples())
 def test_compiled_sql_is_deterministic(example: Example) -> None:
@@ -299,7 +346,7 @@ def test_compiled_sql_is_deterministic(example: Example) -> None:
     checked = check(example.segments)
     again = check(example.segments)
     for segment in example.segments:
-        for dialect in ("duckdb", "postgres", "snowflake"):
+        for dialect in ("duckdb", "postgres", "snowflake", "clickhouse", "spark"):
             first = sql_for(checked[segment.name], example.world, dialect, segment.given)
             assert sql_for(checked[segment.name], example.world, dialect, segment.given) == first
             assert sql_for(again[segment.name], example.world, dialect, segment.given) == first

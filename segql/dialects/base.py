@@ -74,7 +74,7 @@ class SqlDialect:
 
     # ---- literals and types ----
 
-    def cast(self, expr: exp.Expression, type_name: str) -> exp.Cast:
+    def cast(self, expr: exp.Expression, type_name: str) -> exp.Expression:
         built = _TYPES.get((self.name, type_name))
         if built is None:  # DataType.build parses its argument: do it once per type, copy after
             built = _TYPES[(self.name, type_name)] = exp.DataType.build(type_name, dialect=self.name)
