@@ -24,10 +24,13 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 # Pinned: what an engine accepts and computes changes between releases. lark and pyyaml let the worker import
-# segql's engines.
+# segql's engines; in ClickHouse's, sqlglot, click and rich (segql's own pins) let the tests run the segql command on
+# a chdb target.
 COMMON = ("lark>=1.2,<1.4", "pyyaml>=6.0,<7")
+CLI = ("sqlglot~=30.30.0", "click>=8.1,<9", "rich>=13")
 ENVIRONMENTS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # name -> (requirements, versions reported)
-    "clickhouse": (("chdb==4.4.0", "clickhouse-connect==1.12.0", *COMMON), ("chdb", "chdb-core", "clickhouse-connect")),
+    "clickhouse": (("chdb==4.4.0", "clickhouse-connect==1.12.0", *COMMON, *CLI),
+                   ("chdb", "chdb-core", "clickhouse-connect")),
     "spark": (("pyspark==4.3.0", *COMMON), ("pyspark",)),
 }
 # The session zone each worker's engine runs its queries in: never UTC, so that SQL leaning on the session's zone
@@ -78,6 +81,10 @@ class Worker:
         """Each query's {"columns", "rows"} or {"error": {"code", "message"}}, by key."""
         results: dict[str, Any] = self.request({"op": "run", "queries": queries})["results"]
         return results
+
+    def python(self) -> Path:
+        """The environment's interpreter (to run the segql command there)."""
+        return Path(self.process.args[0])  # type: ignore[index]
 
     def close(self) -> None:
         if self.process.poll() is None:
@@ -170,21 +177,24 @@ class Backend:
 
 
 class ClickHouseBackend(Backend):
-    """chdb in a folder of its own: a writable connection loads the tables, segql's engine reads them (read-only)."""
+    """chdb in a folder of its own: a writable connection loads the tables, segql's engine reads them (read-only).
+    With `folder`, only the loader, for a folder another process (the segql command) then opens."""
 
     TYPES = {"INTEGER": "Int32", "BIGINT": "Int64", "SMALLINT": "Int16", "VARCHAR": "String", "DATE": "Date32",
              # the column's own zone is not UTC: the SQL must name the zone it reads an instant in
              "TIMESTAMP": "DateTime64(6, 'Asia/Tokyo')", "BOOLEAN": "Bool", "DOUBLE": "Float64"}
 
-    def __init__(self) -> None:
+    def __init__(self, folder: str | None = None) -> None:
         import chdb
 
         from segql.engines import connect
         from segql.project import Target
 
-        folder = tempfile.mkdtemp(prefix="segql-chdb-")
-        self.writer = chdb.connect(folder)
-        self.engine = connect(Target("chdb", "clickhouse", {"path": folder}), ROOT)
+        path = folder or tempfile.mkdtemp(prefix="segql-chdb-")
+        self.writer = chdb.connect(path)
+        self.table_engine = "MergeTree ORDER BY tuple()" if folder else "Memory"  # Memory tables end with the process
+        if folder is None:
+            self.engine = connect(Target("chdb", "clickhouse", {"path": path}), ROOT)
 
     def execute(self, sql: str) -> None:
         cursor = self.writer.cursor()
@@ -199,7 +209,7 @@ class ClickHouseBackend(Backend):
             columns = ", ".join(f'"{c}" Nullable({self.type(k)})' for c, k in table["columns"])
             self.execute(f'CREATE DATABASE IF NOT EXISTS "{database}"')
             self.execute(f'DROP TABLE IF EXISTS "{database}"."{name}"')
-            self.execute(f'CREATE TABLE "{database}"."{name}" ({columns}) ENGINE = Memory')
+            self.execute(f'CREATE TABLE "{database}"."{name}" ({columns}) ENGINE = {self.table_engine}')
             self.execute(f"INSERT INTO \"{database}\".\"{name}\" SELECT * FROM file('{table['file']}', Parquet)")
 
     def type(self, duckdb_type: str) -> str:
@@ -297,4 +307,10 @@ def _serve(name: str) -> None:
 
 
 if __name__ == "__main__":
-    _serve(sys.argv[1])
+    if sys.argv[1] == "chdb-folder":  # FOLDER TABLES_JSON: load the tables into a chdb folder, then exit
+        sys.path[0] = str(ROOT)
+        loader = ClickHouseBackend(sys.argv[2])
+        loader.load(json.loads(Path(sys.argv[3]).read_text(encoding="utf-8")))
+        loader.writer.close()
+    else:
+        _serve(sys.argv[1])

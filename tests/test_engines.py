@@ -272,8 +272,8 @@ WRITES = ["INSERT INTO crm.customers (customer_id) VALUES (99)", "CREATE TABLE c
 
 @pytest.mark.parametrize("engine", engine_params(list(ENGINES), list(ENGINES), lambda e: e))
 def test_only_selects_are_sent_and_errors_are_e403(engine: str, request: pytest.FixtureRequest) -> None:
-    case_runs(request, engine)  # the cases' tables are loaded
     worker = worker_for(request, engine)
+    worker.load(request.getfixturevalue("case_tables"))  # other tests may have loaded other tables since
     failing = ("SELECT throwIf(number = 3) FROM numbers(1000000)" if engine == "clickhouse"
                else "SELECT assert_true(id < 3) FROM range(10)")
     results = worker.run({"missing": "SELECT * FROM no_such_table", "failing": failing, "after": "SELECT 1 AS one",
@@ -306,3 +306,43 @@ def test_unreachable_clickhouse_server_is_e402_without_the_password(clickhouse_w
 def test_chdb_folder_must_exist(clickhouse_worker: Worker) -> None:
     error = clickhouse_worker.connect_error("clickhouse", {"path": "no/such/folder"})
     assert error is not None and error["code"] == "E402" and "does not exist" in error["message"]
+
+
+# ---- the segql command on a clickhouse target (chdb, in its environment) ----
+
+@pytest.mark.clickhouse
+def test_cli_count_and_run_on_a_chdb_target_equal_duckdb(clickhouse_worker: Worker, retail_duckdb: Path,
+                                                         request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """`segql count` and `segql run` with `type: clickhouse, path: …` in segql.yml, run by the segql command in the
+    ClickHouse environment, print what they print for the DuckDB target."""
+    import json
+    import os
+    import subprocess
+
+    from tests import cli
+    from tests.engine_workers import __file__ as workers_file
+
+    tables = request.getfixturevalue("retail_expected")["tables"]
+    folder, listing = tmp_path / "chdb", tmp_path / "tables.json"
+    listing.write_text(json.dumps(tables), encoding="utf-8")
+    python = str(clickhouse_worker.python())
+    subprocess.run([python, workers_file, "chdb-folder", str(folder), str(listing)], check=True, cwd=ROOT,
+                   capture_output=True, timeout=300)
+    project = tmp_path / "project"
+    project.mkdir()
+    workspace_in("UTC", project)
+    config = (project / "segql.yml").read_text(encoding="utf-8")
+    config, n = re.subn(r"(?m)^  local: .*$", f"  local: {{type: duckdb, path: '{retail_duckdb}'}}\n"
+                        f"  ch: {{type: clickhouse, path: '{folder}'}}", config)
+    assert n == 1
+    (project / "segql.yml").write_text(config, encoding="utf-8")
+    for args in (("count", "--as-of", "2026-06-30", "--format", "csv"),
+                 ("run", "vip", "churn_risk", "--as-of", "2026-06-30", "--format", "csv")):
+        command = (*args, "--project", str(project))
+        done = subprocess.run([python, "-c", "from segql.cli import main; main()", *command, "--target", "ch"],
+                              capture_output=True, text=True, cwd=ROOT, timeout=300,
+                              env={**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"})
+        assert done.returncode == 0, done.stderr
+        code, on_duckdb, err = cli.invoke(*command, "--target", "local", env={"NO_COLOR": "1"})
+        assert code == 0, err
+        assert done.stdout == on_duckdb and len(on_duckdb.splitlines()) > 20

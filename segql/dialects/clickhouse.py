@@ -53,10 +53,15 @@ class ClickHouse(SqlDialect):
     # ---- the statement ----
 
     def finish(self, statement: exp.Expression) -> exp.Expression:
-        """The statement with the settings it relies on (in the SETTINGS clause of its outermost SELECT) and
-        ClickHouse's UTF-8 case functions instead of LOWER/UPPER."""
+        """The statement with the settings it relies on (in the SETTINGS clause of its outermost SELECT),
+        ClickHouse's UTF-8 case functions instead of LOWER/UPPER, and every selected column named: in a SELECT with
+        joins, ClickHouse names the column of `c.customer_id` `c.customer_id`, which `memberships.customer_id`
+        outside cannot find."""
         statement = statement.copy()
         statement = statement.transform(_utf8_case, copy=False)
+        for select in statement.find_all(exp.Select):
+            select.set("expressions", [exp.Alias(this=e, alias=e.this.copy()) if isinstance(e, exp.Column) else e
+                                       for e in select.expressions])
         outer = statement if isinstance(statement, exp.Select) else statement.args.get("expression")
         if isinstance(outer, exp.Select):
             outer.set("settings", [exp.EQ(this=exp.column(k), expression=exp.Literal.number(v)) for k, v in SETTINGS])

@@ -1,5 +1,5 @@
 SELECT
-  c.customer_id
+  c.customer_id AS customer_id
 FROM crm.customers AS c
 WHERE
   c.signup_at <= toDateTime64('2024-06-30 23:59:59.999999', 6, 'UTC')

@@ -1,5 +1,5 @@
 SELECT
-  c.customer_id
+  c.customer_id AS customer_id
 FROM crm.customers AS c
 WHERE
   c.birth_date BETWEEN toDate32('1980-01-29') AND toDate32('1980-01-31')

@@ -1,9 +1,9 @@
 SELECT
-  c.customer_id
+  c.customer_id AS customer_id
 FROM crm.customers AS c
 LEFT JOIN (
   SELECT
-    ranked.customer_id,
+    ranked.customer_id AS customer_id,
     COALESCE(
       toFloat64((
         RANK() OVER (ORDER BY ranked.value_1 ASC) - 1
@@ -12,7 +12,7 @@ LEFT JOIN (
     ) AS percentile_1
   FROM (
     SELECT
-      c.customer_id,
+      c.customer_id AS customer_id,
       c.lifetime_value AS value_1
     FROM crm.customers AS c
     WHERE

@@ -1,5 +1,5 @@
 SELECT
-  c.customer_id
+  c.customer_id AS customer_id
 FROM crm.customers AS c
 INNER JOIN (
   SELECT

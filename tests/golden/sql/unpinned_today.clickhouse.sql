@@ -1,5 +1,5 @@
 SELECT
-  c.customer_id
+  c.customer_id AS customer_id
 FROM crm.customers AS c
 WHERE
   toDate32(now64(6, 'UTC'), 'UTC') > toDate32('2024-01-01')

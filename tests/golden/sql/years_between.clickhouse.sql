@@ -1,5 +1,5 @@
 SELECT
-  c.customer_id
+  c.customer_id AS customer_id
 FROM crm.customers AS c
 WHERE
   c.birth_date <= toDate32('1990-06-30')
