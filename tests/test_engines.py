@@ -346,3 +346,46 @@ def test_cli_count_and_run_on_a_chdb_target_equal_duckdb(clickhouse_worker: Work
         code, on_duckdb, err = cli.invoke(*command, "--target", "local", env={"NO_COLOR": "1"})
         assert code == 0, err
         assert done.stdout == on_duckdb and len(on_duckdb.splitlines()) > 20
+
+
+class WorkerEngine:
+    """segql's Engine protocol over a worker: operations' own queries (run, count, overlap) sent to the engine."""
+
+    def __init__(self, dialect: str, worker: Worker) -> None:
+        self.dialect, self.worker = dialect, worker
+
+    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+        result = self.worker.run({"q": sql})["q"]
+        assert "error" not in result, result.get("error")
+        return result["columns"], [tuple(row) for row in result["rows"]]
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("engine", engine_params(list(ENGINES), list(ENGINES), lambda e: e))
+def test_run_count_and_overlap_queries_equal_duckdb(engine: str, request: pytest.FixtureRequest,
+                                                    retail_duckdb: Path, tmp_path: Path) -> None:
+    """The members of several segments with customer columns (`run --all`), their sizes and pairwise overlaps
+    (`count`, `overlap`): one query each, on the engine as on DuckDB."""
+    from segql import operations
+
+    prepared = request.getfixturevalue("retail_expected")
+    worker = worker_for(request, engine)
+    worker.load(prepared["tables"])
+    ws = workspace_in("America/New_York", tmp_path)
+    segments = ws.segments(["vip", "churn_risk", "rfm_champions", "weekend_shoppers"])
+    day = dt.date(2026, 6, 30)
+    duck = connect(Target("local", "duckdb", {"path": str(retail_duckdb)}), ROOT)
+    try:
+        on_engine = WorkerEngine(engine, worker)
+        columns = ["country", "signup_at"]
+        expected = operations.members(ws, duck, segments, day, columns=columns)
+        got = operations.members(ws, on_engine, segments, day, columns=columns)
+        assert [row[0] for row in got.rows] == [row[0] for row in expected.rows] and len(got.rows) > 100
+        assert [[bool(v) for v in row[3:]] for row in got.rows] == [list(row[3:]) for row in expected.rows]
+        assert [row[1] for row in got.rows] == [row[1] for row in expected.rows]
+        assert operations.sizes(ws, on_engine, segments, day, pairs=True) == operations.sizes(ws, duck, segments, day,
+                                                                                              pairs=True)
+    finally:
+        duck.close()
