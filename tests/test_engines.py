@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from segql.engines import connect
 from segql.project import Target
 from tests.compile_cases import ALL, AS_OF, CASES, TABLES, Case, build_database, segment
 from tests.engine_workers import Worker, parquet_tables
+from tests.test_snowflake import workspace_in
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
@@ -132,16 +132,6 @@ def test_memberships(engine: str, request: pytest.FixtureRequest) -> None:
 
 RETAIL_SEGMENTS = sorted(api.open_workspace(RETAIL).result.segments)
 RETAIL_RUNS: dict[str, dict[str, Any]] = {}
-
-
-def workspace_in(zone: str, root: Path) -> api.Workspace:
-    for item in ("schema.yml", "segments"):
-        source = RETAIL / item
-        (shutil.copytree if source.is_dir() else shutil.copy)(source, root / item)
-    config, n = re.subn(r"(?m)^timezone: .*$", f"timezone: {zone}", (RETAIL / "segql.yml").read_text(encoding="utf-8"))
-    assert n == 1
-    (root / "segql.yml").write_text(config, encoding="utf-8")
-    return api.open_workspace(root)
 
 
 @pytest.fixture(scope="module")

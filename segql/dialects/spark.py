@@ -13,6 +13,7 @@ from sqlglot import exp
 
 from segql.diagnostics import Diagnostic, DiagnosticError
 from segql.dialects.base import COMMON_RESERVED, SqlDialect
+from segql.dialects.snowflake import Snowflake
 
 
 def _call(name: str, *args: exp.Expression) -> exp.Anonymous:
@@ -64,15 +65,8 @@ class Spark(SqlDialect):
         # the two-argument form converts from the session's zone: CURRENT_TIMESTAMP's wall clock there
         return exp.ConvertTimezone(target_tz=exp.Literal.string("UTC"), timestamp=exp.CurrentTimestamp())
 
-    def current_date(self, timezone: str) -> exp.Expression:
-        now = exp.ConvertTimezone(target_tz=exp.Literal.string(timezone), timestamp=exp.CurrentTimestamp())
-        return self.cast(now, "DATE")
-
-    def utc_to_local(self, value: exp.Expression, timezone: str) -> exp.Expression:
-        return exp.ConvertTimezone(source_tz=exp.Literal.string("UTC"), target_tz=exp.Literal.string(timezone),
-                                   timestamp=value)
-
-    def local_to_utc(self, value: exp.Expression, timezone: str) -> exp.Expression:
-        return exp.ConvertTimezone(source_tz=exp.Literal.string(timezone), target_tz=exp.Literal.string("UTC"),
-                                   timestamp=value)
+    # CONVERT_TIMEZONE as on Snowflake: with both zones named it takes and gives naive values
+    current_date = Snowflake.current_date
+    utc_to_local = Snowflake.utc_to_local
+    local_to_utc = Snowflake.local_to_utc
 
