@@ -71,6 +71,11 @@ class Worker:
         """Create (or replace) tables: [{"name": "crm.customers", "columns": [[name, DuckDB type]], "file": path}]."""
         self.request({"op": "load", "tables": tables})
 
+    def columns(self, tables: list[tuple[str, ...]]) -> dict[str, list[str] | None]:
+        """The engine's `columns()` (segql targets check) of each table, by dotted name."""
+        found: dict[str, list[str] | None] = self.request({"op": "columns", "tables": tables})["columns"]
+        return found
+
     def connect_error(self, kind: str, settings: dict[str, str]) -> dict[str, str] | None:
         """Open a target of that type with these settings in the worker's environment (where its driver is): the
         diagnostic it raised ({"code", "message", "hint"}), or None when it opened."""
@@ -297,6 +302,8 @@ def _serve(name: str) -> None:
                 answer: dict[str, Any] = {"ok": True}
             elif request["op"] == "run":
                 answer = {"results": backend.run(request["queries"])}
+            elif request["op"] == "columns":
+                answer = {"columns": {".".join(t): backend.engine.columns(tuple(t)) for t in request["tables"]}}
             elif request["op"] == "connect":
                 answer = {"error": _connect_error(request["type"], request["settings"])}
             else:

@@ -379,3 +379,13 @@ def test_run_count_and_overlap_queries_equal_duckdb(engine: str, request: pytest
                                                                                               pairs=True)
     finally:
         duck.close()
+
+
+@pytest.mark.parametrize("engine", engine_params(list(ENGINES), list(ENGINES), lambda e: e))
+def test_columns_for_targets_check(engine: str, request: pytest.FixtureRequest) -> None:
+    """`segql targets check` reads each table's columns through the engine: in order, None for a missing table."""
+    worker = worker_for(request, engine)
+    worker.load(request.getfixturevalue("case_tables"))
+    found = worker.columns([("web", "logins"), ("crm", "addresses"), ("crm", "no_such_table"), ("nodb", "t")])
+    assert found == {"web.logins": ["customer_id", "logged_at"], "crm.addresses": ["address_id", "state", "city"],
+                     "crm.no_such_table": None, "nodb.t": None}

@@ -25,7 +25,8 @@ class Engine(Protocol):
 
 
 class ColumnLister(Engine, Protocol):
-    """An engine that can also list columns (`segql targets check`); DuckDB and PostgreSQL can, Snowflake not yet."""
+    """An engine that can also list columns (`segql targets check`); DuckDB, PostgreSQL, ClickHouse and Spark can;
+    Snowflake and Databricks not yet."""
 
     def columns(self, table: tuple[str, ...]) -> list[str] | None:
         """The columns of a table or view named by its parts (`("crm", "customers")`), None when it does not exist."""

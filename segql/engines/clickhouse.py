@@ -84,6 +84,14 @@ class ClickHouseEngine:
                 raise
             raise self._query_error(f"the query failed on target `{self.target.name}`: {_first_line(err)}") from None
 
+    def columns(self, table: tuple[str, ...]) -> list[str] | None:
+        """The columns of a table or view (in order), or None when there is none of that name (names are exact:
+        ClickHouse's are case-sensitive)."""
+        database = _literal(table[-2]) if len(table) >= 2 else "currentDatabase()"
+        _, rows = self.query(f"SELECT name FROM system.columns WHERE database = {database} AND table = "
+                             f"{_literal(table[-1])} ORDER BY position")
+        return [str(r[0]) for r in rows] or None
+
     def _query_error(self, message: str) -> DiagnosticError:
         return DiagnosticError([Diagnostic("E403", self._redact(message), self.target.span, "query failed",
                                            "check that the tables and columns of schema.yml exist in the target")])
@@ -142,6 +150,11 @@ def _is_driver_error(err: Exception) -> bool:
 def _missing(target: Target, what: str, extra: str) -> DiagnosticError:
     return DiagnosticError([Diagnostic("E405", f"target `{target.name}` needs {what}, which is not installed",
                                        target.span, "clickhouse target", f"pip install '{extra}'")])
+
+
+def _literal(text: str) -> str:
+    """A ClickHouse string literal (a backslash is an escape character there)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 def _first_line(err: Exception) -> str:

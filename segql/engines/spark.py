@@ -98,6 +98,16 @@ class SparkEngine(_SparkSql):
             raise self._failed(err) from None
         return list(frame.columns), [tuple(row) for row in rows]
 
+    def columns(self, table: tuple[str, ...]) -> list[str] | None:
+        """The columns of a table or view (in order), or None when there is none of that name."""
+        name = ".".join("`" + part.replace("`", "``") + "`" for part in table)
+        try:
+            if not self.session.catalog.tableExists(name):
+                return None
+            return list(self.session.table(name).columns)
+        except Exception as err:
+            raise self._failed(err) from None
+
     def close(self) -> None:
         pass  # the session may serve others in this process (pyspark keeps one per process)
 
