@@ -17,9 +17,10 @@ from segql.syntax.parser import parse_expression
 from segql.syntax.yamlpos import Shape, YMap, load_yaml, read_source
 
 PROJECT_FILE = "segql.yml"
-PROJECT_KEYS = ("name", "schema", "segments", "tests", "timezone", "default_target", "targets", "channels",
-                "description")
-TARGET_TYPES = ("duckdb", "postgres", "snowflake")
+PROJECT_KEYS = ("name", "schema", "segments", "tests", "timezone", "week_start", "default_target", "targets",
+                "channels", "description")
+WEEK_STARTS = {"monday": 1, "sunday": 7}  # segql.yml's `week_start` → the ISO weekday weeks start on
+TARGET_TYPES = ("duckdb", "postgres", "snowflake", "clickhouse", "spark", "databricks")
 # A duckdb target's `tables:` maps schema tables to files; the reader is chosen by the file's ending.
 TABLE_FILE_READERS = {".parquet": "read_parquet", ".pq": "read_parquet", ".csv": "read_csv_auto",
                       ".tsv": "read_csv_auto", ".csv.gz": "read_csv_auto", ".json": "read_json_auto",
@@ -88,6 +89,7 @@ class Project:
     segments_path: Path
     tests_path: Path
     timezone: str = "UTC"
+    week_start: int = 1  # the ISO weekday weeks start on: 1 (monday, the default) or 7 (sunday)
     default_target: str = ""
     targets: dict[str, Target] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)  # consent rules by channel name
@@ -117,12 +119,13 @@ def find_project(start: Path) -> Path | None:
     return None
 
 
-def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
+def load_project(root: Path, text: str | None = None) -> tuple[Project, list[Diagnostic]]:
+    """The project of `root`, read from its segql.yml (or from `text`, an editor's unsaved copy of it)."""
     shape = Shape()
     path = root / PROJECT_FILE
     project = Project(root, root.name, root / "schema.yml", root / "segments", root / "tests")
     try:
-        source = read_source(str(path), PROJECT_FILE)
+        source = read_source(str(path), PROJECT_FILE) if text is None else SourceFile(PROJECT_FILE, text)
         node = load_yaml(source)
     except DiagnosticError as err:
         return project, err.diagnostics
@@ -141,6 +144,15 @@ def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
         if not _valid_timezone(tz_node.value):
             shape.error("E107", f"unknown time zone `{tz_node.value}`", tz_node.span, "not an IANA time zone",
                         "use a name such as `UTC`, `Europe/Berlin` or `America/New_York`")
+    week_node = shape.scalar(top.get("week_start"), "`week_start`")
+    if week_node is not None and not week_node.is_null:
+        day = week_node.value.lower()
+        if day in WEEK_STARTS:
+            project.week_start = WEEK_STARTS[day]
+        else:
+            shape.error("E107", f"`week_start: {week_node.value}` is not a day weeks can start on", week_node.span,
+                        "monday or sunday", did_you_mean(day, WEEK_STARTS) or "write `week_start: monday` (the "
+                        "default, ISO weeks) or `week_start: sunday`")
     targets = shape.mapping(top.get("targets"), "`targets`")
     for key, value in targets.items if targets else []:
         spec = shape.mapping(value, f"target `{key.value}`")
@@ -149,7 +161,7 @@ def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
         kind = shape.scalar(spec.get("type"), "the target's `type`")
         if kind is None:
             shape.error("E104", f"target `{key.value}` has no `type`", key.span, "type missing",
-                        "add `type: duckdb`, `postgres` or `snowflake`")
+                        "add `type:` and one of " + ", ".join(TARGET_TYPES))
             continue
         if kind.value not in TARGET_TYPES:
             shape.error("E107", f"unknown target type `{kind.value}`", kind.span, "not a target type",

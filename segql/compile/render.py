@@ -68,8 +68,9 @@ def render(query: exp.Expression, dialect: str) -> str:
             "E301", f"this query was compiled for {compiled_for}, not {d.name}",
             hint=f"compile the segment again with dialect `{d.name}`")])
     sqlglot_dialect, generator, unchanged = _generator(d.name)
+    finished = d.finish(query)  # ClickHouse: its SETTINGS clause (a copy; the query given is unchanged)
     try:
         return generator(dialect=sqlglot_dialect, pretty=True, identify=False,
-                         unsupported_level=ErrorLevel.RAISE).generate(query, copy=not unchanged)
+                         unsupported_level=ErrorLevel.RAISE).generate(finished, copy=not unchanged and finished is query)
     except UnsupportedError as err:
         raise DiagnosticError([Diagnostic("E301", f"{d.name} cannot express part of this segment: {err}")]) from None
