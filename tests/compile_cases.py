@@ -30,6 +30,10 @@ TABLES = TableMap(
     },
 )
 
+# the database schemas the fixture's tables are in (copied to every engine)
+SCHEMAS = tuple(dict.fromkeys(table[0] for table in (TABLES.customer, *(lk.table for lk in TABLES.lookups.values()),
+                                                         *(ev.table for ev in TABLES.events.values()))))
+
 # ---- the fixture: 6 customers; 5 has no events at all ----
 
 DDL = """
@@ -344,7 +348,7 @@ def step_col(alias: str, source: str) -> t.Column:
 
 
 def bucket_of(salt: str) -> t.Call:
-    return t.Call("bucket", (lit(salt),), INTEGER)
+    return t.Call("bucket", (lit(salt), col("customer_id")), INTEGER)
 
 
 def hashlib_bucket(salt: str, key: object) -> int:
@@ -629,7 +633,8 @@ MONTHS_SPEC = t.ParamSpec("n", INTEGER, 2)
 LAPSED = ref("lapsed", eq(agg("count", "orders", window=last(30, "day")), 0))
 VIP = ref("vip", gt(col("lifetime_value"), 1000))
 DOUBLE_SCORE = trait("double_score", t.SqlTrait("double_score", (
-    ("duckdb", "c.score * 2"), ("postgres", "c.score * 2"), ("snowflake", "c.score * 2")), FLOAT))
+    ("duckdb", "c.score * 2"), ("postgres", "c.score * 2"), ("snowflake", "c.score * 2"), ("clickhouse", "c.score * 2"),
+    ("spark", "c.score * 2")), FLOAT))
 
 
 def _bucketed(salt: str, low: int, high: int) -> set[int]:
@@ -748,3 +753,4 @@ ROUND2: list[Case] = [
     # ---- a SQL trait (the evaluator refuses it: its meaning is the engine's) ----
     case("sql_trait", gt(DOUBLE_SCORE, 5), {1, 6}, golden=True),
 ]
+CASES += ROUND2

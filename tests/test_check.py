@@ -648,7 +648,8 @@ def test_splits_take_consecutive_bucket_ranges_in_the_order_written(project: Pat
     assert result.diagnostics == []
     seg = result.segments["promo"]
     assert seg.group_kind == "splits" and [g.name for g in seg.groups] == ["treatment", "control", "holdout"]
-    bucket = t.Call("bucket", (t.Literal("spring_2026", t.STRING),), t.INTEGER)
+    key = t.Column("customer", "", "customer_id", "customer_id", t.INTEGER)
+    bucket = t.Call("bucket", (t.Literal("spring_2026", t.STRING), key), t.INTEGER)
     assert _range(seg.groups[0]) == t.Compare("<", bucket, lit(8750, t.INTEGER))
     assert _range(seg.groups[1]) == t.Between(bucket, lit(8750, t.INTEGER), lit(8974, t.INTEGER))
     assert _range(seg.groups[2]) == t.Compare(">=", bucket, lit(8975, t.INTEGER))

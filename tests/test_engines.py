@@ -21,6 +21,7 @@ from segql.check import tree as t
 from segql.compile import compile_memberships, compile_segment, render
 from segql.engines import connect
 from segql.project import Target
+from tests import compile_cases
 from tests.compile_cases import ALL, AS_OF, CASES, TABLES, Case, build_database, segment
 from tests.engine_workers import Worker, parquet_tables
 from tests.test_snowflake import workspace_in
@@ -28,7 +29,7 @@ from tests.test_snowflake import workspace_in
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
 RETAIL_SCHEMAS = ("crm", "sales", "web", "support", "marketing")
-CASE_SCHEMAS = ("crm", "sales", "web", "support")
+CASE_SCHEMAS = compile_cases.SCHEMAS
 AS_OF_DATES = ("2026-06-30", "2026-03-01")
 ZONES = ("UTC", "America/New_York")
 ENGINES = ("clickhouse", "spark")

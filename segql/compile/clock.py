@@ -44,9 +44,17 @@ class Clock:
         """date|timestamp + amount units (negative to subtract)."""
         if unit == "week":
             amount, unit = amount * 7, "day"
+        elif unit == "quarter":
+            amount, unit = amount * 3, "month"
         if unit == "hour" and is_date:
             return self.d.add(self.day_start(value), amount, "hour", is_date=False)
         return self.d.add(value, amount, unit, is_date)
+
+    def period_start(self, day: Bound, unit: str, week_start: int = 1) -> Bound:
+        """The first day of day's calendar week (by `week_start`), month, quarter or year."""
+        if isinstance(day, dt.date):
+            return dates.period_start(day, unit, week_start)
+        return self.d.period_start(day.copy(), unit, week_start)
 
     def day_start(self, day: Bound) -> exp.Expression:
         """The naive UTC instant at which a date starts in the project's zone."""

@@ -88,6 +88,18 @@ class Constants:
             case t.Call(name="year" | "month" as name, args=(arg,)):
                 day = self.known_date(arg)
                 return None if day is None else day.year if name == "year" else day.month
+            case t.Call(name="start_of_week", args=(arg, t.Literal(value=week_start))):
+                day = self.known_date(arg)
+                return None if day is None else dates.period_start(day, "week", week_start)
+            case t.Call(name="start_of_month" | "start_of_quarter" | "start_of_year" as name, args=(arg,)):
+                day = self.known_date(arg)
+                return None if day is None else dates.period_start(day, name.removeprefix("start_of_"))
+            case t.Call(name="next_anniversary", args=(arg,)):
+                day = self.known_date(arg)
+                return None if day is None or self.as_of is None else dates.next_anniversary(day, self.as_of)
+            case t.Call(name="days_until", args=(arg,)):
+                day = self.known_date(arg)
+                return None if day is None or self.as_of is None else (day - self.as_of).days
         return None
 
     def known_date(self, node: Any) -> dt.date | None:

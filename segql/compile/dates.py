@@ -27,7 +27,7 @@ def add(value: dt.datetime, amount: int, unit: str) -> dt.datetime: ...
 @overload
 def add(value: dt.date, amount: int, unit: str) -> dt.date: ...
 def add(value: dt.date, amount: int, unit: str) -> dt.date:
-    """value + amount units (hour, day, week, month, year); a datetime stays a datetime."""
+    """value + amount units (hour, day, week, month, quarter, year); a datetime stays a datetime."""
     match unit:
         case "hour":
             base = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
@@ -38,9 +38,31 @@ def add(value: dt.date, amount: int, unit: str) -> dt.date:
             return value + dt.timedelta(days=7 * amount)
         case "month":
             return add_months(value, amount)
+        case "quarter":
+            return add_months(value, 3 * amount)
         case "year":
             return add_months(value, 12 * amount)
     raise ValueError(f"unknown unit {unit!r}")
+
+
+def period_start(day: dt.date, unit: str, week_start: int = 1) -> dt.date:
+    """The first day of the calendar week (starting on ISO weekday `week_start`), month, quarter or year of day."""
+    match unit:
+        case "week":
+            return day - dt.timedelta(days=(day.isoweekday() - week_start) % 7)
+        case "month":
+            return day.replace(day=1)
+        case "quarter":
+            return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+        case "year":
+            return day.replace(month=1, day=1)
+    raise ValueError(f"unknown period {unit!r}")
+
+
+def next_anniversary(day: dt.date, today: dt.date) -> dt.date:
+    """The first date on or after today with day's month and day (Feb 29 on Feb 28 in common years)."""
+    this_year = add_months(day, 12 * (today.year - day.year))
+    return this_year if this_year >= today else add_months(day, 12 * (today.year + 1 - day.year))
 
 
 def day_start_utc(day: dt.date, timezone: ZoneInfo) -> dt.datetime:

@@ -9,21 +9,48 @@ rewrites (segql.compile.rewrites). Imports sqlglot, segql.check.tree, segql.dial
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
 
 from segql.check import tree as t
-from segql.compile import dates, functions, plan, sql, windows
+from segql.compile import dates, functions, plan, sequences, sql, windows
 from segql.compile.clock import Bound, Clock
-from segql.compile.constants import Constants
+from segql.compile.constants import Constants, error
 from segql.compile.passes import EMPTY_IS_ZERO, EventPass
 from segql.compile.tables import TableMap
 from segql.dialects import SqlDialect
 
 RANKS = "ranks"  # the alias of the ranks table (numbered when a lookup or an event has the name)
+MODE = "mode"  # the column of a mode aggregate's subquery
 _COMPARE: dict[str, type[exp.Expression]] = {"=": exp.EQ, "<": exp.LT, "<=": exp.LTE, ">": exp.GT, ">=": exp.GTE}
+
+
+@dataclass(slots=True)
+class Mode:
+    """A mode aggregate: its subquery's alias, the pass (alias, customer and lookups its filter reads) it is lowered
+    over, the value counted, the filter and the first date it can count."""
+
+    alias: str
+    event: str
+    p: EventPass
+    value: exp.Expression
+    condition: exp.Expression | None
+    lower: Bound | None
+    written: tuple[exp.Expression, exp.Expression | None]  # value and condition as lowered (to find identical ones)
+
+
+def _requalified(node: exp.Expression | None, old: str, new: exp.Identifier) -> exp.Expression | None:
+    """A copy of the node with the columns of table `old` read from `new`."""
+    if node is None:
+        return None
+    copied = node.copy()
+    for column in copied.find_all(exp.Column):
+        if column.table == old:
+            column.set("table", new.copy())
+    return copied
 
 
 class Lowering:
@@ -46,6 +73,12 @@ class Lowering:
         self.ranker: Lowering | None = None
         self.ranked: list[tuple[exp.Expression, bool]] = []
         self.ranks_alias = ""
+        # mode aggregates, one grouped subquery each (passes.build_mode), and sequences, one subquery each
+        # (segql.compile.sequences): both LEFT JOINed by key after the passes
+        self.modes: list[Mode] = []
+        self.sequences: list[tuple[str, exp.Select]] = []
+        self.step_aliases: dict[str, str] = {}  # inside a sequence: the `as` names of earlier steps → their aliases
+        self.taken = {*tables.lookups, *tables.events, self.customer_alias, RANKS}  # names of joined relations
         if source.ranks is not None:
             self.ranker = Lowering(tables, dialect, constants, source.ranks)
             taken = {*tables.lookups, *tables.events, self.customer_alias}
@@ -91,6 +124,8 @@ class Lowering:
             case t.SegmentRef(condition=condition, params=params):
                 with self.constants.parameters(params):
                     return self.cond(condition)
+            case t.Sequence():
+                return sequences.member(self, node)
             case plan.DateRange():
                 return self.date_range(node)
             case plan.Uncoalesced(op=op, left=left, right=right):
@@ -152,7 +187,7 @@ class Lowering:
                 return value is None
             case t.Param():
                 return self.constants.param_value(node) is None
-            case t.Today() | t.Now() | t.Duration() | t.IsNull() | t.Not():
+            case t.Today() | t.Now() | t.Duration() | t.IsNull() | t.Not() | t.Sequence():
                 return False
             case t.Column():
                 return node not in self.present
@@ -213,8 +248,11 @@ class Lowering:
                 return self.aggregate(node)
             case t.TraitRef(expr=expr):
                 return self.value(expr)
+            case t.SqlTrait():
+                return self.sql_trait(node)
             case t.Compare() | t.Between() | t.InList() | t.IsNull() | t.Match() | t.Not() | t.And() | t.Or() \
-                    | t.Truth() | t.SegmentRef() | plan.DateRange() | plan.Uncoalesced() | plan.Lifted():
+                    | t.Truth() | t.SegmentRef() | t.Sequence() | plan.DateRange() | plan.Uncoalesced() \
+                    | plan.Lifted():
                 return self.strict(node)
         raise AssertionError(f"cannot compile {node!r}")  # pragma: no cover
 
@@ -242,6 +280,8 @@ class Lowering:
 
     def column(self, node: t.Column) -> exp.Expression:
         d = self.d
+        if node.scope == "step":  # an earlier step of the sequence being lowered, by its `as` name
+            return d.column(node.column, self.step_aliases[node.owner])
         if node.scope == "event":
             if self.inside is None or node.owner != self.inside.event:
                 raise AssertionError(f"event attribute outside its aggregate: {node!r}")  # the checker forbids it
@@ -281,6 +321,53 @@ class Lowering:
 
     # ---- time ----
 
+    def sql_trait(self, node: t.SqlTrait) -> exp.Expression:
+        """A SQL trait's expression for this dialect (DESIGN §3.14), parsed from schema.yml's text as a tree, its
+        customer columns (`c.x`) read from the customer row's alias here."""
+        from segql.dialects.sql_traits import CUSTOMER, SqlTraitProblem, parse_sql_trait
+
+        text = node.text_for(self.d.name)
+        if text is None:
+            written = ", ".join(name for name, _ in node.sql)
+            raise error("E310", f"SQL trait `{node.name}` has no SQL for {self.d.name}", node.span,
+                        f"add `{self.d.name}: …` under the trait's `sql:` in schema.yml (it has {written})")
+        try:
+            tree = parse_sql_trait(text, self.d.name).copy()
+        except SqlTraitProblem as problem:
+            raise error("E266", f"SQL trait `{node.name}`: {problem.message}", node.span, problem.hint) from None
+        for column in tree.find_all(exp.Column):
+            if column.find_ancestor(exp.Query) is None and column.table.lower() == CUSTOMER:
+                column.set("table", self.d.identifier(self.customer_alias))
+        if self.inside is not None:
+            self.inside.needs_customer = True
+        return exp.Paren(this=tree)
+
+    def event_date(self, p: EventPass) -> exp.Expression:
+        """The date of an event's time in the project's zone."""
+        time: exp.Expression = self.d.column(p.table.time or "", p.alias)
+        if p.table.time_type == "date":
+            return time
+        if not self.constants.utc:
+            time = self.d.utc_to_local(sql.wrap(time, 9), self.constants.timezone)
+        return self.d.cast(time, "DATE")
+
+    def lookup_join(self, name: str) -> exp.Join:
+        """LEFT JOIN a lookup ON its columns = the customer row's."""
+        d, c = self.d, self.customer_alias
+        lookup = self.tables.lookups[name]
+        on = sql.and_([sql.binary(exp.EQ, d.column(lk_col, name), d.column(c_col, c))
+                       for c_col, lk_col in lookup.on.items()])
+        return sql.join(d.table(lookup.table, name), on)
+
+    def free_alias(self, name: str) -> str:
+        """`name`, numbered from 1, not the name of a relation the query joins (lookups, events, the customer row)."""
+        number = 1
+        while f"{name}_{number}" in self.taken:
+            number += 1
+        found = f"{name}_{number}"
+        self.taken.add(found)
+        return found
+
     def date_value(self, node: plan.Expr) -> Bound:
         known = self.constants.constant(node)
         return known if isinstance(known, dt.date) and not isinstance(known, dt.datetime) else self.value(node)
@@ -308,6 +395,8 @@ class Lowering:
         if self.inside is not None:
             raise AssertionError("an aggregate inside an aggregate")  # the checker forbids it
         p = self.passes[node.event]
+        if node.func == "mode":  # a grouped subquery of its own (the most frequent value, ties the smallest)
+            p = EventPass(node.event, self.tables.events[node.event], f"{node.event}_{MODE}")
         self.inside = p
         try:
             filters = [self.cond(c) for c in node.on_events]
@@ -319,13 +408,44 @@ class Lowering:
         finally:
             self.inside = None
         boolean = node.value is not None and node.value.type == t.BOOLEAN
-        alias = p.add(node.func, value, sql.and_(filters) if filters else None, lower, boolean)
-        column: exp.Expression = self.d.column(alias, p.alias)
+        func, position = node.func, None
+        if func in ("count_days", "count_weeks", "count_months"):  # distinct calendar days, weeks, months
+            day = self.event_date(p)
+            if func != "count_days":
+                week_start = node.arg.value if isinstance(node.arg, t.Literal) else 1
+                day = self.d.period_start(day, "week" if func == "count_weeks" else "month", week_start)
+            func, value = "count_distinct", day
+        elif func in ("nth", "nth_time"):
+            assert node.arg is not None
+            position = self.constants.amount(node.arg)
+        condition = sql.and_(filters) if filters else None
+        if func == "mode":
+            assert value is not None
+            column: exp.Expression = self.mode(p, value, condition, lower, boolean)
+        else:
+            alias = p.add(func, value, condition, lower, boolean, position)
+            column = self.d.column(alias, p.alias)
         if node.on_customer and node.guarded:
             column = sql.case(sql.and_([self.cond(c) for c in node.on_customer]), column)
         if node.func in EMPTY_IS_ZERO:  # a customer without matching events has 0, not NULL
             return exp.Coalesce(this=column, expressions=[sql.number(0)])
         return column
+
+    def mode(self, p: EventPass, value: exp.Expression, condition: exp.Expression | None, lower: Bound | None,
+             boolean: bool) -> exp.Expression:
+        """The column of a mode aggregate's subquery (identical ones share one). It was lowered over the alias
+        `<event>_mode`; its subquery gets a numbered one, free among the query's relations."""
+        for found in self.modes:
+            if (found.event, found.written) == (p.event, (value, condition)):
+                return self.d.column(MODE, found.alias)
+        written = (value, condition)
+        placeholder = p.alias
+        p.alias = self.free_alias(placeholder)
+        renamed = self.d.identifier(p.alias)
+        value = _requalified(value, placeholder, renamed) or value
+        condition = _requalified(condition, placeholder, renamed)
+        self.modes.append(Mode(p.alias, p.event, p, value, condition, lower, written))
+        return self.d.column(MODE, p.alias)
 
     def percentile(self, expr: plan.Expr) -> exp.Expression:
         """The customer's rank, a column of the ranks table (one column per distinct value, see lower.ranks_join)."""

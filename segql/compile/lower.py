@@ -15,8 +15,8 @@ from sqlglot import exp
 from segql.check import tree as t
 from segql.compile import plan, rewrites, sql, windows
 from segql.compile.constants import Constants
-from segql.compile.expressions import Lowering, numbered
-from segql.compile.passes import EventPass, build_pass
+from segql.compile.expressions import MODE, Lowering, Mode, numbered
+from segql.compile.passes import EventPass, build_mode, build_pass
 from segql.compile.render import DIALECT_KEY
 from segql.compile.tables import TableMap
 from segql.dialects import SqlDialect
@@ -86,16 +86,33 @@ def joins(lx: Lowering, source: plan.Source) -> list[exp.Join]:
                 lowered = lx.passes[event]
                 if lowered.specs:  # a pass no expression reads (a rewrite left none) is not joined
                     found.append(pass_join(lx, lowered, inner=inner))
+    found += [mode_join(lx, mode) for mode in lx.modes]
+    for alias, query in lx.sequences:
+        on = sql.binary(exp.EQ, lx.d.column(lx.tables.key, alias), lx.d.column(lx.tables.key, lx.customer_alias))
+        found.append(sql.join(sql.subquery(query, lx.d.identifier(alias)), on))
     if lx.ranked:
         found.append(ranks_join(lx))
     return found
 
 
+def mode_join(lx: Lowering, mode: Mode) -> exp.Join:
+    """LEFT JOIN (the most frequent value of each customer's matching events, ties the smallest) ON the key."""
+    d, p = lx.d, mode.p
+    inside = []
+    if p.needs_customer:
+        on = sql.binary(exp.EQ, d.column(lx.tables.key, lx.customer_alias), d.column(p.table.key, p.alias))
+        inside.append(sql.join(d.table(lx.tables.customer, lx.customer_alias), on, side=""))
+        inside += [lookup_join(lx, name) for name in p.lookups]
+    conditions = windows.time_filter(lx.clock, p, mode.lower)
+    if mode.condition is not None:
+        conditions.append(mode.condition)
+    query = build_mode(p, d, d.table(p.table.table, p.alias), inside, conditions, mode.value, MODE)
+    on = sql.binary(exp.EQ, d.column(p.table.key, p.alias), d.column(lx.tables.key, lx.customer_alias))
+    return sql.join(sql.subquery(query, d.identifier(p.alias)), on)
+
+
 def lookup_join(lx: Lowering, name: str) -> exp.Join:
-    d, c = lx.d, lx.customer_alias
-    lookup = lx.tables.lookups[name]
-    on = sql.and_([sql.binary(exp.EQ, d.column(lk_col, name), d.column(c_col, c)) for c_col, lk_col in lookup.on.items()])
-    return sql.join(d.table(lookup.table, name), on)
+    return lx.lookup_join(name)
 
 
 def pass_join(lx: Lowering, p: EventPass, inner: bool = False) -> exp.Join:

@@ -10,16 +10,21 @@ Imports sqlglot, segql.dialects and the sibling sql module.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from segql.check.tree import EMPTY_IS_ZERO
 from segql.compile import sql
 from segql.compile.tables import EventTable
 from segql.dialects import SqlDialect
 
-EMPTY_IS_ZERO = ("count", "count_distinct", "sum")
-TWO_STEP = ("first", "last")
+TWO_STEP = ("first", "last")  # the value at the earliest or latest time with one (a window step finds the time)
+NUMBERED = ("nth", "nth_time")  # the n-th matching event in time order (a window step numbers them)
+UNSPLITTABLE = ("median",)  # no second grouping can combine it (see rewrites.distinct_value)
+
+__all__ = ["EMPTY_IS_ZERO", "AggregateSpec", "EventPass", "build_pass"]
 
 
 @dataclass(slots=True)
@@ -31,6 +36,7 @@ class AggregateSpec:
     value: exp.Expression | None
     filter: exp.Expression | None
     boolean: bool
+    position: int | None = None  # the n of nth and nth_time
 
 
 @dataclass(slots=True)
@@ -48,9 +54,9 @@ class EventPass:
     _index: dict[tuple[object, ...], str] = field(default_factory=dict)
 
     def add(self, func: str, value: exp.Expression | None, filter: exp.Expression | None,
-            lower_bound: dt.date | exp.Expression | None, boolean: bool) -> str:
+            lower_bound: dt.date | exp.Expression | None, boolean: bool, position: int | None = None) -> str:
         """The alias of the column computing this aggregate; identical aggregates share one column."""
-        key = (func, value, filter)
+        key = (func, value, filter, position)
         found = self._index.get(key)
         if found is not None:
             return found
@@ -59,7 +65,7 @@ class EventPass:
         while f"{self.event}_{number}" in taken:
             number += 1
         alias = f"{self.event}_{number}"
-        self.specs.append(AggregateSpec(alias, func, value, filter, boolean))
+        self.specs.append(AggregateSpec(alias, func, value, filter, boolean, position))
         self.lower_bounds.append(lower_bound)
         self._index[key] = alias
         return alias
@@ -96,9 +102,10 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
     inputs: list[exp.Expression | None] = []  # per aggregate: what the grouping aggregates (None: COUNT(*))
     picks: list[exp.Expression | None] = []  # per first/last: the row's value when its time is the edge, else NULL
     group_key: list[exp.Expression] = [key]
-    if any(s.func in TWO_STEP for s in p.specs):
+    if any(s.func in TWO_STEP or s.func in NUMBERED for s in p.specs):
         # Per event row, each aggregate's value (NULL where its filter fails) and, for first/last, the earliest or
-        # latest time at which it has a value; the grouping then reads those columns.
+        # latest time at which it has a value, for nth/nth_time the row's number among the matching rows in time
+        # order; the grouping then reads those columns.
         assert time is not None and p.table.time is not None  # first/last need a time column (the checker says so)
         time_name = _unique(f"{p.event}_time", taken)
         inner: list[exp.Expression] = [sql.alias(key, key_name), sql.alias(time, d.identifier(time_name))]
@@ -111,6 +118,10 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
                                    d.identifier(value_name)))
             row_value = column(value_name)
             inputs.append(row_value)
+            if spec.func in NUMBERED:
+                picks.append(_numbered(p, d, spec, filters[spec.alias], value_of(spec), value_name, column, inner,
+                                       taken))
+                continue
             if spec.func not in TWO_STEP:
                 picks.append(None)
                 continue
@@ -175,6 +186,52 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
     return sql.select(combined, sql.subquery(grouped, d.identifier(p.alias)), group_by=[d.column(p.table.key, p.alias)])
 
 
+def _numbered(p: EventPass, d: SqlDialect, spec: AggregateSpec, own: exp.Expression | None,
+              value: exp.Expression | None, value_name: str, column: Callable[[str], exp.Column],
+              inner: list[exp.Expression], taken: set[str]) -> exp.Expression:
+    """nth / nth_time: ROW_NUMBER() over the customer's matching rows (those with a value, for nth) in time order,
+    then by value, added to the row step; the pick is the row's value where its number is n (one row at most)."""
+    assert p.table.time is not None and value is not None and spec.position is not None
+    guard = own.copy() if own is not None else None
+    if spec.func == "nth":
+        has_value = exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))
+        guard = sql.and_([guard, has_value]) if guard is not None else has_value
+    partition: list[exp.Expression] = [column(p.table.key)]
+    if guard is not None:  # the rows that match are numbered apart from the others
+        partition.append(sql.case(guard, sql.number(0), sql.number(1)))
+    order = [exp.Ordered(this=column(p.table.time), desc=False, nulls_first=False)]
+    if spec.func == "nth":
+        order.append(exp.Ordered(this=value.copy(), desc=False, nulls_first=False))
+    number = exp.Window(this=exp.RowNumber(), partition_by=partition, order=exp.Order(expressions=order))
+    rank_name = _unique(f"{spec.alias}_n", taken)
+    inner.append(sql.alias(number, d.identifier(rank_name)))
+    at_n = sql.and_([sql.binary(exp.EQ, column(rank_name), sql.number(spec.position)),
+                     exp.Not(this=exp.Is(this=column(value_name), expression=exp.Null()))])
+    return sql.case(at_n, column(value_name))
+
+
+def build_mode(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[exp.Join],
+               conditions: list[exp.Expression], value: exp.Expression, name: str) -> exp.Select:
+    """SELECT key, value AS <name> FROM (SELECT key, value, ROW_NUMBER() OVER (PARTITION BY key ORDER BY COUNT(*)
+    DESC, value) AS rank FROM <events> WHERE <conditions> AND value IS NOT NULL GROUP BY key, value) WHERE rank = 1:
+    each customer's most frequent value, ties going to the smallest (mode, DESIGN §3.12)."""
+    key = d.column(p.table.key, p.alias)
+    taken = {p.table.key, name}
+    value_name, rank_name = _unique(f"{p.event}_value", taken), _unique(f"{p.event}_rank", taken)
+    present = exp.Not(this=exp.Is(this=sql.wrap(value.copy(), 5), expression=exp.Null()))
+    order = exp.Order(expressions=[exp.Ordered(this=exp.Count(this=exp.Star()), desc=True, nulls_first=False),
+                                   exp.Ordered(this=value.copy(), desc=False, nulls_first=False)])
+    rank = exp.Window(this=exp.RowNumber(), partition_by=[key.copy()], order=order)
+    counted = sql.select([sql.alias(key.copy(), d.identifier(p.table.key)),
+                          sql.alias(value.copy(), d.identifier(value_name)),
+                          sql.alias(rank, d.identifier(rank_name))],
+                         source, joins, sql.and_([*conditions, present]), [key.copy(), value.copy()])
+    first = sql.binary(exp.EQ, d.column(rank_name, p.alias), sql.number(1))
+    return sql.select([sql.alias(d.column(p.table.key, p.alias), d.identifier(p.table.key)),
+                       sql.alias(d.column(value_name, p.alias), d.identifier(name))],
+                      sql.subquery(counted, d.identifier(p.alias)), where=first)
+
+
 def _when(filter: exp.Expression | None, value: exp.Expression | None) -> exp.Expression | None:
     """CASE WHEN filter THEN value END (1 when there is no value); None for an unfiltered COUNT(*)."""
     if filter is None:
@@ -198,6 +255,11 @@ def _aggregate(d: SqlDialect, spec: AggregateSpec, arg: exp.Expression | None) -
         case "max" | "last_time":
             assert arg is not None
             return d.max_value(arg, spec.boolean)
+        case "median":  # the mean of the lower and upper middles, exact (the upper middle: -lower middle of -v)
+            assert arg is not None
+            negated = d.lower_median(exp.Neg(this=sql.wrap(arg.copy(), 9)))
+            both = sql.binary(exp.Sub, d.lower_median(arg), negated)
+            return sql.binary(exp.Mul, exp.Paren(this=both), sql.number("0.5"))
     raise AssertionError(f"unhandled aggregate {spec.func}")  # pragma: no cover
 
 

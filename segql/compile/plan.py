@@ -81,6 +81,7 @@ class Aggregate:
     window: t.Window | None
     type: t.Type
     guarded: bool = True
+    arg: t.Literal | t.Param | None = None  # nth's position, count_weeks' first day of the week (t.Aggregate's)
     span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 

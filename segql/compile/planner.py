@@ -47,11 +47,11 @@ class _Planner:
         if type(node) in plan.LEAVES:
             return node
         match node:
-            case t.Aggregate(func=func, event=event, value=value, where=where, window=window, type=typ):
+            case t.Aggregate(func=func, event=event, value=value, where=where, window=window, type=typ, arg=arg):
                 self.events.add(event)
                 on_events, on_customer = split_where(where, value)
                 return plan.Aggregate(func, event, value, tuple(on_events), tuple(on_customer), window, typ,
-                                      span=node.span)
+                                      arg=arg, span=node.span)
             case t.Percentile():
                 if self.ranks is None:
                     self.ranks = _Planner(self.tables)
@@ -94,6 +94,8 @@ def reads(node: object) -> set[str]:
     percentiles, segment references)."""
     if isinstance(node, t.Column):
         return {node.scope}
+    if isinstance(node, t.SqlTrait):
+        return {"customer"}  # SQL over the customer row
     if isinstance(node, t.Aggregate | plan.Aggregate | t.Percentile | t.SegmentRef):
         return {"other"}
     found: set[str] = set()

@@ -20,7 +20,7 @@ from segql.check import tree as t
 from segql.compile import dates, plan, sql
 from segql.compile.clock import Bound
 from segql.compile.constants import Constants
-from segql.compile.passes import EMPTY_IS_ZERO, EventPass
+from segql.compile.passes import EMPTY_IS_ZERO, UNSPLITTABLE, EventPass
 from segql.dialects import SqlDialect
 
 
@@ -94,7 +94,7 @@ class _Emptiness:
         value when it is known, or _UNKNOWN."""
         match node:
             case plan.Aggregate(event=owner, func=func):
-                if owner != event:
+                if owner != event or func == "mode":  # a mode is computed apart from the pass (lower.mode_join)
                     return _UNKNOWN
                 return 0 if func in EMPTY_IS_ZERO else _NULL
             case t.Literal(value=value):
@@ -378,7 +378,7 @@ def distinct_value(p: EventPass, d: SqlDialect) -> exp.Expression | None:
     combined again. At 10M events the second way wins while DISTINCT aggregates are at least a quarter of the others
     (benchmarks/: store_first_mobile_now 1.05× → 0.8× its hand-written query), and loses in wide passes (the
     50-segment memberships query's orders pass, 3 of 37 aggregates: 1.5 → 1.9 s)."""
-    if not d.distinct_by_grouping:
+    if not d.distinct_by_grouping or any(s.func in UNSPLITTABLE for s in p.specs):
         return None
     distinct = [s for s in p.specs if s.func == "count_distinct"]
     values = {s.value for s in distinct}

@@ -55,6 +55,17 @@ def window(lx: Lowering, node: t.Window, p: EventPass) -> tuple[exp.Expression, 
             both = [event_time_lower(clock, p, begin, inclusive=True),
                     event_time_upper(clock, p, lx.date_value(end), inclusive=True)]
             return sql.and_(both), begin
+        case t.ThisWindow(unit=unit, week_start=week_start):
+            # start(unit, today) <= d <= today (the upper end is the pass's own filter)
+            begin = clock.period_start(clock.today(), unit, week_start)
+            return event_time_lower(clock, p, begin, inclusive=True), begin
+        case t.PreviousWindow(amount=amount, unit=unit, week_start=week_start):
+            # start(unit, today) - N units <= d < start(unit, today)
+            current = clock.period_start(clock.today(), unit, week_start)
+            begin = clock.date_shift(current, constants.amount(amount, "-"), unit)
+            both = [event_time_lower(clock, p, begin, inclusive=True),
+                    event_time_upper(clock, p, current, inclusive=False)]
+            return sql.and_(both), begin
     raise AssertionError(f"unknown window {node!r}")  # pragma: no cover
 
 
