@@ -15,6 +15,7 @@ import pytest
 TESTS = Path(__file__).parent
 GOLDEN = TESTS / "golden"
 RETAIL = TESTS.parent / "examples" / "retail"
+RETAIL_SEGMENTS = len(list((RETAIL / "segments").glob("*.yml")))  # one segment (or priority list) per file
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
