@@ -164,10 +164,19 @@ def connect(ws: Workspace, target: Target) -> Engine:
     return open_engine(target, ws.project.root)
 
 
+def fetch(engine: Engine, query: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run a SELECT tree on an engine: rendered for its dialect, with its string values bound as parameters where
+    the engine's driver takes them (segql.compile.render_bound)."""
+    from segql.compile.render import render_bound
+
+    sql, values = render_bound(query, engine.dialect)
+    return engine.query(sql, values) if values else engine.query(sql)
+
+
 def members(ws: Workspace, engine: Engine, segment: CheckedSegment, as_of: dt.date | None,
             params: dict[str, Any] | None = None) -> list[Any]:
     """The keys of a segment's members on a target, sorted."""
-    _, rows = engine.query(compile_sql(ws, segment, engine.dialect, as_of, params))
+    _, rows = fetch(engine, compile_query(ws, segment, engine.dialect, as_of, params))
     return sorted(row[0] for row in rows)
 
 
@@ -180,7 +189,7 @@ def customer_count(ws: Workspace, engine: Engine) -> int:
     dialect = get_dialect(engine.dialect)
     table = dialect.table(ws.loaded.schema.table, "c")
     query = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(table, copy=False)
-    _, rows = engine.query(query.sql(dialect=engine.dialect))
+    _, rows = fetch(engine, query)
     return int(rows[0][0])
 
 
@@ -189,11 +198,9 @@ def segment_size(ws: Workspace, engine: Engine, segment: CheckedSegment, as_of: 
     """How many customers a segment selects on a target (one COUNT over its query)."""
     from sqlglot import exp
 
-    from segql.compile import render
-
     query = compile_query(ws, segment, engine.dialect, as_of, params)
     counted = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(
         exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("members"))), copy=False)
     counted.meta.update(query.meta)
-    _, rows = engine.query(render(counted, engine.dialect))
+    _, rows = fetch(engine, counted)
     return int(rows[0][0])

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 from typing import TYPE_CHECKING, Any
 
-from segql.api import Workspace, schema_tables
+from segql.api import Workspace, fetch, schema_tables
 from segql.check.tree import CheckedSegment
 from segql.diagnostics import Diagnostic, DiagnosticError, UsageProblem, did_you_mean
 
@@ -71,7 +71,6 @@ class Members:
 def members(ws: Workspace, engine: Engine, segments: Sequence[CheckedSegment], as_of: dt.date | None,
             params: Params | None = None, columns: Sequence[str] = ()) -> Members:
     """The members of every segment, from one query; `columns` are customer attributes (checked by output_columns)."""
-    from segql.compile import render
     from segql.compile.summaries import members_of_any, with_customer_columns
 
     schema = ws.loaded.schema
@@ -79,8 +78,7 @@ def members(ws: Workspace, engine: Engine, segments: Sequence[CheckedSegment], a
     physical = [schema.attributes[name].column for name in columns]
     query = with_customer_columns(query, physical, engine.dialect)
     names = [s.name for s in segments]
-    _, rows = engine.query(render(members_of_any(query, schema.key_column, names, len(physical), engine.dialect),
-                                  engine.dialect))
+    _, rows = fetch(engine, members_of_any(query, schema.key_column, names, len(physical), engine.dialect))
     return Members(names, list(columns), [tuple(row) for row in rows])
 
 
@@ -112,12 +110,11 @@ def _pair(a: str, b: str) -> tuple[str, str]:
 def sizes(ws: Workspace, engine: Engine, segments: Sequence[CheckedSegment], as_of: dt.date | None,
           params: Params | None = None, *, pairs: bool = False) -> Sizes:
     """Sizes (and with `pairs` pairwise intersections) of segments and the number of customers: one query."""
-    from segql.compile import render
     from segql.compile.summaries import counts
 
     names = [s.name for s in segments]
     query = counts(memberships_query(ws, segments, engine.dialect, as_of, params), names, engine.dialect, pairs=pairs)
-    _, rows = engine.query(render(query, engine.dialect))
+    _, rows = fetch(engine, query)
     values = [int(v or 0) for v in rows[0]]
     result = Sizes(values[0], dict(zip(names, values[1:1 + len(names)], strict=True)))
     if pairs:

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
+from segql.api import fetch
 from segql.compile import TableMap, compile_memberships, compile_segment, render
-from segql.compile.render import DIALECT_KEY
+from segql.compile.render import DIALECT_KEY, render_bound
 from segql.diagnostics import Diagnostic, DiagnosticError, UsageProblem
 from segql.dialects import get_dialect
 
@@ -60,11 +61,11 @@ def session_schemas(engine: Engine) -> set[str]:
     yet included: a table segql created there could shadow the data), else the current schema."""
     if engine.dialect == "postgres":
         setting = exp.Anonymous(this="current_setting", expressions=[exp.Literal.string("search_path")])
-        _, rows = engine.query(exp.select(setting, exp.CurrentUser()).sql(dialect="postgres"))
+        _, rows = fetch(engine, exp.select(setting, exp.CurrentUser()))
         path, user = str(rows[0][0]), str(rows[0][1])
         names = [p.strip() for p in path.split(",")]
         return {(user if n.strip('"') == "$user" else n[1:-1] if n.startswith('"') else n).lower() for n in names if n}
-    _, rows = engine.query(exp.select(exp.Anonymous(this="current_schema")).sql(dialect=get_dialect(engine.dialect).name))
+    _, rows = fetch(engine, exp.select(exp.Anonymous(this="current_schema")))
     return {str(r[0]).lower() for r in rows if r[0] is not None}
 
 
@@ -123,9 +124,14 @@ def locked_transaction(writer: Writer, schema: str) -> Iterator[None]:
 
 
 def execute_all(writer: Writer, statements: Sequence[exp.Expression]) -> None:
-    texts = [statement_sql(s, writer.dialect) for s in statements]  # all rendered before the first is run
-    for text in texts:
-        writer.execute(text)
+    """Each statement in its own call (string values bound where the driver takes them), all rendered before the
+    first is run."""
+    texts = [render_bound(s, writer.dialect) for s in statements]
+    for text, values in texts:
+        if values:
+            writer.execute(text, values)
+        else:
+            writer.execute(text)
 
 
 def schema_lock(dialect: str, schema: str) -> list[exp.Expression]:
@@ -145,7 +151,6 @@ class Existing:
 def find_relation(engine: Engine, schema: str, name: str) -> Existing | None:
     """A table or view `schema.name` in the current database (names compared case-insensitively), from
     information_schema, which DuckDB and PostgreSQL both have."""
-    d = get_dialect(engine.dialect)
 
     def matches(column: str, value: str) -> exp.Expression:
         return exp.EQ(this=exp.Lower(this=exp.column(column, "t")), expression=exp.Literal.string(value.lower()))
@@ -155,7 +160,7 @@ def find_relation(engine: Engine, schema: str, name: str) -> Existing | None:
     kinds = exp.select(exp.column("table_type", "t")).from_(
         exp.Table(this=exp.to_identifier("tables"), db=exp.to_identifier("information_schema"),
                   alias=exp.TableAlias(this=exp.to_identifier("t")))).where(where)
-    _, rows = engine.query(kinds.sql(dialect=d.name))
+    _, rows = fetch(engine, kinds)
     if not rows:
         return None
     kind = "VIEW" if str(rows[0][0]).upper() == "VIEW" else "TABLE"
@@ -163,7 +168,7 @@ def find_relation(engine: Engine, schema: str, name: str) -> Existing | None:
         exp.Table(this=exp.to_identifier("columns"), db=exp.to_identifier("information_schema"),
                   alias=exp.TableAlias(this=exp.to_identifier("t")))).where(where.copy()).order_by(
         exp.column("ordinal_position", "t"))
-    _, cols = engine.query(columns.sql(dialect=d.name))
+    _, cols = fetch(engine, columns)
     return Existing(kind, tuple(str(c[0]) for c in cols))
 
 
@@ -342,7 +347,7 @@ def snapshot(ws: Workspace, writer: Writer, segments: Sequence[CheckedSegment], 
     sizes = exp.select(d.column("segment"), d.column("members")).from_(table_node(d, schema, SNAPSHOTS)).where(
         exp.and_(exp.EQ(this=d.column("as_of"), expression=d.date_literal(as_of)),
                  in_list(d.column("segment"), [s.name for s in segments])))
-    _, rows = writer.query(sizes.sql(dialect=d.name))
+    _, rows = fetch(writer, sizes)
     return {str(name): int(size) for name, size in rows}
 
 
@@ -373,7 +378,7 @@ def changes(ws: Workspace, engine: Engine, *, schema: str, start: dt.date, end: 
         where.append(exp.EQ(this=d.column("segment"), expression=exp.Literal.string(segment)))
     inventory = exp.select(d.column("as_of"), d.column("segment"), d.column("definition_hash")).from_(
         table_node(d, schema, SNAPSHOTS)).where(exp.and_(*where))
-    _, rows = engine.query(inventory.sql(dialect=d.name))
+    _, rows = fetch(engine, inventory)
     taken: dict[dt.date, dict[str, str]] = {start: {}, end: {}}
     for day, name, digest in rows:
         taken[_as_date(day)][str(name)] = str(digest)
@@ -387,7 +392,7 @@ def changes(ws: Workspace, engine: Engine, *, schema: str, start: dt.date, end: 
     redefined = [n for n in both if taken[start][n] != taken[end][n]]
     found: list[tuple[str, str, Any]] = []
     if both:
-        _, diff = engine.query(changes_query(ws, d, schema, start, end, both).sql(dialect=d.name))
+        _, diff = fetch(engine, changes_query(ws, d, schema, start, end, both))
         found = [(str(s), str(c), k) for s, c, k in diff]
     counts = {n: (0, 0) for n in both}
     for name, change, _ in found:
@@ -436,7 +441,7 @@ def _dates_hint(engine: Engine, d: SqlDialect, schema: str, segment: str | None)
     query = exp.select(d.column("as_of")).distinct().from_(table_node(d, schema, SNAPSHOTS))
     if segment is not None:
         query = query.where(exp.EQ(this=d.column("segment"), expression=exp.Literal.string(segment)))
-    _, rows = engine.query(query.order_by(d.column("as_of")).sql(dialect=d.name))
+    _, rows = fetch(engine, query.order_by(d.column("as_of")))
     dates = [_as_date(r[0]).isoformat() for r in rows]
     if not dates:
         return "; there are none yet"

@@ -523,3 +523,10 @@ CASES: list[Case] = [
     case("timestamp_param_with_offset", gt(col("signup_at"), param("since", TIMESTAMP)), {2, 4},
          specs=(t.ParamSpec("since", TIMESTAMP, None),), params={"since": "2024-06-30T01:00:00+02:00"}),
 ]
+
+
+def sqlglot_readable(sql: str) -> str:
+    """SQL as sqlglot's readers take it back. PostgreSQL's SQL writes a string holding a backslash as an escape
+    string (E'…', the same whatever standard_conforming_strings says), which sqlglot reads everywhere except after
+    ESCAPE: there `E'\\'` is read back as the `'\'` it means."""
+    return sql.replace("ESCAPE E'\\\\'", "ESCAPE '\\'")

@@ -37,6 +37,9 @@ class SqlDialect:
     timestamp_type: ClassVar[str] = "TIMESTAMP"
     # COUNT(DISTINCT v) in an event pass as a grouping by customer and v, then by customer (see compile.passes)
     distinct_by_grouping: ClassVar[bool] = False
+    # The engine's driver takes string values as bound parameters ($1, $2…) in the statements it plans
+    # (SELECT, INSERT, DELETE): they then never pass through SQL text (compile.render.render_bound).
+    binds_strings: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self._quoted: dict[str, bool] = {}  # per name: must it be quoted? (asked for every column built)
@@ -67,6 +70,10 @@ class SqlDialect:
         )
 
     # ---- literals and types ----
+
+    def string_sql(self, text: str) -> str | None:
+        """The SQL text of a string literal when sqlglot's own is not safe on this engine; None: sqlglot's."""
+        return None
 
     def cast(self, expr: exp.Expression, type_name: str) -> exp.Cast:
         built = _TYPES.get((self.name, type_name))

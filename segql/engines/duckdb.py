@@ -8,7 +8,7 @@ attached read-only. Nothing is ever written to the files or the database file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -109,9 +109,9 @@ class DuckDBEngine:
             " ORDER BY column_index", params).fetchall()
         return [column for _, column in rows] if rows else None
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         try:
-            cursor = self.connection.execute(sql)
+            cursor = self.connection.execute(sql, list(params) or None)
             rows = cursor.fetchall()
         except duckdb.Error as err:
             first = self._redact(str(err).splitlines()[0])
@@ -140,15 +140,15 @@ class DuckDBEngine:
         finally:
             self.in_transaction = False
 
-    def execute(self, sql: str) -> None:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement that returns no rows; only inside transaction()."""
         if not self.in_transaction:
             raise RuntimeError("execute() runs only inside transaction()")
-        self._execute(sql)
+        self._execute(sql, params)
 
-    def _execute(self, sql: str) -> None:
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         try:
-            self.connection.execute(sql)
+            self.connection.execute(sql, list(params) or None)
         except duckdb.Error as err:
             first = str(err).splitlines()[0]
             raise DiagnosticError([Diagnostic("E403", f"a statement failed on target `{self.target.name}`: {first}",

@@ -1,13 +1,17 @@
 """The PostgreSQL engine: runs compiled SELECTs through psycopg 3, each in a read-only transaction (and, opened
 with write=True for materialize and snapshot only, statements inside one explicit transaction()).
 
+Every statement goes alone through the extended protocol (one command per call, whatever its text holds), with
+its string values as bound parameters where it has them; the session reads strings as the SQL standard does
+(standard_conforming_strings on) and talks UTF-8, whatever the server, database, role or target settings say.
+
 Imports psycopg, and only when a postgres target is opened; imports no sqlglot. Never puts a password in a message.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,10 @@ CONNECTION_SETTINGS = ("host", "port", "user", "password", "dbname", "sslmode", 
                        "application_name")
 SEGQL_SETTINGS = ("schema",)  # read by segql (the write schema of materialize and snapshot), not by libpq
 DEFAULT_CONNECT_TIMEOUT = "10"  # seconds: an unreachable host is an error, not a hang
+# Session settings segql's SQL relies on, sent after the target's own `options` (so they win over those, and over
+# settings of the server, database and role): with standard_conforming_strings off a backslash in '…' escapes the
+# next character, and in a client encoding such as SJIS or BIG5 a backslash may be the second byte of a character.
+FORCED_SETTINGS = {"standard_conforming_strings": "on", "client_encoding": "UTF8"}
 
 
 class PostgresEngine:
@@ -39,9 +47,31 @@ class PostgresEngine:
             raise self._connect_error(f"cannot connect to PostgreSQL ({where or 'libpq defaults'}): "
                                       f"{_redact(_first_line(err), secrets)}", "check the server, the settings and "
                                       "the credentials in the environment") from None
+        self._check_forced_settings(psycopg)
         # Each query is one statement in its own transaction, begun READ ONLY and rolled back after:
         # run and count only ever SELECT.
         self.connection.read_only = not write
+
+    def _check_forced_settings(self, psycopg: Any) -> None:
+        """Refuse a session that did not take FORCED_SETTINGS (a server ignoring the startup options, say)."""
+        names = list(FORCED_SETTINGS)
+        try:
+            with psycopg.RawCursor(self.connection) as cursor:
+                cursor.execute("SELECT " + ", ".join(f"current_setting(${i + 1})" for i in range(len(names))), names)
+                row = cursor.fetchone()
+            self.connection.rollback()
+        except psycopg.Error as err:
+            self.connection.close()
+            raise self._connect_error(f"cannot read the session's settings: {_first_line(err)}",
+                                      "check the server and the target's settings") from None
+        wrong = [f"{n} is {v}" for n, v in zip(names, row or (), strict=False)
+                 if str(v).upper().replace("-", "") != FORCED_SETTINGS[n].upper()]
+        if wrong or row is None:
+            self.connection.close()
+            raise self._connect_error(
+                f"the session kept settings segql cannot write safe SQL under ({', '.join(wrong)})",
+                "segql sets " + ", ".join(f"{k}={v}" for k, v in FORCED_SETTINGS.items())
+                + " when it connects; check what the server (or a pooler before it) does with connection options")
 
     def _connection_params(self, psycopg: Any, settings: dict[str, str]) -> dict[str, str]:
         settings = {k: v for k, v in settings.items() if k not in SEGQL_SETTINGS}
@@ -60,20 +90,24 @@ class PostgresEngine:
                                       "`postgresql://user@host:port/dbname`") from None
         params.update({k: v for k, v in settings.items() if k != "dsn"})
         params.setdefault("connect_timeout", DEFAULT_CONNECT_TIMEOUT)
+        forced = " ".join(f"-c {k}={v}" for k, v in FORCED_SETTINGS.items())
+        params["options"] = f"{params['options']} {forced}" if params.get("options") else forced
+        params["client_encoding"] = FORCED_SETTINGS["client_encoding"]
         return {k: str(v) for k, v in params.items()}
 
     def _connect_error(self, message: str, hint: str) -> DiagnosticError:
         return DiagnosticError([Diagnostic("E402", f"target `{self.target.name}`: {message}", self.target.span,
                                            "cannot connect", hint)])
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Rows of one SELECT; `params` are the values of its placeholders $1, $2…"""
         import psycopg
 
         try:
-            with self.connection.cursor() as cursor:
+            with psycopg.RawCursor(self.connection) as cursor:
                 # A prepared statement holds exactly one command, so `COMMIT; …` cannot leave the read-only
-                # transaction; with no parameters psycopg reads no placeholders, so `%` in LIKE stays literal.
-                cursor.execute(sql.encode(), prepare=True)
+                # transaction; a raw cursor reads no `%s` placeholders (only the server's $1), so `%` stays `%`.
+                cursor.execute(sql.encode(), list(params) or None, prepare=True)
                 columns = [c.name for c in cursor.description or []]
                 rows = cursor.fetchall() if cursor.description else []
         except psycopg.Error as err:
@@ -124,15 +158,18 @@ class PostgresEngine:
         finally:
             self.in_transaction = False
 
-    def execute(self, sql: str) -> None:
-        """Run one statement that returns no rows; only inside transaction()."""
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
+        """Run one statement that returns no rows (its placeholders $1, $2… take `params`); only inside
+        transaction()."""
         import psycopg
 
         if not self.in_transaction:
             raise RuntimeError("execute() runs only inside transaction()")
         try:
-            with self.connection.cursor() as cursor:
-                cursor.execute(sql.encode(), prepare=False)
+            with psycopg.RawCursor(self.connection) as cursor:
+                # binary=True makes psycopg use the extended protocol even without parameters: the server then
+                # takes exactly one command (the simple protocol would run `…; DROP …` as two).
+                cursor.execute(sql.encode(), list(params) or None, prepare=False, binary=True)
         except psycopg.Error as err:
             raise self._statement_error(err) from None
 

@@ -7,6 +7,7 @@ or a key passphrase in a message.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,11 @@ class SnowflakeEngine:
         return DiagnosticError([Diagnostic("E402", f"target `{self.target.name}`: {message}", self.target.span,
                                            "cannot connect", hint)])
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         import snowflake.connector
+
+        if params:  # the dialect binds none (its strings are literals, escaped by sqlglot)
+            raise RuntimeError("the Snowflake engine takes no bound parameters")
 
         refused = not_a_single_select(sql)
         if refused:
