@@ -135,9 +135,12 @@ def execute_all(writer: Writer, statements: Sequence[exp.Expression]) -> None:
 
 
 def schema_lock(dialect: str, schema: str) -> list[exp.Expression]:
+    """The statement taking the write schema's lock, keyed by the name the server keeps (`--schema RACY` and
+    `--schema racy` write to one schema, so they take one lock)."""
     if dialect != "postgres":
         return []
-    key = int.from_bytes(hashlib.sha256(f"segql write schema {schema}".encode()).digest()[:8], "big", signed=True)
+    stored = get_dialect(dialect).stored_name(schema)
+    key = int.from_bytes(hashlib.sha256(f"segql write schema {stored}".encode()).digest()[:8], "big", signed=True)
     number = exp.Literal.number(key) if key >= 0 else exp.Neg(this=exp.Literal.number(-key))
     return [exp.select(exp.Anonymous(this="pg_advisory_xact_lock", expressions=[number]))]
 

@@ -40,6 +40,10 @@ class SqlDialect:
     # The engine's driver takes string values as bound parameters ($1, $2…) in the statements it plans
     # (SELECT, INSERT, DELETE): they then never pass through SQL text (compile.render.render_bound).
     binds_strings: ClassVar[bool] = False
+    # How the engine stores a name `identifier()` writes bare: folded to lower case (PostgreSQL, DuckDB) or to
+    # upper case (Snowflake); a quoted one as written, except on DuckDB, where names never differ by case alone.
+    folds_to_upper: ClassVar[bool] = False
+    quoted_names_exact: ClassVar[bool] = True
 
     def __init__(self) -> None:
         self._quoted: dict[str, bool] = {}  # per name: must it be quoted? (asked for every column built)
@@ -56,6 +60,12 @@ class SqlDialect:
                 or name.lower() in self.reserved
             )
         return exp.Identifier(this=name, quoted=quoted)
+
+    def stored_name(self, name: str) -> str:
+        """The name the engine keeps for `identifier(name)`: `RACY` and `racy` are one schema on PostgreSQL."""
+        if self.identifier(name).args.get("quoted") and self.quoted_names_exact:
+            return name
+        return name.upper() if self.folds_to_upper else name.lower()
 
     def column(self, name: str, table: str | None = None) -> exp.Column:
         return exp.Column(this=self.identifier(name), table=self.identifier(table) if table else None)

@@ -12,6 +12,7 @@ from segql.dialects.base import COMMON_RESERVED, SqlDialect
 class Snowflake(SqlDialect):
     name = "snowflake"
     timestamp_type = "TIMESTAMPNTZ"
+    folds_to_upper = True
     reserved = COMMON_RESERVED | frozenset(
         "account alter connect connection current database delete drop following gscluster increment insert "
         "issue minus organization regexp revoke rlike row rows sample schema set start trigger try_cast "
