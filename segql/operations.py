@@ -25,12 +25,16 @@ Params = Mapping[str, dict[str, Any]]  # segment name -> its parameter overrides
 
 
 def memberships_query(ws: Workspace, segments: Sequence[CheckedSegment], dialect: str, as_of: dt.date | None,
-                      params: Params | None = None) -> exp.Select:
-    """One SELECT of every customer's key and a TRUE/FALSE column per segment (one pass per event table)."""
+                      params: Params | None = None) -> tuple[exp.Select, list[str]]:
+    """One SELECT of every customer's key and a TRUE/FALSE column per segment (one pass per event table), and the
+    names of those columns: numbered, so that no segment's name can collide with the key or another's."""
     from segql.compile import TableMap, compile_memberships
+    from segql.compile.summaries import numbered_names
 
-    return compile_memberships(segments, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect, as_of=as_of,
-                               timezone=ws.project.timezone, params=params)
+    flags = numbered_names("flag_", len(segments), [ws.loaded.schema.key_column])
+    query = compile_memberships(segments, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect,
+                                as_of=as_of, timezone=ws.project.timezone, params=params, columns=flags)
+    return query, flags
 
 
 def output_columns(ws: Workspace, names: Sequence[str], *, include_pii: bool) -> list[str]:
@@ -74,12 +78,10 @@ def members(ws: Workspace, engine: Engine, segments: Sequence[CheckedSegment], a
     from segql.compile.summaries import members_of_any, with_customer_columns
 
     schema = ws.loaded.schema
-    query = memberships_query(ws, segments, engine.dialect, as_of, params)
-    physical = [schema.attributes[name].column for name in columns]
-    query = with_customer_columns(query, physical, engine.dialect)
-    names = [s.name for s in segments]
-    _, rows = fetch(engine, members_of_any(query, schema.key_column, names, len(physical), engine.dialect))
-    return Members(names, list(columns), [tuple(row) for row in rows])
+    query, flags = memberships_query(ws, segments, engine.dialect, as_of, params)
+    added = with_customer_columns(query, [schema.attributes[name].column for name in columns], engine.dialect)
+    _, rows = fetch(engine, members_of_any(query, schema.key_column, flags, added, engine.dialect))
+    return Members([s.name for s in segments], list(columns), [tuple(row) for row in rows])
 
 
 @dataclass(slots=True)
@@ -113,8 +115,8 @@ def sizes(ws: Workspace, engine: Engine, segments: Sequence[CheckedSegment], as_
     from segql.compile.summaries import counts
 
     names = [s.name for s in segments]
-    query = counts(memberships_query(ws, segments, engine.dialect, as_of, params), names, engine.dialect, pairs=pairs)
-    _, rows = fetch(engine, query)
+    memberships, flags = memberships_query(ws, segments, engine.dialect, as_of, params)
+    _, rows = fetch(engine, counts(memberships, flags, engine.dialect, pairs=pairs))
     values = [int(v or 0) for v in rows[0]]
     result = Sizes(values[0], dict(zip(names, values[1:1 + len(names)], strict=True)))
     if pairs:

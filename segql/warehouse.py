@@ -19,6 +19,7 @@ from sqlglot import exp
 from segql.api import fetch
 from segql.compile import TableMap, compile_memberships, compile_segment, render
 from segql.compile.render import DIALECT_KEY, render_bound
+from segql.compile.summaries import numbered_names
 from segql.diagnostics import Diagnostic, DiagnosticError, UsageProblem
 from segql.dialects import get_dialect
 
@@ -38,6 +39,9 @@ SYSTEM_SCHEMAS = ("information_schema", "pg_catalog", "pg_toast")
 # Where an unqualified table of schema.yml lives on each engine (its default search path).
 DEFAULT_SCHEMA = {"duckdb": "main", "postgres": "public", "snowflake": "public"}
 KEY_TYPES = {"integer": "BIGINT", "decimal": "DECIMAL(38, 9)", "date": "DATE", "timestamp": "TIMESTAMP"}
+# The columns segql's tables and `changes` have beside the customer key: a key column named like one of them is
+# `<key>_key` there (history_key).
+OWN_COLUMNS = ("as_of", "segment", "definition_hash", "change")
 
 
 # ---- the write schema ----
@@ -263,6 +267,13 @@ def definition_hash(ws: Workspace, segment: CheckedSegment, params: dict[str, An
     return hashlib.sha256(render(query, HASH_DIALECT).encode()).hexdigest()[:16]
 
 
+def history_key(ws: Workspace) -> str:
+    """The name of the customer key's column in the history (and in the output of `changes`): the key column's,
+    unless segql's own columns have it (a key named `segment` is `segment_key` there)."""
+    key = ws.loaded.schema.key_column
+    return f"{key}_key" if key.lower() in OWN_COLUMNS else key
+
+
 def key_type(ws: Workspace, d: SqlDialect) -> exp.DataType:
     schema = ws.loaded.schema
     attribute = schema.attributes.get(schema.key)
@@ -287,7 +298,8 @@ def snapshot_statements(ws: Workspace, segments: Sequence[CheckedSegment], *, di
     and segment, inside the warehouse) and record each snapshot. Run them in one transaction."""
     d = get_dialect(dialect)
     names = [s.name for s in segments]
-    key = ws.loaded.schema.key_column
+    key, stored_key = ws.loaded.schema.key_column, history_key(ws)
+    flags = numbered_names("flag_", len(segments), [key])
     history, snapshots = table_node(d, schema, HISTORY), table_node(d, schema, SNAPSHOTS)
     day = d.date_literal(as_of)
     params = params or {}
@@ -309,9 +321,10 @@ def snapshot_statements(ws: Workspace, segments: Sequence[CheckedSegment], *, di
         expressions=[exp.Tuple(expressions=[exp.Literal.string(n), exp.Literal.string(hashes[n])]) for n in names],
         alias=exp.TableAlias(this=d.identifier("s"), columns=[d.identifier("segment"), d.identifier("definition_hash")]))
     memberships = compile_memberships(segments, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect,
-                                      as_of=as_of, timezone=ws.project.timezone, params=params)
+                                      as_of=as_of, timezone=ws.project.timezone, params=params, columns=flags)
     is_member = exp.Case(this=d.column("segment", "s"),
-                         ifs=[exp.If(this=exp.Literal.string(n), true=d.column(n, "m")) for n in names])
+                         ifs=[exp.If(this=exp.Literal.string(n), true=d.column(f, "m")) for n, f in zip(names, flags,
+                                                                                                       strict=True)])
     members = (exp.select(day.copy(), d.column("segment", "s"), d.column(key, "m"), d.column("definition_hash", "s"))
                .from_(exp.Subquery(this=memberships, alias=exp.TableAlias(this=d.identifier("m"))), copy=False)
                .join(chosen, join_type="CROSS", copy=False)
@@ -322,12 +335,12 @@ def snapshot_statements(ws: Workspace, segments: Sequence[CheckedSegment], *, di
                                  exp.EQ(this=d.column("segment", "h"), expression=d.column("segment", "s"))))
     recorded = exp.select(day.copy(), d.column("segment", "s"), d.column("definition_hash", "s"),
                           exp.Subquery(this=count)).from_(chosen.copy())
-    insert_members = into(history, ["as_of", "segment", key, "definition_hash"], members)
+    insert_members = into(history, ["as_of", "segment", stored_key, "definition_hash"], members)
     insert_members.meta[DIALECT_KEY] = memberships.meta[DIALECT_KEY]
     return [
         create_schema(d, schema),
         create_table(history, [column_def(d, "as_of", "DATE"), column_def(d, "segment", "TEXT"),
-                               column_def(d, key, key_type(ws, d)), column_def(d, "definition_hash", "TEXT")]),
+                               column_def(d, stored_key, key_type(ws, d)), column_def(d, "definition_hash", "TEXT")]),
         create_table(snapshots, [column_def(d, "as_of", "DATE"), column_def(d, "segment", "TEXT"),
                                  column_def(d, "definition_hash", "TEXT"), column_def(d, "members", "BIGINT")]),
         this_day(history),
@@ -407,7 +420,7 @@ def changes(ws: Workspace, engine: Engine, *, schema: str, start: dt.date, end: 
 def changes_query(ws: Workspace, d: SqlDialect, schema: str, start: dt.date, end: dt.date,
                   names: Sequence[str]) -> exp.Select:
     """(segment, change, key) for every member on one date and not the other: a FULL JOIN of the two days."""
-    key = ws.loaded.schema.key_column
+    key = history_key(ws)
 
     def day(value: dt.date, alias: str) -> exp.Subquery:
         rows = exp.select(d.column("segment"), d.column(key)).from_(table_node(d, schema, HISTORY)).where(

@@ -25,15 +25,15 @@ AS_OF = dt.date(2024, 6, 30)
 SCHEMA_YML = """\
 entity: customer
 table: crm.customers
-key: customer_id
+key: {key}
 attributes:
-  customer_id: integer
+  {key}: integer
   code: string
   country: {type: enum, values: [US, CA]}
 events:
   orders:
     table: sales.orders
-    key: customer_id
+    key: {key}
     time: ordered_at
     attributes:
       amount: decimal
@@ -131,8 +131,8 @@ class Tiny:
         return bool(rows[0][0])
 
     def history(self, schema: str = WRITE_SCHEMA) -> list[tuple[Any, ...]]:
-        return self.sql(f'SELECT as_of, segment, customer_id, definition_hash FROM "{schema}".segql_history '
-                        "ORDER BY 1, 2, 3")
+        """(as_of, segment, key, definition_hash) rows of the history, sorted."""
+        return self.sql(f'SELECT * FROM "{schema}".segql_history ORDER BY 1, 2, 3')
 
     def snapshots(self, schema: str = WRITE_SCHEMA) -> list[tuple[Any, ...]]:
         return self.sql(f'SELECT as_of, segment, definition_hash, members FROM "{schema}".segql_snapshots '
@@ -141,32 +141,33 @@ class Tiny:
 
 def make(root: Path, engine: str, *, pg_dsn: str = "", database: str = "segql_tiny",
          target: dict[str, str] | None = None, customers: Sequence[tuple[int, str | None, str | None]] = CUSTOMERS,
-         schema_yml: str = SCHEMA_YML) -> Tiny:
+         key: str = "customer_id") -> Tiny:
     """Write the project into `root` with its data: a DuckDB file, or a new PostgreSQL database `database` on the
-    server of `pg_dsn` (replacing one of that name). `target` adds settings to the default target."""
+    server of `pg_dsn` (replacing one of that name). `target` adds settings to the default target; `key` names the
+    customer key's column (in both tables)."""
     (root / "segments").mkdir(parents=True, exist_ok=True)
-    (root / "schema.yml").write_text(schema_yml, encoding="utf-8")
+    (root / "schema.yml").write_text(SCHEMA_YML.replace("{key}", key), encoding="utf-8")
     settings = {"schema": WRITE_SCHEMA, **(target or {})}
     tiny = Tiny(root, engine)
     if engine == "duckdb":
         spec = {"type": "duckdb", "path": "data.duckdb", **settings}
-        _load_duckdb(tiny.database, customers)
+        _load_duckdb(tiny.database, customers, key)
     else:
         tiny.dsn = pg_server.create_database(pg_dsn, database)
         tiny.env["SEGQL_TINY_DSN"] = tiny.dsn
         spec = {"type": "postgres", "dsn": "${SEGQL_TINY_DSN}", **settings}
-        _load_postgres(tiny.dsn, customers)
+        _load_postgres(tiny.dsn, customers, key)
     config = {"name": "tiny", "timezone": "UTC", "default_target": "main", "targets": {"main": spec}}
     (root / "segql.yml").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")  # JSON is YAML
     return tiny
 
 
-def _load_duckdb(path: Path, customers: Sequence[tuple[int, str | None, str | None]]) -> None:
+def _load_duckdb(path: Path, customers: Sequence[tuple[int, str | None, str | None]], key: str) -> None:
     import duckdb
 
     con = duckdb.connect(str(path))
     try:
-        for statement in _DDL:
+        for statement in _ddl(key):
             con.execute(statement)
         con.executemany("INSERT INTO crm.customers VALUES (?, ?, ?)", [list(c) for c in customers])
         con.executemany("INSERT INTO sales.orders VALUES (?, ?, ?, ?)", [list(o) for o in ORDERS])
@@ -174,22 +175,24 @@ def _load_duckdb(path: Path, customers: Sequence[tuple[int, str | None, str | No
         con.close()
 
 
-def _load_postgres(dsn: str, customers: Sequence[tuple[int, str | None, str | None]]) -> None:
+def _load_postgres(dsn: str, customers: Sequence[tuple[int, str | None, str | None]], key: str) -> None:
     import psycopg
 
     with psycopg.connect(dsn, autocommit=True) as con:
-        for statement in _DDL:
+        for statement in _ddl(key):
             con.execute(statement.replace("DOUBLE", "double precision"))
         with con.cursor() as cursor:
             cursor.executemany("INSERT INTO crm.customers VALUES (%s, %s, %s)", [list(c) for c in customers])
             cursor.executemany("INSERT INTO sales.orders VALUES (%s, %s, %s, %s)", [list(o) for o in ORDERS])
 
 
-_DDL = [
-    "CREATE SCHEMA crm",
-    "CREATE SCHEMA sales",
-    "CREATE TABLE crm.customers (customer_id INTEGER, code VARCHAR, country VARCHAR)",
-    "CREATE TABLE sales.orders (customer_id INTEGER, ordered_at DATE, amount DECIMAL(10, 2), status VARCHAR)",
-    "CREATE TABLE victim (x INTEGER)",  # in the default schema (main, public): nothing segql runs may touch it
-    "INSERT INTO victim VALUES (1)",
-]
+def _ddl(key: str) -> list[str]:
+    quoted = '"' + key.replace('"', '""') + '"'
+    return [
+        "CREATE SCHEMA crm",
+        "CREATE SCHEMA sales",
+        f"CREATE TABLE crm.customers ({quoted} INTEGER, code VARCHAR, country VARCHAR)",
+        f"CREATE TABLE sales.orders ({quoted} INTEGER, ordered_at DATE, amount DECIMAL(10, 2), status VARCHAR)",
+        "CREATE TABLE victim (x INTEGER)",  # in the default schema (main, public): nothing segql runs may touch it
+        "INSERT INTO victim VALUES (1)",
+    ]

@@ -32,12 +32,16 @@ def compile_segment(segment: CheckedSegment, *, tables: TableMap, dialect: str, 
 
 def compile_memberships(segments: Sequence[CheckedSegment], *, tables: TableMap, dialect: str,
                         as_of: dt.date | None, timezone: str = "UTC",
-                        params: Mapping[str, dict[str, Any]] | None = None) -> exp.Select:
-    """One SELECT of every customer's key and, per segment, a TRUE/FALSE column named after it (`run --all`):
-    one pass over each event table serves every segment. `params` maps a segment's name to its overrides."""
+                        params: Mapping[str, dict[str, Any]] | None = None,
+                        columns: Sequence[str] | None = None) -> exp.Select:
+    """One SELECT of every customer's key and, per segment, a TRUE/FALSE column named after it, or after the
+    segment's item of `columns` (`run --all`): one pass over each event table serves every segment. `params` maps
+    a segment's name to its overrides."""
     d = get_dialect(dialect)
     compiler = Compiler(tables, d, as_of, timezone, {})
-    bound = [(s.name, s.condition, bind_params(s, (params or {}).get(s.name))) for s in segments]
+    names = list(columns) if columns is not None else [s.name for s in segments]
+    bound = [(name, s.condition, bind_params(s, (params or {}).get(s.name))) for name, s in zip(names, segments,
+                                                                                              strict=True)]
     query = compiler.memberships(bound)
     query.meta[DIALECT_KEY] = d.name
     return query

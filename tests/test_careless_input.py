@@ -1,0 +1,84 @@
+"""Issue 12: careless (not hostile) input that once gave wrong sizes, corrupted output or exit 3, each reproduced
+on the tiny project (tests/tiny_project.py) on DuckDB and on the session's PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests import tiny_project
+from tests.tiny_project import AS_OF, Tiny
+
+ENGINES = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
+D2 = dt.date(2024, 7, 1)
+
+
+@pytest.fixture(params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def make(request: pytest.FixtureRequest, root: Path, engine: str, **options: object) -> Tiny:
+    dsn = request.getfixturevalue("pg_dsn") if engine == "postgres" else ""
+    return tiny_project.make(root, engine, pg_dsn=dsn, database="segql_careless", **options)  # type: ignore[arg-type]
+
+
+def csv_rows(out: str) -> list[list[str]]:
+    return [line.split(",") for line in out.splitlines()]
+
+
+# ---- item 3: a segment named like the key column; a key column named like segql's own columns ----
+
+@pytest.mark.parametrize("name", ["customer_id", "Customer_ID", "CUSTOMER_ID"])
+def test_a_segment_named_like_the_key_counts_its_members(request: pytest.FixtureRequest, tmp_path: Path,
+                                                         engine: str, name: str) -> None:
+    tiny = make(request, tmp_path, engine)
+    tiny.segment(name, 'where: country = "US"\n')
+    tiny.segment("buyers", "where: has orders\n")
+    code, out, err = tiny.invoke("count", "--format", "csv", "--as-of", AS_OF.isoformat())
+    assert code == 0, err
+    assert sorted(csv_rows(out)[1:]) == sorted([[name, "2", "50.0"], ["buyers", "2", "50.0"]])
+    code, out, err = tiny.invoke("run", "--all", "--format", "csv", "--as-of", AS_OF.isoformat())
+    assert code == 0, err
+    assert csv_rows(out) == [["segment", "customer_id"], *sorted([["buyers", "1"], ["buyers", "2"], [name, "1"],
+                                                                   [name, "4"]])]
+    code, out, err = tiny.invoke("overlap", "--format", "csv", "--as-of", AS_OF.isoformat())
+    assert code == 0, err
+    assert csv_rows(out)[1][2:5] == ["2", "2", "1"]  # sizes 2 and 2, one customer in both
+    code, out, err = tiny.invoke("snapshot", "--all", "--as-of", AS_OF.isoformat())
+    assert code == 0, err
+    assert sorted((s, k) for _, s, k, _ in tiny.history()) == sorted([("buyers", 1), ("buyers", 2), (name, 1),
+                                                                       (name, 4)])
+    code, out, err = tiny.invoke("run", "--all", "--shape", "wide", "--format", "csv")
+    assert code == 2 and f"two columns named `customer_id`: the key and segment `{name}`" in err
+
+
+@pytest.mark.parametrize("key", ["segment", "as_of", "definition_hash", "Segment", "members", "change"])
+def test_a_key_named_like_a_history_column_can_be_snapshotted(request: pytest.FixtureRequest, tmp_path: Path,
+                                                              engine: str, key: str) -> None:
+    tiny = make(request, tmp_path, engine, key=key)
+    tiny.segment("us", 'where: country = "US"\n')
+    tiny.segment("buyers", "where: has orders\n")
+    for day in (AS_OF, D2):
+        code, _, err = tiny.invoke("snapshot", "--all", "--as-of", day.isoformat())
+        assert code == 0, err
+    tiny.sql(f"UPDATE crm.customers SET country = 'CA' WHERE \"{key}\" = 4")
+    code, _, err = tiny.invoke("snapshot", "--all", "--as-of", D2.isoformat())
+    assert code == 0, err
+    history = tiny.history()
+    assert sorted((day, s, k) for day, s, k, _ in history) == sorted(
+        [(day, s, k) for day in (AS_OF, D2) for s, k in (("buyers", 1), ("buyers", 2), ("us", 1))] + [(AS_OF, "us", 4)])
+    column = f"{key}_key" if key.lower() in ("segment", "as_of", "definition_hash", "change") else key
+    code, out, err = tiny.invoke("changes", "--from", AS_OF.isoformat(), "--to", D2.isoformat(), "--format", "jsonl")
+    assert code == 0, err
+    assert [json.loads(line) for line in out.splitlines()] == [{"segment": "us", "change": "left", column: 4}]
+    code, out, err = tiny.invoke("run", "us", "buyers", "--format", "jsonl", "--as-of", AS_OF.isoformat())
+    assert code == 0, err
+    shown = f"{key}_key" if key.lower() == "segment" else key
+    assert [json.loads(line) for line in out.splitlines()] == [{"segment": "us", shown: 1}, {"segment": "buyers", shown: 1},
+                                                               {"segment": "buyers", shown: 2}]
