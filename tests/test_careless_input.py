@@ -82,3 +82,21 @@ def test_a_key_named_like_a_history_column_can_be_snapshotted(request: pytest.Fi
     shown = f"{key}_key" if key.lower() == "segment" else key
     assert [json.loads(line) for line in out.splitlines()] == [{"segment": "us", shown: 1}, {"segment": "buyers", shown: 1},
                                                                {"segment": "buyers", shown: 2}]
+
+
+# ---- item 11: --shape wide with a segment named like an attribute of --columns ----
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "parquet", "table"])
+def test_wide_output_never_loses_a_column_to_a_segment_of_its_name(tmp_path: Path, fmt: str) -> None:
+    tiny = tiny_project.make(tmp_path, "duckdb")
+    tiny.segment("country", 'where: country = "US"\n')
+    output = ["--output", str(tmp_path / "out.parquet")] if fmt == "parquet" else []
+    code, out, err = tiny.invoke("run", "--all", "--shape", "wide", "--columns", "country", "--format", fmt, *output)
+    assert code == 2, (out, err)
+    assert "two columns named `country`: an attribute of --columns and segment `country`" in err
+    assert "leave the attribute out of --columns" in err
+    assert not (tmp_path / "out.parquet").exists()
+    code, out, err = tiny.invoke("run", "--all", "--columns", "country", "--format", "jsonl")  # the long shape
+    assert code == 0, err
+    assert [json.loads(line) for line in out.splitlines()] == [{"segment": "country", "customer_id": 1, "country": "US"},
+                                                               {"segment": "country", "customer_id": 4, "country": "US"}]
