@@ -100,3 +100,15 @@ def test_wide_output_never_loses_a_column_to_a_segment_of_its_name(tmp_path: Pat
     assert code == 0, err
     assert [json.loads(line) for line in out.splitlines()] == [{"segment": "country", "customer_id": 1, "country": "US"},
                                                                {"segment": "country", "customer_id": 4, "country": "US"}]
+
+
+# ---- item 4: segment names differing only in case ----
+
+def test_segments_differing_only_in_case_are_refused_before_anything_runs(tmp_path: Path) -> None:
+    tiny = tiny_project.make(tmp_path, "duckdb")
+    tiny.segment("vip", 'where: country = "US"\n')
+    tiny.segment("vip_upper", 'name: VIP\nwhere: code = "B"\n')
+    for args in (["count"], ["run", "vip", "VIP"], ["materialize", "--all"], ["validate"]):
+        code, out, err = tiny.invoke(*args)
+        assert code == 1 and "E220" in err + out and "differs from segment `vip` only in case" in err + out, args
+    assert not tiny.relation_exists("segs", "vip")
