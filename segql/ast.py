@@ -57,7 +57,7 @@ class Param(Node):
 
 @dataclass(frozen=True, slots=True)
 class Duration(Node):
-    """`30 days`; unit is singular: hour, day, week, month or year."""
+    """`30 days`; unit is singular: hour, day, week, month, quarter or year."""
 
     amount: Number | Param
     unit: str
@@ -207,17 +207,33 @@ class BetweenWindow(Node):
     end: Expr
 
 
-Window = LastWindow | SinceWindow | BeforeWindow | BetweenWindow
+@dataclass(frozen=True, slots=True)
+class ThisWindow(Node):
+    """`in this month`: the current calendar period up to today (unit: week, month, quarter or year)."""
+
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousWindow(Node):
+    """`in previous month`, `in previous 3 quarters`: whole calendar periods before the current one."""
+
+    amount: Number | Param | None
+    unit: str
+
+
+Window = LastWindow | SinceWindow | BeforeWindow | BetweenWindow | ThisWindow | PreviousWindow
 
 
 @dataclass(frozen=True, slots=True)
 class Aggregate(Node):
-    """`sum(orders.amount where status = "paid" in last 365 days)`."""
+    """`sum(orders.amount where status = "paid" in last 365 days)`; `nth(orders.channel …, 2)` has an `arg`."""
 
     func: str
     source: Name
     where: Expr | None = None
     window: Window | None = None
+    arg: Expr | None = None
     func_span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
@@ -232,9 +248,36 @@ class Has(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class Step(Node):
+    """One step of a sequence: `[then [no]] event [as NAME] [where …] [window] [within DURATION]`.
+
+    Only the first step may have a window and only later steps a `within`; the checker says so."""
+
+    source: Name
+    alias: Name | None = None
+    where: Expr | None = None
+    window: Window | None = None
+    within: Duration | None = None
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence(Node):
+    """`has cart_adds in last 3 days then no orders within 1 day` (DESIGN §3.10); `negated` is `has no …
+    then …`, which the checker refuses (it reads two ways)."""
+
+    steps: tuple[Step, ...]
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class InSegment(Node):
+    """`in segment vip`, or a group of a segment's splits or priority list: `in segment promo.holdout`."""
+
     name: str
+    group: str = ""
     name_span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+    group_span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +291,7 @@ class TopBy(Node):
 Expr = (
     Number | String | Boolean | Null | DateLit | TimestampLit | Param | Duration | Ago | Today | Now
     | ListLit | Name | Call | Neg | BinOp | Compare | Between | InList | IsNull | Match | Not | And | Or
-    | Aggregate | Has | InSegment | TopBy
+    | Aggregate | Has | Sequence | InSegment | TopBy
 )
 
 
@@ -267,8 +310,28 @@ class ParamDef(Node):
 
 
 @dataclass(frozen=True, slots=True)
+class SplitGroup(Node):
+    """`holdout: 10` under `splits: groups:`; the percentage as written (checked to 2 decimals)."""
+
+    name: str
+    percent: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class Splits(Node):
+    """A segment's `splits:` (DESIGN §3.13): groups take consecutive bucket ranges in the order written."""
+
+    salt: str
+    groups: tuple[SplitGroup, ...]
+    salt_span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class SegmentDef(Node):
-    """One segment as written in its file; span covers its name (or the file's first key)."""
+    """One segment as written in its file; span covers its name (or the file's first key).
+
+    A priority list (a file with `priority:`) is a SegmentDef too: `priority` names its segments, most important
+    first, and `where` is their union (`in segment s1 or in segment s2 …`, spans at the names)."""
 
     name: str
     where: Expr
@@ -277,4 +340,6 @@ class SegmentDef(Node):
     tags: tuple[str, ...] = ()
     channel: str = ""
     params: tuple[ParamDef, ...] = ()
+    splits: Splits | None = None
+    priority: tuple[InSegment, ...] = ()
     channel_span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)

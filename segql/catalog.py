@@ -491,7 +491,9 @@ class _Catalog:
         rows = []
         for name, trait in s.traits.items():
             checked = self.ws.result.traits.get(name)
-            text = _text(_at(top, "traits", name)) or _span_text(trait.expr.span)
+            text = _text(_at(top, "traits", name)) or (
+                _span_text(trait.expr.span) if trait.expr is not None
+                else "SQL: " + "; ".join(f"{dialect}: {sql}" for dialect, sql in trait.sql))
             rows.append([f'<span id="trait-{escape(name)}">{_code(name)}</span>',
                          escape(_type_text(checked.type)) if checked is not None else "",
                          _code(" ".join(text.split())), self.readers("trait", name)])

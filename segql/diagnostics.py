@@ -76,8 +76,26 @@ CODES: dict[str, str] = {
     "E244": "unknown segment in a test file",
     "E245": "invalid test expectation",
     "E246": "customer given twice in fixtures",
+    # sequences, ordinals, calendar periods, splits and priority lists, SQL traits (DESIGN §3.10–3.14)
+    "E250": "`then no` on a step that is not the last",
+    "E251": "window on a later step of a sequence",
+    "E252": "`within` in hours between date steps",
+    "E253": "unknown or out-of-scope step name",
+    "E254": "too many steps in a sequence",
+    "E255": "`has no` with `then`",
+    "E256": "invalid step name",
+    "E257": "invalid position of nth or nth_time",
+    "E259": "invalid bucket salt or key",
+    "E260": "split shares not summing to 100",
+    "E261": "invalid split share",
+    "E262": "unknown group of a segment",
+    "E263": "priority list naming itself",
+    "E264": "priority list naming a segment twice",
+    "E266": "SQL trait that does not parse",
+    "E267": "invalid SQL trait declaration",
     # E3xx: dialect support
     "E301": "construct not supported by this dialect",
+    "E310": "SQL trait without SQL for this dialect",
     # E4xx: running
     "E401": "unknown target",
     "E402": "cannot connect to target",
@@ -96,6 +114,9 @@ CODES: dict[str, str] = {
     "W007": "segment reads a PII attribute",
     "W008": "duplicate condition",
     "W009": "customer condition inside an aggregate's `where`",
+    "W010": "segment depends on a SQL trait",
+    "W011": "splits of two segments share a salt",
+    "W012": "segment of a priority list always empty after the ones above it",
 }
 
 

@@ -222,7 +222,7 @@ def _reasons(name: str, old: _Side, new: _Side) -> list[str]:
     old_traits, new_traits = old.ws.loaded.schema.traits, new.ws.loaded.schema.traits
     for trait in sorted(traits_used(segment)):
         before, after = old_traits.get(trait), new_traits.get(trait)
-        if before is None or after is None or before.expr != after.expr:
+        if before is None or after is None or (before.expr, before.sql, before.type) != (after.expr, after.sql, after.type):
             reasons.append(f"trait:{trait}")
     for other in sorted(_segments_used(segment)):
         if old.defs.get(other) != new.defs.get(other):

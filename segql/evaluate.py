@@ -26,6 +26,11 @@ Where DESIGN §3 is silent, this module decides (and the compiled SQL must agree
 - When several lookup rows match a customer, the first in the Dataset's order is used.
 - `sum` of events that all have a missing value is 0, like `sum` of no events.
 - A segment's `channel:` consent is not §3: the checker puts it in the condition, so it is applied here too.
+- Sequences (§3.10) are evaluated literally: every chain of events is tried, step by step. Two steps read the
+  "same table" when their events are declared on the same physical table.
+- `median` of integers or decimals is a decimal (the mean of the two middle values is exact); of floats a float.
+- `bucket(salt)` of a customer without a key is missing; the key is written as Python writes an int or a str.
+- A SQL trait (§3.14) is the engine's, not §3's: evaluating one raises EvaluationRefused.
 """
 
 from __future__ import annotations
@@ -33,7 +38,9 @@ from __future__ import annotations
 import bisect
 import calendar
 import datetime as dt
+import hashlib
 import math
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
@@ -46,6 +53,10 @@ from segql.schema import Event, Schema
 from segql.types import DATE, DECIMAL, FLOAT, INTEGER, TIMESTAMP, Type
 
 UTC = dt.UTC
+
+
+class EvaluationRefused(Exception):
+    """The segment uses what §3 does not define (a SQL trait), so the reference evaluator cannot say who is in it."""
 
 
 @dataclass(slots=True)
@@ -93,6 +104,7 @@ class _Env:
     customer: _Customer
     params: Mapping[str, Any]
     event: _Occurrence | None = None
+    steps: Mapping[str, _Occurrence] = field(default_factory=dict)  # a sequence's earlier steps, by `as` name
 
 
 class Evaluator:
@@ -202,6 +214,10 @@ class Evaluator:
                 return self.value(operand, env) is True
             case t.Aggregate():
                 return self.aggregate(expr, env)
+            case t.Sequence():
+                return self.sequence(expr, env)
+            case t.SqlTrait(name=name):
+                raise EvaluationRefused(f"trait `{name}` is written in SQL, so only an engine can compute it")
             case t.TraitRef(expr=inner):
                 return self.value(inner, env)
             case t.SegmentRef(condition=condition, params=params):
@@ -217,6 +233,8 @@ class Evaluator:
                 row = env.event.row
             case "lookup":
                 row = self.lookup_row(env.customer, col.owner)
+            case "step":
+                row = env.steps[col.owner].row
             case _:
                 raise AssertionError(col.scope)
         return None if row is None else self.read(row.get(col.column), col.type)
@@ -319,6 +337,26 @@ class Evaluator:
                 return (self.today - self.date_of(x)).days
             case "years_between":
                 return years_between(self.date_of(x), self.date_of(args[1]))
+            case "day":
+                return self.date_of(x).day
+            case "quarter":
+                return (self.date_of(x).month - 1) // 3 + 1
+            case "day_of_year":
+                return self.date_of(x).timetuple().tm_yday
+            case "start_of_week":
+                return period_start(self.date_of(x), "week", args[1])
+            case "start_of_month":
+                return period_start(self.date_of(x), "month")
+            case "start_of_quarter":
+                return period_start(self.date_of(x), "quarter")
+            case "start_of_year":
+                return period_start(self.date_of(x), "year")
+            case "days_until":
+                return (self.date_of(x) - self.today).days
+            case "next_anniversary":
+                return next_anniversary(self.date_of(x), self.today)
+            case "bucket":
+                return bucket(x, env.customer.key)
         raise AssertionError(f"unknown function {name}")
 
     # ---- time ----
@@ -400,6 +438,18 @@ class Evaluator:
             return min((o.time for o in matching), default=None)
         if func == "last_time":
             return max((o.time for o in matching), default=None)
+        if func == "nth_time":  # events at the same time count one by one
+            n = self.value(agg.arg, env) if agg.arg is not None else None
+            times = sorted(o.time for o in matching)
+            return times[n - 1] if n is not None and 1 <= n <= len(times) else None
+        if func in ("count_days", "count_weeks", "count_months"):
+            assert all(o.day is not None for o in matching)
+            if func == "count_days":
+                return len({o.day for o in matching})
+            if func == "count_months":
+                return len({(o.day.year, o.day.month) for o in matching if o.day is not None})
+            start = self.value(agg.arg, env) if agg.arg is not None else 1
+            return len({period_start(o.day, "week", start) for o in matching if o.day is not None})
         if agg.value is None:
             assert func == "count"
             return len(matching)
@@ -430,7 +480,85 @@ class Evaluator:
                 return min(pairs, default=(None, None))[1]
             case "last":  # latest event with a value; ties: the largest value
                 return max(pairs, default=(None, None))[1]
+            case "nth":  # the n-th event with a value, by time, then value
+                n = self.value(agg.arg, env) if agg.arg is not None else None
+                by_time = sorted(pairs)
+                return by_time[n - 1][1] if n is not None and 1 <= n <= len(by_time) else None
+            case "median":
+                if not values:
+                    return None
+                ordered = sorted(values)
+                middle = len(ordered) // 2
+                if len(ordered) % 2:
+                    return _typed(ordered[middle], agg.type)
+                if agg.type == FLOAT:
+                    return (float(ordered[middle - 1]) + float(ordered[middle])) / 2
+                with localcontext() as ctx:
+                    ctx.prec = 38
+                    return (Decimal(ordered[middle - 1]) + Decimal(ordered[middle])) / 2
+            case "mode":  # the most frequent value; ties: the smallest
+                if not values:
+                    return None
+                counts = Counter(values)
+                top = max(counts.values())
+                return min(v for v, c in counts.items() if c == top)
         raise AssertionError(func)
+
+    def sequence(self, seq: t.Sequence, env: _Env) -> bool:
+        """§3.10 literally: is there a chain of events e1 … en, each passing its step, e1 in the window, each later
+        one within its step's bound after the one before (a `then no` step: no such event, and its interval ended)?"""
+        steps = seq.steps
+        events = [self.schema.events[s.event] for s in steps]
+        key = env.customer.key
+        inside = self.window_test(seq.window, events[0], env)
+
+        def passes(i: int, o: _Occurrence, bound: dict[str, _Occurrence]) -> bool:
+            where = steps[i].where
+            return where is None or self.holds(where, _Env(env.customer, env.params, o, bound))
+
+        def after(i: int, previous: _Occurrence, o: _Occurrence) -> bool:
+            """Is o within step i's bound after the previous step's event?"""
+            step = steps[i]
+            a, b = (previous.time, o.time) if step.instant else (previous.day, o.day)
+            if a is None or b is None:
+                return False
+            if b < a or (step.same_table and b == a):
+                return False
+            end = self.step_end(step, previous, env)
+            return end is None or b <= end
+
+        def chain(i: int, previous: _Occurrence, bound: dict[str, _Occurrence]) -> bool:
+            step = steps[i]
+            candidates = self.occurrences(events[i], key)
+            if step.negated:
+                if any(after(i, previous, o) and passes(i, o, bound) for o in candidates):
+                    return False
+                end = self.step_end(step, previous, env)  # the interval must have ended: t + D <= now
+                return end is None or end <= (self.now if step.instant else self.today)
+            for o in candidates:
+                if after(i, previous, o) and passes(i, o, bound):
+                    here = {**bound, step.alias: o} if step.alias else bound
+                    if i + 1 == len(steps) or chain(i + 1, o, here):
+                        return True
+            return False
+
+        for o in self.occurrences(events[0], key):
+            if inside(o) and passes(0, o, {}):
+                bound = {steps[0].alias: o} if steps[0].alias else {}
+                if chain(1, o, bound):
+                    return True
+        return False
+
+    def step_end(self, step: t.Step, previous: _Occurrence, env: _Env) -> Any:
+        """The last time (or date) a step's event may have after the previous step's: t + D; None without `within`."""
+        if step.within is None:
+            return None
+        n = self.value(step.within.amount, env)
+        if step.instant:
+            if step.within.unit == "hour":
+                return previous.time + dt.timedelta(hours=n)
+            return shift_date(previous.time, n, step.within.unit)
+        return shift_date(previous.day, n, step.within.unit)
 
     def window_test(self, window: t.Window | None, event: Event, env: _Env) -> Any:
         """A predicate on an occurrence: is it inside the window? (the as-of bound is already applied)"""
@@ -455,6 +583,14 @@ class Evaluator:
             case t.BetweenWindow(start=start, end=end):
                 lo, hi = self.value(start, env), self.value(end, env)
                 return (lambda o: False) if lo is None or hi is None else (lambda o: lo <= o.day <= hi)
+            case t.ThisWindow(unit=unit, week_start=week_start):
+                begin = period_start(self.today, unit, week_start)
+                return lambda o: begin <= o.day <= self.today
+            case t.PreviousWindow(amount=amount, unit=unit, week_start=week_start):
+                n = self.value(amount, env)
+                current = period_start(self.today, unit, week_start)
+                begin = shift_date(current, -n, unit)
+                return lambda o: begin <= o.day < current
         raise AssertionError(window)
 
     # ---- ranking ----
@@ -522,7 +658,7 @@ def add_months(day: Any, months: int) -> Any:
 
 
 def shift_date(day: Any, n: int, unit: str) -> Any:
-    """A date or timestamp ± n days, weeks, months or years."""
+    """A date or timestamp ± n days, weeks, months, quarters or years."""
     match unit:
         case "day":
             return day + dt.timedelta(days=n)
@@ -530,9 +666,43 @@ def shift_date(day: Any, n: int, unit: str) -> Any:
             return day + dt.timedelta(weeks=n)
         case "month":
             return add_months(day, n)
+        case "quarter":
+            return add_months(day, 3 * n)
         case "year":
             return add_months(day, 12 * n)
     raise AssertionError(unit)
+
+
+def period_start(day: dt.date, unit: str, week_start: int = 1) -> dt.date:
+    """The first day of the calendar week (starting on ISO weekday `week_start`), month, quarter or year of day."""
+    match unit:
+        case "week":
+            return day - dt.timedelta(days=(day.isoweekday() - week_start) % 7)
+        case "month":
+            return day.replace(day=1)
+        case "quarter":
+            return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
+        case "year":
+            return day.replace(month=1, day=1)
+    raise AssertionError(unit)
+
+
+def next_anniversary(day: dt.date, today: dt.date) -> dt.date:
+    """The first date on or after today with day's month and day; Feb 29 falls on Feb 28 in common years."""
+    for year in (today.year, today.year + 1):
+        last = calendar.monthrange(year, day.month)[1]
+        candidate = dt.date(year, day.month, min(day.day, last))
+        if candidate >= today:
+            return candidate
+    raise AssertionError("unreachable: next year's anniversary is after today")
+
+
+def bucket(salt: str, key: Any) -> int | None:
+    """§3.13: the first 8 hexadecimal digits of md5(salt + ":" + key) (UTF-8) as an unsigned number, mod 10000."""
+    if key is None:
+        return None
+    digest = hashlib.md5(f"{salt}:{key}".encode(), usedforsecurity=False).hexdigest()
+    return int(digest[:8], 16) % 10000
 
 
 def years_between(a: dt.date, b: dt.date) -> int:

@@ -22,7 +22,8 @@ INDENT = "  "
 
 # precedence levels, lowest first (docs/language.md, "Operators and precedence")
 OR, AND, NOT, PREDICATE, ADDITIVE, MULTIPLICATIVE, UNARY, ATOM = range(1, 9)
-_PREDICATES = (ast.Compare, ast.Between, ast.InList, ast.IsNull, ast.Match, ast.Has, ast.InSegment, ast.TopBy)
+_PREDICATES = (ast.Compare, ast.Between, ast.InList, ast.IsNull, ast.Match, ast.Has, ast.Sequence, ast.InSegment,
+               ast.TopBy)
 _MATCH_WORDS = {"contains": "contains", "starts_with": "starts with", "ends_with": "ends with"}
 
 
@@ -65,6 +66,9 @@ def _ends_with_open_has(node: ast.Expr, with_where: bool) -> bool:
                 node = operand
             case ast.Has():
                 return node.window is None and (node.where is not None or not with_where)
+            case ast.Sequence(steps=steps):
+                last = steps[-1]
+                return last.window is None and last.within is None and (last.where is not None or not with_where)
             case _:
                 return False
 
@@ -148,15 +152,37 @@ class Printer:
             case ast.And(items=items) | ast.Or(items=items):
                 word = " and " if isinstance(node, ast.And) else " or "
                 return word.join(self.item(node, i) for i in range(len(items)))
-            case ast.Aggregate(func=func, source=source, where=where, window=window):
-                return f"{func}({source.dotted}{self.clauses(where, window)})"
+            case ast.Aggregate(func=func, source=source, where=where, window=window, arg=arg):
+                position = f", {self.flat(arg)}" if arg is not None else ""
+                return f"{func}({source.dotted}{self.clauses(where, window)}{position})"
             case ast.Has(source=source, where=where, window=window, negated=negated):
                 return f"has {'no ' if negated else ''}{source.dotted}{self.clauses(where, window)}"
-            case ast.InSegment(name=name):
-                return f"in segment {name}"
+            case ast.Sequence(steps=steps, negated=negated):
+                return "has " + ("no " if negated else "") + " then ".join(self.step(step, i < len(steps) - 1)
+                                                                        for i, step in enumerate(steps))
+            case ast.InSegment(name=name, group=group):
+                return f"in segment {name}" + (f".{group}" if group else "")
             case ast.TopBy(percent=percent, expr=expr):
                 return f"top {self.amount(percent)}% by {self.wrap(expr, ADDITIVE)}"
         raise FormatterBug(f"no canonical form for {type(node).__name__}")
+
+    def step(self, step: ast.Step, followed: bool) -> str:
+        """A step of a sequence (`then` is written between steps): its `where` ends at its window, `within` or the
+        next `then`, so a `where` ending in an open `has` is parenthesised before any of them."""
+        text = ("no " if step.negated else "") + step.source.dotted
+        if step.alias is not None:
+            text += f" as {step.alias.dotted}"
+        closes = step.window is not None or step.within is not None or followed
+        if step.where is not None:
+            condition = self.flat(step.where)
+            if closes and _ends_with_open_has(step.where, with_where=False):
+                condition = f"({condition})"
+            text += " where " + condition
+        if step.window is not None:
+            text += " " + self.window(step.window)
+        if step.within is not None:
+            text += " within " + self.flat(step.within)
+        return text
 
     def item(self, chain: ast.And | ast.Or, index: int) -> str:
         """Item `index` of an and/or chain, in parentheses when precedence or a `has … where` asks for them."""
@@ -171,6 +197,8 @@ class Printer:
             return True
         # `has … where` in a chain is always parenthesised: the where would take the conditions after it
         if isinstance(item, ast.Has) and item.where is not None:
+            return True
+        if isinstance(item, ast.Sequence) and item.steps[-1].where is not None and item.steps[-1].within is None:
             return True
         return index < len(chain.items) - 1 and _ends_with_open_has(item, with_where=True)
 
@@ -197,6 +225,13 @@ class Printer:
                 return f"before {self.wrap(end, ADDITIVE)}"
             case ast.BetweenWindow(start=start, end=end):
                 return f"between {self.wrap(start, ADDITIVE)} and {self.wrap(end, ADDITIVE)}"
+            case ast.ThisWindow(unit=unit):
+                return f"in this {unit}"
+            case ast.PreviousWindow(amount=None, unit=unit):
+                return f"in previous {unit}"
+            case ast.PreviousWindow(amount=amount, unit=unit):
+                assert amount is not None
+                return f"in previous {self.amount(amount)} {self.unit(amount, unit)}"
         raise FormatterBug(f"no canonical form for {type(window).__name__}")
 
     def amount(self, amount: ast.Number | ast.Param) -> str:

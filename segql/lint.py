@@ -30,8 +30,10 @@ def lint(schema: Schema, result: CheckResult, project_wide: bool = True) -> list
         linter.walk(result.traits[name], ())
     for name in sorted(result.segments):
         linter.segment(result.segments[name])
+        linter.priority_list(result.segments[name], result)
     if project_wide:
         linter.unused_traits(result)
+        linter.shared_salts(result)
     return sorted(linter.warnings, key=sort_key)
 
 
@@ -204,6 +206,45 @@ def events_within(a: Presence, b: Presence) -> bool:
     return a.event == b.event and (b.where is None or a.where == b.where) and window_within(a.window, b.window)
 
 
+def implies(a: t.Expr, b: t.Expr) -> bool:
+    """Is every customer for whom `a` holds one for whom `b` holds? True only when it can be told from the trees
+    (each conjunct of b follows from one of a: the same condition, a narrower range or set of one subject, or the
+    presence of fewer events); False when it cannot be told."""
+    a_items, b_items = flatten(_unwrap(a), t.And), flatten(_unwrap(b), t.And)
+    a_items = [x for item in a_items for x in flatten(_unwrap(item), t.And)]
+    return all(any(_follows(x, y) for x in a_items) for y in b_items)
+
+
+def _follows(x: t.Expr, y: t.Expr) -> bool:
+    x, y = _unwrap(x), _unwrap(y)
+    if x == y:
+        return True
+    px, py = presence(x), presence(y)
+    if px is not None and py is not None and not px.negated and not py.negated:
+        return events_within(px, py)
+    cx, cy = constraint(x), constraint(y)
+    if cx is None or cy is None or cx.subject != cy.subject or cx.null or cy.null or cx.excluded or cy.excluded:
+        return False
+    if isinstance(cx.values, frozenset) and isinstance(cy.values, frozenset):
+        return _comparable(*cx.values, *cy.values) and cx.values <= cy.values
+    if isinstance(cx.values, frozenset) and isinstance(cy.values, tuple):
+        return _comparable(*cx.values, cy.values[0], cy.values[2]) and all(_inside(v, cy.values) for v in cx.values)
+    if isinstance(cx.values, tuple) and isinstance(cy.values, tuple):
+        (lo, lo_in, hi, hi_in), (ylo, ylo_in, yhi, yhi_in) = cx.values, cy.values
+        if not _comparable(lo, hi, ylo, yhi) or any(_kind(v) == "text" for v in (lo, hi, ylo, yhi) if v is not None):
+            return False
+        low_ok = ylo is None or (lo is not None and (lo > ylo or (lo == ylo and (ylo_in or not lo_in))))
+        high_ok = yhi is None or (hi is not None and (hi < yhi or (hi == yhi and (yhi_in or not hi_in))))
+        return low_ok and high_ok
+    return False
+
+
+def _unwrap(expr: t.Expr) -> t.Expr:
+    while isinstance(expr, t.SegmentRef | t.TraitRef):
+        expr = expr.condition if isinstance(expr, t.SegmentRef) else expr.expr
+    return expr
+
+
 # ---- walking the trees ----
 
 
@@ -269,6 +310,7 @@ class Linter:
         self.consent = frozenset()
         self.unused_params(seg.definition)
         self.pii(seg)
+        self.sql_traits(seg)
 
     def unused_params(self, definition: ast.SegmentDef) -> None:
         used = {node.name for node in _ast_nodes(definition.where) if isinstance(node, ast.Param)}
@@ -302,6 +344,46 @@ class Linter:
             return schema.attributes.get(col.attribute)
         table = schema.lookups.get(col.owner) if col.scope == "lookup" else schema.events.get(col.owner)
         return table.attributes.get(col.attribute) if table is not None else None
+
+    def sql_traits(self, seg: t.CheckedSegment) -> None:
+        used = sorted({n.name for n in _nodes(seg.condition, into_traits=True, into_segments=True)
+                       if isinstance(n, t.SqlTrait)})
+        if used:
+            names = ", ".join(f"`{n}`" for n in used)
+            self.warn("W010", f"segment `{seg.name}` depends on SQL trait{'s' if len(used) > 1 else ''} {names}",
+                      seg.definition.span, "its meaning is the engine's",
+                      "SQL traits are not checked against §3's semantics, may differ between engines and cannot be "
+                      "evaluated by `segql explain`; prefer the language where it can say it")
+
+    def priority_list(self, seg: t.CheckedSegment, result: CheckResult) -> None:
+        """A segment of a priority list that only holds for customers of a segment above it is always empty."""
+        items = seg.definition.priority
+        for i, item in enumerate(items):
+            later = result.segments.get(item.name)
+            if later is None:
+                continue
+            for above in items[:i]:
+                earlier = result.segments.get(above.name)
+                if earlier is not None and earlier.name != later.name and implies(later.condition, earlier.condition):
+                    self.warn("W012", f"`{item.name}` gets nobody in priority list `{seg.name}`: its members are all "
+                              f"in `{above.name}`, above it", item.name_span, "always empty here",
+                              f"move `{item.name}` above `{above.name}`, or remove it from the list")
+                    break
+
+    def shared_salts(self, result: CheckResult) -> None:
+        """Two splits with one salt put the same customers in the same buckets: their holdouts coincide."""
+        first: dict[str, t.CheckedSegment] = {}
+        for name in sorted(result.segments, key=lambda n: (result.segments[n].definition.span.path, n)):
+            seg = result.segments[name]
+            splits = seg.definition.splits
+            if splits is None:
+                continue
+            other = first.setdefault(splits.salt, seg)
+            if other is not seg:
+                self.warn("W011", f"the splits of `{seg.name}` and `{other.name}` share the salt `{splits.salt}`",
+                          splits.salt_span, "the same buckets",
+                          "the same customers land in the same groups of both (a holdout of one is a holdout of "
+                          f"the other); give `{seg.name}` a salt of its own")
 
     def unused_traits(self, result: CheckResult) -> None:
         used: set[str] = set()
@@ -495,13 +577,15 @@ def _count_verdict(op: str, value: Any) -> str | None:
     return None
 
 
-def _nodes(expr: Any, into_traits: bool) -> Iterator[Any]:
-    """Every node of a checked tree; into trait definitions only when asked, never into referenced segments."""
+def _nodes(expr: Any, into_traits: bool, into_segments: bool = False) -> Iterator[Any]:
+    """Every node of a checked tree; into trait definitions and referenced segments only when asked."""
     yield expr
     if isinstance(expr, t.TraitRef) and into_traits:
-        yield from _nodes(expr.expr, into_traits)
+        yield from _nodes(expr.expr, into_traits, into_segments)
+    if isinstance(expr, t.SegmentRef) and into_segments:
+        yield from _nodes(expr.condition, into_traits, into_segments)
     for child in children(expr):
-        yield from _nodes(child, into_traits)
+        yield from _nodes(child, into_traits, into_segments)
 
 
 def _ast_nodes(node: Any) -> Iterator[Any]:

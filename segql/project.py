@@ -17,8 +17,9 @@ from segql.syntax.parser import parse_expression
 from segql.syntax.yamlpos import Shape, YMap, load_yaml, read_source
 
 PROJECT_FILE = "segql.yml"
-PROJECT_KEYS = ("name", "schema", "segments", "tests", "timezone", "default_target", "targets", "channels",
-                "description")
+PROJECT_KEYS = ("name", "schema", "segments", "tests", "timezone", "week_start", "default_target", "targets",
+                "channels", "description")
+WEEK_STARTS = {"monday": 1, "sunday": 7}  # segql.yml's `week_start` → the ISO weekday weeks start on
 TARGET_TYPES = ("duckdb", "postgres", "snowflake")
 # A duckdb target's `tables:` maps schema tables to files; the reader is chosen by the file's ending.
 TABLE_FILE_READERS = {".parquet": "read_parquet", ".pq": "read_parquet", ".csv": "read_csv_auto",
@@ -88,6 +89,7 @@ class Project:
     segments_path: Path
     tests_path: Path
     timezone: str = "UTC"
+    week_start: int = 1  # the ISO weekday weeks start on: 1 (monday, the default) or 7 (sunday)
     default_target: str = ""
     targets: dict[str, Target] = field(default_factory=dict)
     channels: dict[str, Channel] = field(default_factory=dict)  # consent rules by channel name
@@ -141,6 +143,15 @@ def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
         if not _valid_timezone(tz_node.value):
             shape.error("E107", f"unknown time zone `{tz_node.value}`", tz_node.span, "not an IANA time zone",
                         "use a name such as `UTC`, `Europe/Berlin` or `America/New_York`")
+    week_node = shape.scalar(top.get("week_start"), "`week_start`")
+    if week_node is not None and not week_node.is_null:
+        day = week_node.value.lower()
+        if day in WEEK_STARTS:
+            project.week_start = WEEK_STARTS[day]
+        else:
+            shape.error("E107", f"`week_start: {week_node.value}` is not a day weeks can start on", week_node.span,
+                        "monday or sunday", did_you_mean(day, WEEK_STARTS) or "write `week_start: monday` (the "
+                        "default, ISO weeks) or `week_start: sunday`")
     targets = shape.mapping(top.get("targets"), "`targets`")
     for key, value in targets.items if targets else []:
         spec = shape.mapping(value, f"target `{key.value}`")

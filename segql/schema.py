@@ -12,7 +12,7 @@ from segql import ast
 from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segql.source import NO_SPAN, SourceFile, Span
 from segql.syntax.parser import parse_expression
-from segql.syntax.yamlpos import Shape, YMap, YScalar, load_yaml
+from segql.syntax.yamlpos import Shape, YMap, YNode, YScalar, load_yaml
 from segql.types import DECLARABLE_TYPES, ERROR, SCALAR_TYPES, TIMESTAMP, Type
 
 NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -55,11 +55,22 @@ class Event:
     span: Span = field(default=NO_SPAN, compare=False)
 
 
+# The dialects a SQL trait may be written for (DESIGN §3.14); the compiler refuses one without an entry (E310).
+SQL_DIALECTS = ("duckdb", "postgres", "snowflake", "clickhouse", "spark", "databricks")
+
+
 @dataclass(frozen=True, slots=True)
 class Trait:
+    """A named expression of the language, or (DESIGN §3.14) a SQL expression per dialect with a declared type."""
+
     name: str
-    expr: ast.Expr
+    expr: ast.Expr | None
     span: Span = field(default=NO_SPAN, compare=False)
+    sql: tuple[tuple[str, str], ...] = ()  # (dialect, SQL text)
+    type: Type | None = None  # declared, for a SQL trait
+    description: str = ""
+    # where each SQL text is in schema.yml: the file offset of every character (plus one past the end)
+    sql_offsets: tuple[tuple[str, tuple[int, ...]], ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(slots=True)
@@ -137,17 +148,74 @@ def load_schema(source: SourceFile) -> tuple[Schema, list[Diagnostic]]:
     for key_node_, node in traits.items if traits else []:
         if not _valid_name(shape, key_node_):
             continue
-        scalar = shape.scalar(node, f"trait `{key_node_.value}`")
-        if scalar is None:
-            continue
         claim(key_node_.value, "a trait", key_node_.span)
-        try:
-            expr = parse_expression(scalar.value, source, scalar.offsets())
-        except DiagnosticError as err:
-            shape.problems.extend(err.diagnostics)
-            continue
-        schema.traits[key_node_.value] = Trait(key_node_.value, expr, key_node_.span)
+        trait = _trait(shape, key_node_, node, source)
+        if trait is not None:
+            schema.traits[key_node_.value] = trait
     return schema, shape.problems
+
+
+def _trait(shape: Shape, name: YScalar, node: YNode | None, source: SourceFile) -> Trait | None:
+    """`name: <expression>`, `name: {expr: <expression>, description: …}`, or a SQL trait
+    `name: {type: float, sql: {duckdb: "…", postgres: "…"}, description: …}`."""
+    what = f"trait `{name.value}`"
+    description = ""
+    if isinstance(node, YMap):
+        shape.keys(node, ("expr", "sql", "type", "description"), what)
+        description = shape.text(node.get("description"), "`description`")
+        if node.get("sql") is not None:
+            return _sql_trait(shape, name, node, description)
+        if node.get("expr") is None:
+            shape.error("E104", f"{what} has neither `expr` nor `sql`", name.span, "no definition",
+                        "write the trait as an expression, or give `sql:` per dialect with a `type:`")
+            return None
+        node = node.get("expr")
+    scalar = shape.scalar(node, what)
+    if scalar is None:
+        return None
+    try:
+        expr = parse_expression(scalar.value, source, scalar.offsets())
+    except DiagnosticError as err:
+        shape.problems.extend(err.diagnostics)
+        return None
+    return Trait(name.value, expr, name.span, description=description)
+
+
+def _sql_trait(shape: Shape, name: YScalar, node: YMap, description: str) -> Trait | None:
+    what = f"SQL trait `{name.value}`"
+    if node.get("expr") is not None:
+        key = node.key("expr")
+        shape.error("E267", f"{what} has both `expr` and `sql`", key.span if key else name.span, "one definition only",
+                    "keep the expression of the language, or the SQL, not both")
+        return None
+    kind = shape.scalar(node.get("type"), f"the type of {what}")
+    if kind is None:
+        shape.error("E267", f"{what} needs a `type`", name.span, "type missing",
+                    "segql cannot infer the type of SQL: add e.g. `type: float`")
+        return None
+    typ = _type(shape, kind, None, f"`{name.value}`")
+    if kind.value == "enum":
+        shape.error("E267", f"{what} cannot be an enum", kind.span, "not a SQL trait type",
+                    "declare it as `string`")
+        return None
+    entries = shape.mapping(node.get("sql"), f"the `sql` of {what}")
+    sql: list[tuple[str, str]] = []
+    offsets: list[tuple[str, tuple[int, ...]]] = []
+    for dialect, text in entries.items if entries else []:
+        if dialect.value not in SQL_DIALECTS:
+            shape.error("E267", f"`{dialect.value}` is not a dialect segql compiles to", dialect.span, "unknown dialect",
+                        did_you_mean(dialect.value, SQL_DIALECTS) or "the dialects are " + ", ".join(SQL_DIALECTS))
+            continue
+        scalar = shape.scalar(text, f"the {dialect.value} SQL of {what}")
+        if scalar is None or scalar.is_null or not scalar.value.strip():
+            shape.error("E267", f"the {dialect.value} SQL of {what} is empty", dialect.span, "no SQL",
+                        "write one SQL expression over the customer row `c`, e.g. `c.churn_score`")
+            continue
+        sql.append((dialect.value, scalar.value))
+        offsets.append((dialect.value, tuple(scalar.offsets())))
+    if not sql or typ.is_error:
+        return None
+    return Trait(name.value, None, name.span, tuple(sql), typ, description, tuple(offsets))
 
 
 def _empty(source: SourceFile) -> Schema:

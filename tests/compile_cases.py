@@ -24,13 +24,15 @@ TABLES = TableMap(
         "orders": EventTable(("sales", "orders"), "customer_id", "ordered_at", "timestamp"),
         "visits": EventTable(("web", "visits"), "customer_id", "visit_date", "date"),
         "tickets": EventTable(("support", "tickets"), "customer_id", None),
+        "cart_adds": EventTable(("shop", "cart_adds"), "customer_id", "added_at", "timestamp"),
+        "reviews": EventTable(("shop", "reviews"), "customer_id", "review_date", "date"),
     },
 )
 
 # ---- the fixture: 6 customers; 5 has no events at all ----
 
 DDL = """
-CREATE SCHEMA crm; CREATE SCHEMA sales; CREATE SCHEMA web; CREATE SCHEMA support;
+CREATE SCHEMA crm; CREATE SCHEMA sales; CREATE SCHEMA web; CREATE SCHEMA support; CREATE SCHEMA shop;
 CREATE TABLE crm.customers (customer_id INTEGER, name VARCHAR, nickname VARCHAR, country VARCHAR,
   birth_date DATE, signup_at TIMESTAMP, email_opt_in BOOLEAN, lifetime_value DECIMAL(12, 2),
   address_id INTEGER, score DOUBLE, "group" INTEGER, "VipLevel" INTEGER, referrals INTEGER);
@@ -39,6 +41,8 @@ CREATE TABLE sales.orders (order_id INTEGER, customer_id INTEGER, ordered_at TIM
   status VARCHAR, channel VARCHAR, gift BOOLEAN);
 CREATE TABLE web.visits (customer_id INTEGER, visit_date DATE, page VARCHAR);
 CREATE TABLE support.tickets (customer_id INTEGER, topic VARCHAR);
+CREATE TABLE shop.cart_adds (customer_id INTEGER, added_at TIMESTAMP, product_id INTEGER, category VARCHAR);
+CREATE TABLE shop.reviews (customer_id INTEGER, review_date DATE, product_id INTEGER, stars INTEGER);
 """
 
 D, TS = dt.date, dt.datetime
@@ -77,12 +81,31 @@ VISITS = [
     (4, None, "home"),
 ]
 TICKETS = [(2, "billing"), (3, "login")]
+# Sequences (DESIGN §3.10) read cart additions (timestamps) then orders (timestamps) or reviews (dates).
+CART_ADDS = [
+    (1, TS(2024, 6, 29, 23), 10, "books"),  # no order within a day after it, and the day has passed: abandoned
+    (1, TS(2024, 6, 30, 23, 30), 11, "toys"),  # the order at 23:59:59 follows within a day
+    (2, TS(2024, 6, 30, 9), 12, "books"),  # no order after it, but its day has not passed: not yet abandoned
+    (3, TS(2024, 6, 14, 8), 13, "garden"),  # the order at 06-15 08:00 is exactly one day later: within
+    (4, TS(2024, 5, 1, 9), 14, "books"),  # orders at the same instant: an order follows (ties count)
+    (4, TS(2024, 5, 20, 12), 15, "toys"),  # likewise
+    (6, None, 16, "books"),  # no time: never counts
+    (6, TS(2024, 7, 1, 10), 17, "toys"),  # after the as-of date: never counts
+]
+REVIEWS = [
+    (1, D(2024, 6, 30), 10, 5),  # the product added on 06-29, a day later
+    (2, D(2024, 6, 30), 99, 3),  # another product than the one added
+    (3, None, 13, 4),  # no date
+    (4, D(2024, 5, 1), 14, 1),  # the day of the addition and of the orders
+    (6, D(2024, 6, 9), 16, 2),  # before the order of 06-10 00:00 UTC, the same day in New York
+]
 
 
 def build_database(con: Any) -> None:
     con.execute(DDL)
     for table, rows in (("crm.customers", CUSTOMERS), ("crm.addresses", ADDRESSES), ("sales.orders", ORDERS),
-                        ("web.visits", VISITS), ("support.tickets", TICKETS)):
+                        ("web.visits", VISITS), ("support.tickets", TICKETS), ("shop.cart_adds", CART_ADDS),
+                        ("shop.reviews", REVIEWS)):
         marks = ", ".join("?" * len(rows[0]))
         con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
 
@@ -98,6 +121,8 @@ _COLUMN_TYPES = {
     "address.state": STRING, "address.city": STRING,
     "orders.order_id": INTEGER, "orders.amount": DECIMAL, "orders.status": STRING, "orders.channel": STRING,
     "orders.gift": BOOLEAN, "visits.page": STRING, "tickets.topic": STRING,
+    "cart_adds.product_id": INTEGER, "cart_adds.category": STRING, "reviews.product_id": INTEGER,
+    "reviews.stars": INTEGER,
 }
 
 
@@ -215,7 +240,10 @@ def dur(amount: int | str, unit: str) -> t.Duration:
 
 _RESULTS = {"length": INTEGER, "floor": INTEGER, "ceil": INTEGER, "years_between": INTEGER,
             "days_between": INTEGER, "days_since": INTEGER, "date": DATE, "year": INTEGER, "month": INTEGER,
-            "day_of_week": INTEGER, "lower": STRING, "upper": STRING, "trim": STRING}
+            "day_of_week": INTEGER, "lower": STRING, "upper": STRING, "trim": STRING, "day": INTEGER,
+            "quarter": INTEGER, "day_of_year": INTEGER, "start_of_week": DATE, "start_of_month": DATE,
+            "start_of_quarter": DATE, "start_of_year": DATE, "days_until": INTEGER, "next_anniversary": DATE,
+            "bucket": INTEGER}
 
 
 def call(name: str, *args: Any) -> t.Call:
@@ -227,20 +255,27 @@ def date_of(x: t.Expr) -> t.Call:
     return t.Call("date", (x,), DATE)
 
 
-def agg(func: str, source: str, where: t.Expr | None = None, window: t.Window | None = None) -> t.Aggregate:
-    """`count("orders")`, `sum("orders.amount", where, window)`."""
+def agg(func: str, source: str, where: t.Expr | None = None, window: t.Window | None = None,
+        arg: int | str | None = None, week_start: int = 1) -> t.Aggregate:
+    """`count("orders")`, `sum("orders.amount", where, window)`, `nth("orders.channel", arg=2)` (a str arg names
+    an integer parameter); count_weeks counts weeks starting on ISO weekday `week_start`."""
     event, _, attr = source.partition(".")
     value = col(source) if attr else None
-    if func in ("count", "count_distinct"):
+    if func in ("count", "count_distinct", "count_days", "count_weeks", "count_months"):
         typ = INTEGER
-    elif func in ("first_time", "last_time"):
+    elif func in ("first_time", "last_time", "nth_time"):
         typ = DATE if TABLES.events[event].time_type == "date" else TIMESTAMP
-    elif func == "avg":
+    elif func in ("avg", "median"):
         typ = DECIMAL
     else:
         assert value is not None
         typ = value.type
-    return t.Aggregate(func, event, value, where, window, typ)
+    position: t.Literal | t.Param | None = None
+    if arg is not None:
+        position = t.Param(arg, INTEGER) if isinstance(arg, str) else t.Literal(arg, INTEGER)
+    if func == "count_weeks":
+        position = t.Literal(week_start, INTEGER)
+    return t.Aggregate(func, event, value, where, window, typ, position)
 
 
 def last(amount: int | str, unit: str) -> t.LastWindow:
@@ -260,8 +295,51 @@ def between_w(start: Any, end: Any) -> t.BetweenWindow:
     return t.BetweenWindow(_e(start), _e(end))
 
 
+def this_w(unit: str, week_start: int = 1) -> t.ThisWindow:
+    return t.ThisWindow(unit, week_start)
+
+
+def previous_w(unit: str, amount: int | str = 1, week_start: int = 1) -> t.PreviousWindow:
+    return t.PreviousWindow(dur(amount, unit).amount, unit, week_start)
+
+
 def has(source: str, where: t.Expr | None = None, window: t.Window | None = None) -> t.Expr:
     return gt(agg("count", source, where, window), 0)
+
+
+def step(event: str, where: t.Expr | None = None, within: t.Duration | None = None, alias: str = "",
+         negated: bool = False, after: str = "") -> t.Step:
+    """A sequence step over `event`; `after` names the previous step's event (for the grain and the same-table
+    rule, which the checker works out from the schema)."""
+    instant = bool(after) and TABLES.events[after].time_type == "timestamp" \
+        and TABLES.events[event].time_type == "timestamp"
+    same = bool(after) and TABLES.events[after].table == TABLES.events[event].table
+    return t.Step(event, alias, where, within, negated, instant, same)
+
+
+def seq(first: t.Step, *later: t.Step, window: t.Window | None = None) -> t.Sequence:
+    """`has first then later…`: each later step's grain and same-table rule follow from the step before it."""
+    steps = [first]
+    for s_ in later:
+        steps.append(step(s_.event, s_.where, s_.within, s_.alias, s_.negated, after=steps[-1].event))
+    return t.Sequence(tuple(steps), window)
+
+
+def step_col(alias: str, source: str) -> t.Column:
+    """An earlier step's attribute read by its `as` name: `v.product_id`."""
+    column = col(source)
+    return t.Column("step", alias, column.attribute, column.column, column.type)
+
+
+def bucket_of(salt: str) -> t.Call:
+    return t.Call("bucket", (lit(salt),), INTEGER)
+
+
+def hashlib_bucket(salt: str, key: object) -> int:
+    """DESIGN §3.13 by hand, for the expected members of bucket cases: md5 of salt:key, 8 hex digits, mod 10000."""
+    import hashlib
+
+    return int(hashlib.md5(f"{salt}:{key}".encode()).hexdigest()[:8], 16) % 10000
 
 
 def pct(x: Any) -> t.Percentile:
@@ -522,6 +600,135 @@ CASES: list[Case] = [
          golden=True),
     case("timestamp_param_with_offset", gt(col("signup_at"), param("since", TIMESTAMP)), {2, 4},
          specs=(t.ParamSpec("since", TIMESTAMP, None),), params={"since": "2024-06-30T01:00:00+02:00"}),
+]
+
+
+# ---- round 2 (DESIGN §3.10–3.14): sequences, ordinals, frequency, calendar periods, buckets, SQL traits ----
+
+CART_THEN = step("cart_adds")
+N_SPEC = t.ParamSpec("n", INTEGER, 4)
+MONTHS_SPEC = t.ParamSpec("n", INTEGER, 2)
+LAPSED = ref("lapsed", eq(agg("count", "orders", window=last(30, "day")), 0))
+VIP = ref("vip", gt(col("lifetime_value"), 1000))
+DOUBLE_SCORE = trait("double_score", t.SqlTrait("double_score", (
+    ("duckdb", "c.score * 2"), ("postgres", "c.score * 2"), ("snowflake", "c.score * 2")), FLOAT))
+
+
+def _bucketed(salt: str, low: int, high: int) -> set[int]:
+    return {k for k in ALL if low <= hashlib_bucket(salt, k) <= high}
+
+
+ROUND2: list[Case] = [
+    # ---- sequences: abandonment, ties, the interval that has not ended, same-table steps, the grain ----
+    case("seq_abandoned", seq(CART_THEN, step("orders", within=dur(1, "day"), negated=True)), {1}, golden=True),
+    case("seq_abandoned_in_window", seq(CART_THEN, step("orders", within=dur(1, "day"), negated=True),
+                                        window=last(3, "day")), {1}),
+    case("seq_abandoned_12_hours", seq(CART_THEN, step("orders", within=dur(12, "hour"), negated=True)), {1, 2, 3}),
+    case("seq_then_no_where", seq(CART_THEN, step("orders", eq(col("orders.channel"), "web"), dur(1, "day"),
+                                                  negated=True)), {1, 3, 4}),
+    case("seq_then_no_ever", seq(CART_THEN, step("orders", negated=True)), {2}),
+    case("seq_followed_within_day", seq(CART_THEN, step("orders", within=dur(1, "day"))), {1, 3, 4}, golden=True),
+    case("seq_followed_within_hour", seq(CART_THEN, step("orders", within=dur(1, "hour"))), {1, 4}),
+    case("seq_correlated", seq(step("cart_adds", alias="a"),
+                               step("reviews", eq(col("reviews.product_id"), step_col("a", "cart_adds.product_id")),
+                                    dur(2, "day"))), {1, 4}, golden=True),
+    case("seq_correlated_same_day", seq(step("cart_adds", alias="a"),
+                                        step("reviews", eq(col("reviews.product_id"),
+                                                           step_col("a", "cart_adds.product_id")), dur(0, "day"))),
+         {4}),
+    case("seq_three_steps", seq(CART_THEN, step("orders", within=dur(1, "day")), step("reviews", within=dur(1, "day"))),
+         {1, 4}, golden=True),
+    case("seq_same_table_later", seq(step("orders"), step("orders", within=dur(30, "day"))), {4}),
+    case("seq_same_table_ties_not_later", seq(step("orders"), step("orders", within=dur(1, "day"))), set()),
+    case("seq_same_table_any_time", seq(step("orders"), step("orders")), {1, 2, 4}),
+    case("seq_same_table_dates", seq(step("visits"), step("visits", within=dur(1, "day"))), {2}),
+    case("seq_date_grain_then_no", seq(step("visits"), step("orders", within=dur(2, "day"), negated=True)), {2, 4},
+         golden=True),
+    case("seq_date_grain_same_day", seq(step("orders"), step("reviews", within=dur(0, "day"))), {1, 4}),
+    case("seq_tz_date_grain", seq(step("orders"), step("reviews", within=dur(0, "day"))), {1, 4, 6},
+         timezone="America/New_York"),
+    case("seq_within_param", seq(CART_THEN, step("orders", within=dur("days", "day"), negated=True)), {1},
+         specs=(t.ParamSpec("days", INTEGER, 1),)),
+    # ---- ordinals ----
+    case("nth_time_ties", eq(agg("nth_time", "orders", arg=2), TS(2024, 5, 1, 9)), {4}, golden=True),
+    case("nth_time_this_month", ge(date_of(agg("nth_time", "orders", arg=2)), call("start_of_month", TODAY)), {1}),
+    case("nth_time_missing", is_null(agg("nth_time", "orders", arg=3)), {1, 2, 3, 5, 6}),
+    case("nth_value", eq(agg("nth", "orders.channel", arg=2), "web"), {1, 4}, golden=True),
+    case("nth_first_is_first", eq(agg("nth", "orders.channel", arg=1), "app"), {4}),
+    case("nth_param", eq(agg("nth", "orders.channel", arg="n"), "mail"), {4}, specs=(N_SPEC,)),
+    case("nth_where", eq(agg("nth", "orders.amount", PAID, arg=2), 30), {4}),
+    # ---- frequency ----
+    case("count_days", ge(agg("count_days", "orders"), 3), {4}, golden=True),
+    case("count_days_empty", eq(agg("count_days", "orders"), 0), {5}),
+    case("count_days_this_month", eq(agg("count_days", "orders", window=this_w("month")), 1), {1, 3, 4, 6}),
+    case("count_weeks_monday", eq(agg("count_weeks", "visits"), 2), {2}, golden=True),
+    case("count_weeks_sunday", eq(agg("count_weeks", "visits", week_start=7), 1), {1, 2, 4}),
+    case("count_months", eq(agg("count_months", "orders"), 2), {1, 2, 4}),
+    # ---- median and mode ----
+    case("median_odd", eq(agg("median", "orders.amount"), 25), {4}, golden=True),
+    case("median_even_mean", eq(agg("median", "orders.amount"), 75), {1}),
+    case("median_above", gt(agg("median", "orders.amount"), 70), {1, 2, 6}),
+    case("median_empty", is_null(agg("median", "orders.amount")), {5}),
+    case("mode_tie_smallest", eq(agg("mode", "orders.channel"), "store"), {1, 2}, golden=True),
+    case("mode", eq(agg("mode", "orders.channel"), "app"), {4}),
+    case("mode_skips_missing", is_null(agg("mode", "orders.channel")), {3, 5}),
+    case("mode_window", eq(agg("mode", "orders.status", window=last(90, "day")), "paid"), {1, 2, 4, 6}),
+    # ---- calendar periods (2024-06-30 is a Sunday) ----
+    case("this_month", has("orders", window=this_w("month")), {1, 3, 4, 6}, golden=True),
+    case("this_week_monday", has("visits", window=this_w("week")), {1, 2}),
+    case("this_week_sunday", has("visits", window=this_w("week", 7)), {1}),
+    case("previous_week_monday", eq(agg("count", "visits", window=previous_w("week")), 2), set()),
+    case("previous_week_sunday", eq(agg("count", "visits", window=previous_w("week", week_start=7)), 2), {2}),
+    case("previous_month", has("orders", window=previous_w("month")), {4}, golden=True),
+    case("previous_3_months", has("orders", window=previous_w("month", 3)), {1, 2, 4}),
+    case("previous_months_param", has("orders", window=previous_w("month", "n")), {1, 2, 4}, specs=(MONTHS_SPEC,)),
+    case("this_quarter", has("orders", window=this_w("quarter")), {1, 2, 3, 4, 6}),
+    case("previous_quarter", has("visits", window=previous_w("quarter")), {4}),
+    case("previous_2_quarters", has("visits", window=previous_w("quarter", 2)), {4}),
+    case("this_year", has("orders", window=this_w("year")), {1, 2, 3, 4, 6}),
+    case("previous_year", has("orders", window=previous_w("year")), {2}),
+    case("earlier_not_this_month", and_(has("orders", window=previous_w("month", 2)),
+                                        not_(has("orders", window=this_w("month")))), {2}),
+    case("tz_this_month", eq(agg("count", "orders", window=this_w("month")), 2), {1}, timezone="America/New_York"),
+    case("utc_this_month", eq(agg("count", "orders", window=this_w("month")), 2), set()),
+    case("last_quarter_window", has("orders", window=last(1, "quarter")), {1, 2, 3, 4, 6}),
+    case("plus_quarter", eq(arith("+", col("birth_date"), dur(1, "quarter")), D(1990, 9, 30)), {1}),
+    case("plus_quarter_clamps", eq(arith("+", col("birth_date"), dur(1, "quarter")), D(1980, 4, 30)), {5}),
+    # ---- calendar functions and anniversaries ----
+    case("day", eq(call("day", col("birth_date")), 31), {5, 6}),
+    case("quarter", eq(call("quarter", col("birth_date")), 1), {4, 5}),
+    case("day_of_year_leap", eq(call("day_of_year", col("birth_date")), 60), {4}),
+    case("day_of_year_end", eq(call("day_of_year", col("birth_date")), 365), {6}),
+    case("start_of_week_monday", eq(call("start_of_week", date_of(col("signup_at")), 1), D(2024, 6, 24)), {2},
+         golden=True),
+    case("start_of_week_sunday", eq(call("start_of_week", date_of(col("signup_at")), 7), D(2024, 6, 23)), {2}),
+    case("start_of_week_today", eq(call("start_of_week", TODAY, 1), D(2024, 6, 24)), ALL),
+    case("start_of_month", eq(call("start_of_month", col("birth_date")), D(1990, 6, 1)), {1}),
+    case("start_of_quarter", eq(call("start_of_quarter", col("birth_date")), D(1990, 7, 1)), {2}),
+    case("start_of_year_timestamp", eq(call("start_of_year", col("signup_at")), D(2024, 1, 1)), {2, 4, 6}),
+    case("tz_start_of_quarter", eq(call("start_of_quarter", col("signup_at")), D(2024, 4, 1)), {2, 4},
+         timezone="America/New_York"),
+    case("birthday_next_7_days", lt(call("days_until", call("next_anniversary", col("birth_date"))), 7), {1, 2},
+         golden=True),
+    case("birthday_across_year_end", lt(call("days_until", call("next_anniversary", col("birth_date"))), 35), {5, 6},
+         as_of=D(2024, 12, 30)),
+    case("anniversary_feb_29_common_year", eq(call("next_anniversary", col("birth_date")), D(2025, 2, 28)), {4},
+         as_of=D(2025, 2, 28)),
+    case("anniversary_feb_29_leap_year", eq(call("days_until", call("next_anniversary", col("birth_date"))), 0), {4},
+         as_of=D(2024, 2, 29)),
+    case("anniversary_feb_29_passed", eq(call("days_until", call("next_anniversary", col("birth_date"))), 364), {4},
+         as_of=D(2025, 3, 1)),
+    case("anniversary_of_timestamp", eq(call("next_anniversary", col("signup_at")), D(2025, 1, 31)), {1, 6}),
+    case("days_until_constant", eq(call("days_until", lit(D(2024, 7, 7))), 7), ALL),
+    case("days_until_column", eq(call("days_until", date_of(col("signup_at"))), 1), {4}),
+    # ---- buckets, splits and priority lists (the checker lowers `in segment s.group` to these) ----
+    case("bucket_half", lt(bucket_of("spring"), 5000), _bucketed("spring", 0, 4999), golden=True),
+    case("bucket_range", between(bucket_of("spring_promo_2026"), 5000, 6999), _bucketed("spring_promo_2026", 5000, 6999)),
+    case("split_holdout", and_(eq(col("country"), "US"), ge(bucket_of("spring"), 5000)),
+         {k for k in (1, 6) if hashlib_bucket("spring", k) >= 5000}),
+    case("priority_second", and_(LAPSED, not_(VIP)), {2, 5}),
+    # ---- a SQL trait (the evaluator refuses it: its meaning is the engine's) ----
+    case("sql_trait", gt(DOUBLE_SCORE, 5), {1, 6}, golden=True),
 ]
 
 

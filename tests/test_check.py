@@ -109,6 +109,17 @@ TYPES = [
     ("age + 1", "integer"), ("spend_365 / count(orders)", "decimal"),
     ("lifetime_value > 1", "boolean"), ("has orders", "boolean"), ("email is null", "boolean"),
     ("top 10% by lifetime_value", "boolean"), ("email_opt_in and is_adult", "boolean"),
+    # round 2
+    ("nth(orders.channel, 2)", "string"), ("nth(web_sessions.device, 2)", "enum"), ("nth_time(orders, 3)", "timestamp"),
+    ("nth_time(reviews, 1)", "date"), ("count_days(orders)", "integer"), ("count_weeks(orders in this year)", "integer"),
+    ("count_months(reviews)", "integer"), ("median(orders.amount)", "decimal"), ("median(web_sessions.pages)", "decimal"),
+    ("mode(orders.channel)", "string"), ("mode(web_sessions.device)", "enum"), ("mode(orders.amount)", "decimal"),
+    ("day(birth_date)", "integer"), ("quarter(signup_at)", "integer"), ("day_of_year(today)", "integer"),
+    ("start_of_week(signup_at)", "date"), ("start_of_month(today)", "date"), ("start_of_quarter(birth_date)", "date"),
+    ("start_of_year(now)", "date"), ("days_until(birth_date)", "integer"), ("next_anniversary(birth_date)", "date"),
+    ("next_anniversary(signup_at)", "date"), ('bucket("spring")', "integer"),
+    ("birth_date + 1 quarter", "date"), ("2 quarters ago", "date"),
+    ("has cart_adds then no orders within 1 day", "boolean"),
 ]
 
 
@@ -160,6 +171,17 @@ CLEAN = [
     "has orders in last $n days", "top $n% by score", "top $ratio% by score", "top 100% by score",
     "top 0.1% by age", "has orders between $start and today", "has orders before 1 day ago",
     "count(orders in last 1 hour) > 0", "coalesce(email, null) = \"a\"", "email is null or true",
+    # round 2
+    "has cart_adds in last 3 days then no orders within 1 day",
+    "has cart_adds as a then reviews where product_id = a.product_id within 2 days",
+    "has cart_adds as a then orders within 12 hours then reviews as r where stars > 3 and product_id = a.product_id",
+    "has orders as o where o.amount > 10", "has no orders as o where o.status = \"paid\"",
+    "has orders then orders within $n days", "has cart_adds then no orders where amount > lifetime_value",
+    "has cart_adds where address.state = \"CA\" then orders where customer.country = \"US\"",
+    "has orders in this week", "has orders in previous month", "has orders in previous $n quarters",
+    "count_days(orders in this month) >= 3", "nth_time(orders, 2) >= start_of_month(today)",
+    "days_until(next_anniversary(birth_date)) < 7", 'bucket("spring") < 1000', "bucket($code) between 0 and 999",
+    'mode(orders.channel) = "web"', "median(orders.amount) > 100", "not (has cart_adds then orders)",
 ]
 
 
@@ -184,7 +206,7 @@ DIAGNOSTICS = [
     ("count(orders.amout) > 1", "E201", 14, "amout", "did you mean `amount`?"),
     ("count(ordrs) > 1", "E202", 7, "ordrs", "did you mean `orders`?"),
     ("has ordr", "E202", 5, "ordr", "did you mean `orders`?"),
-    ("count(zzz) > 1", "E202", 7, "zzz", "the events are `orders`, `web_sessions`, `wishlist_items`"),
+    ("count(zzz) > 1", "E202", 7, "zzz", "the events are `orders`, `web_sessions`, `cart_adds`, `reviews`, `wishlist_items`"),
     ("adress.state = \"CA\"", "E203", 1, "adress", "did you mean `address`?"),
     ("address = 1", "E203", 1, "address", "e.g. `address.state`"),
     ("in segment vipp", "E205", 12, "vipp", "did you mean `vip`?"),
@@ -360,6 +382,33 @@ LOWERING = [
          t.Compare("=", t.Column("event", "orders", "status", "status", SCHEMA.events["orders"].attributes["status"].type),
                    lit("paid", t.STRING)),
          t.LastWindow(lit(365, t.INTEGER), "day"), t.DECIMAL), lit(0, t.INTEGER))),
+]
+
+
+CART = t.Column("event", "cart_adds", "product_id", "product_id", t.INTEGER)
+REVIEW = t.Column("event", "reviews", "product_id", "product_id", t.INTEGER)
+
+LOWERING += [
+    ("has cart_adds as a in last 3 days then no reviews where product_id = a.product_id within 2 days",
+     t.Sequence((t.Step("cart_adds", "a", None),
+                 t.Step("reviews", "", t.Compare("=", REVIEW, t.Column("step", "a", "product_id", "product_id",
+                                                                        t.INTEGER)),
+                        t.Duration(lit(2, t.INTEGER), "day"), negated=True, instant=False)),
+                t.LastWindow(lit(3, t.INTEGER), "day"))),
+    ("has orders then orders within 1 hour",
+     t.Sequence((t.Step("orders", "", None), t.Step("orders", "", None, t.Duration(lit(1, t.INTEGER), "hour"),
+                                                    instant=True, same_table=True)), None)),
+    ("has orders as o where o.amount > 1",
+     t.Compare(">", count(where=t.Compare(">", t.Column("event", "orders", "amount", "amount", t.DECIMAL),
+                                          lit(1, t.INTEGER))), lit(0, t.INTEGER))),
+    ("start_of_week(today) = today",
+     t.Compare("=", t.Call("start_of_week", (t.Today(), lit(1, t.INTEGER)), t.DATE), t.Today())),
+    ("count_weeks(orders) > 1",
+     t.Compare(">", t.Aggregate("count_weeks", "orders", None, None, None, t.INTEGER, lit(1, t.INTEGER)),
+               lit(1, t.INTEGER))),
+    ("has orders in previous 2 quarters",
+     t.Compare(">", count(window=t.PreviousWindow(lit(2, t.INTEGER), "quarter")), lit(0, t.INTEGER))),
+    ("has orders in this week", t.Compare(">", count(window=t.ThisWindow("week")), lit(0, t.INTEGER))),
 ]
 
 
@@ -583,3 +632,83 @@ def test_file_name_that_is_not_a_valid_name(project: Path) -> None:
     write(project, {"my-segment.yml": "where: email_opt_in\n"})
     result = api.validate(project)
     assert [d.code for d in result.diagnostics] == ["E231"]
+
+
+# ---- splits, priority lists, week_start and SQL traits (DESIGN §3.11, §3.13, §3.14) ----
+
+def _range(group: t.Group) -> t.Expr:
+    assert isinstance(group.condition, t.And)
+    return group.condition.items[-1]
+
+
+def test_splits_take_consecutive_bucket_ranges_in_the_order_written(project: Path) -> None:
+    write(project, {"promo.yml": "where: email_opt_in\nsplits:\n  salt: spring_2026\n"
+                                 "  groups: {treatment: 87.5, control: 2.25, holdout: 10.25}\n"})
+    result = api.validate(project)
+    assert result.diagnostics == []
+    seg = result.segments["promo"]
+    assert seg.group_kind == "splits" and [g.name for g in seg.groups] == ["treatment", "control", "holdout"]
+    bucket = t.Call("bucket", (t.Literal("spring_2026", t.STRING),), t.INTEGER)
+    assert _range(seg.groups[0]) == t.Compare("<", bucket, lit(8750, t.INTEGER))
+    assert _range(seg.groups[1]) == t.Between(bucket, lit(8750, t.INTEGER), lit(8974, t.INTEGER))
+    assert _range(seg.groups[2]) == t.Compare(">=", bucket, lit(8975, t.INTEGER))
+    assert all(g.condition.items[0] == seg.condition for g in seg.groups)  # type: ignore[attr-defined]
+
+
+def test_the_salt_defaults_to_the_segment_name_and_groups_are_referenced(project: Path) -> None:
+    write(project, {"promo.yml": "where: email_opt_in\nsplits:\n  groups: {treatment: 90, holdout: 10}\n",
+                    "promo_holdout.yml": "where: in segment promo.holdout and country = \"US\"\n"})
+    result = api.validate(project)
+    assert result.diagnostics == []
+    ref = result.segments["promo_holdout"].condition.items[0]  # type: ignore[attr-defined]
+    assert isinstance(ref, t.SegmentRef) and ref.name == "promo" and ref.group == "holdout"
+    assert ref.condition == result.segments["promo"].groups[1].condition
+    assert "Call(name='bucket', args=(Literal(value='promo'" in repr(ref.condition)  # the salt: the segment's name
+
+
+def test_a_priority_list_assigns_each_customer_to_its_first_segment(project: Path) -> None:
+    write(project, {"vip.yml": "where: lifetime_value > 1000\n", "lapsed.yml": "where: has no orders in last 90 days\n",
+                    "new.yml": "where: signup_at > 30 days ago\n", "waves.yml": "priority: [vip, lapsed, new]\n",
+                    "second.yml": "where: in segment waves.lapsed\n"})
+    result = api.validate(project)
+    assert result.diagnostics == []
+    waves = result.segments["waves"]
+    assert waves.group_kind == "priority" and [g.name for g in waves.groups] == ["vip", "lapsed", "new"]
+    vip, lapsed, new = (t.SegmentRef(n, result.segments[n].condition, {}) for n in ("vip", "lapsed", "new"))
+    assert waves.condition == t.Or((vip, lapsed, new))
+    assert waves.groups[0].condition == vip
+    assert waves.groups[1].condition == t.And((lapsed, t.Not(vip)))
+    assert waves.groups[2].condition == t.And((new, t.Not(t.Or((vip, lapsed)))))
+    second = result.segments["second"].condition
+    assert isinstance(second, t.SegmentRef) and second.condition == waves.groups[1].condition
+    assert waves.references == ("lapsed", "new", "vip")
+
+
+def test_week_start_sunday_reaches_every_week_construct(project: Path) -> None:
+    (project / "segql.yml").write_text("name: t\nweek_start: sunday\n")
+    write(project, {"s.yml": "where: start_of_week(today) = today and count_weeks(orders) > 1 "
+                             "and has orders in this week and has orders in previous 2 weeks\n"})
+    result = api.validate(project)
+    assert result.diagnostics == []
+    text = repr(result.segments["s"].condition)
+    assert "week_start=7" in text and "week_start=1" not in text
+    assert "Call(name='start_of_week', args=(Today(type=Type(kind='date', values=())), Literal(value=7" in text
+
+
+def test_an_unknown_week_start_is_a_diagnostic(project: Path) -> None:
+    (project / "segql.yml").write_text("name: t\nweek_start: saturday\n")
+    result = api.validate(project)
+    assert [(d.code, d.span.line, d.span.column) for d in result.diagnostics] == [("E107", 2, 13)]
+    assert "sunday" in result.diagnostics[0].hint
+
+
+def test_a_sql_trait_is_checked_with_its_declared_type(project: Path) -> None:
+    schema = (project / "schema.yml").read_text()
+    (project / "schema.yml").write_text(schema + "  churn_score:\n    type: float\n    description: the model's\n"
+                                        "    sql: {duckdb: \"c.churn_score_v2\", snowflake: \"C.CHURN_SCORE_V2\"}\n")
+    write(project, {"churners.yml": "where: churn_score > 0.8 and email_opt_in\n"})
+    result = api.validate(project)
+    assert result.diagnostics == []
+    trait = result.segments["churners"].condition.items[0].left  # type: ignore[attr-defined]
+    assert isinstance(trait, t.TraitRef) and isinstance(trait.expr, t.SqlTrait) and trait.type == t.FLOAT
+    assert trait.expr.text_for("snowflake") == "C.CHURN_SCORE_V2" and trait.expr.text_for("postgres") is None

@@ -47,7 +47,7 @@ EXPECTED = [
     ("segments/broken.yml", 4, 7, "E201", "unknown attribute `lifetime_vlue`", "did you mean `lifetime_value`?"),
     ("segments/broken.yml", 5, 17, "E210", '"UK" is not a value of `country` (text (enum))',
      'the values are "US", "CA", "GB", "DE", "FR"'),
-    ("segments/syntax.yml", 1, 31, "E110", "expected a duration unit (days, weeks, months, years) after 90",
+    ("segments/syntax.yml", 1, 31, "E110", "expected a duration unit (days, weeks, months, quarters, years) after 90",
      "write e.g. `90 days`"),
 ]
 

@@ -30,6 +30,19 @@ SEGMENT_FILES = sorted((ACME / "segments").glob("*.yml")) + sorted((RETAIL / "se
 # ---- expressions: input → canonical one-line text ----
 
 CANONICAL = [
+    # round 2: sequences, calendar windows, positions, groups
+    ("HAS cart_adds AS a IN LAST 3 DAYS THEN NO orders WHERE x = a.y WITHIN 1 DAY",
+     "has cart_adds as a in last 3 days then no orders where x = a.y within 1 day"),
+    ("has a then b then c within 2 Days", "has a then b then c within 2 days"),
+    ("(has a then b where x) and y", "(has a then b where x) and y"),
+    ("has a then b where x within 1 day and y", "has a then b where x within 1 day and y"),
+    ("has a where (has b) then c", "has a where (has b) then c"),
+    ("count_days(orders IN THIS month) >= 3", "count_days(orders in this month) >= 3"),
+    ("has orders in previous 1 quarter or has orders in Previous Quarter",
+     "has orders in previous 1 quarter or has orders in previous quarter"),
+    ("nth(orders.channel where a,2) = 'web'", 'nth(orders.channel where a, 2) = "web"'),
+    ("in segment promo.holdout", "in segment promo.holdout"),
+    ("x + 1 Quarter > today", "x + 1 quarter > today"),
     # keyword case and spacing
     ("a AND b OR NOT c", "a and b or not c"),
     ("x>1", "x > 1"),
@@ -298,7 +311,8 @@ _GAP = st.sampled_from([" "] * 12 + ["  ", "\n", "\n  ", " # note\n"])
 NAMES = st.sampled_from(["country", "email", "x", "lifetime_value", "address.state", "customer.country", "tier"])
 EVENTS = st.sampled_from(["orders", "web_sessions"])
 NUMBERS = st.sampled_from(["0", "1", "3", "19.90", "007", "2.50", "1.0"])
-UNITS = st.sampled_from(["hour", "day", "weeks", "Month", "years"])
+UNITS = st.sampled_from(["hour", "day", "weeks", "Month", "years", "quarter"])
+PERIODS = st.sampled_from(["week", "months", "Quarter", "year"])
 STRINGS = st.text(alphabet="ab #%_\"'\\", max_size=6).map(
     lambda s: '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"')
 SINGLE_STRINGS = st.text(alphabet="ab \"'\\", max_size=4).map(
@@ -319,9 +333,14 @@ def _amount() -> st.SearchStrategy[str]:
 
 @st.composite
 def window(draw: st.DrawFn, depth: int) -> str:
-    kind = draw(st.integers(0, 3))
+    kind = draw(st.integers(0, 5))
     if kind == 0:
         return draw(_join(draw(_keyword("in")), draw(_keyword("last")), draw(_amount()), draw(UNITS)))
+    if kind == 4:
+        return draw(_join(draw(_keyword("in")), draw(_keyword("this")), draw(PERIODS)))
+    if kind == 5:
+        count = [draw(_amount())] if draw(st.booleans()) else []
+        return draw(_join(draw(_keyword("in")), draw(_keyword("previous")), *count, draw(PERIODS)))
     if kind == 1:
         return draw(_join(draw(_keyword("since")), draw(value(depth - 1))))
     if kind == 2:
@@ -346,13 +365,16 @@ def value(draw: st.DrawFn, depth: int = 2) -> str:
         args = draw(st.lists(value(depth - 1), max_size=3))
         return draw(st.sampled_from(["lower", "coalesce", "f"])) + "(" + ", ".join(args) + ")"
     if kind == 3:
-        func = draw(st.sampled_from(["count", "sum", "Max", "count_distinct", "last_time"]))
+        func = draw(st.sampled_from(["count", "sum", "Max", "count_distinct", "last_time", "nth", "nth_time",
+                                     "count_days", "median", "Mode"]))
         event = draw(EVENTS) + draw(st.sampled_from(["", ".amount"]))
         text = f"{func}({event}"
         if draw(st.booleans()):
             text = draw(_join(text, draw(_keyword("where")), draw(condition(depth - 1))))
         if draw(st.booleans()):
             text = draw(_join(text, draw(window(depth))))
+        if func.startswith("nth"):
+            text += ", " + draw(st.sampled_from(["1", "2", "$n"]))
         return text + ")"
     if kind == 4:
         return "(" + draw(st.one_of(value(depth - 1), condition(depth - 1))) + ")"
@@ -364,7 +386,7 @@ def condition(draw: st.DrawFn, depth: int = 3) -> str:
     if depth <= 0:
         return draw(st.one_of(NAMES, st.builds(lambda a, b: f"{a} > {b}", NAMES, NUMBERS)))
     v = value(min(depth - 1, 2))
-    kind = draw(st.integers(0, 13))
+    kind = draw(st.integers(0, 14))
     k = draw
     if kind == 0:
         return draw(_join(k(v), k(st.sampled_from(["=", "!=", "<", "<=", ">", ">="])), k(v)))
@@ -390,7 +412,24 @@ def condition(draw: st.DrawFn, depth: int = 3) -> str:
             parts.append(k(window(depth)))
         return draw(_join(*parts))
     if kind == 6:
-        return draw(_join(k(_keyword("in")), k(_keyword("segment")), "vip"))
+        return draw(_join(k(_keyword("in")), k(_keyword("segment")), k(st.sampled_from(["vip", "promo.holdout"]))))
+    if kind == 12 and depth > 1:  # a sequence: `has A [as a] … then [no] B … [within D] …`
+        steps = []
+        for i in range(k(st.integers(2, 3))):
+            parts = [k(_keyword("then"))] if i else []
+            if i and k(st.booleans()):
+                parts.append(k(_keyword("no")))
+            parts.append(k(EVENTS))
+            if k(st.booleans()):
+                parts += [k(_keyword("as")), f"s{i}"]
+            if k(st.booleans()):
+                parts += [k(_keyword("where")), k(condition(depth - 1))]
+            if i == 0 and k(st.booleans()):
+                parts.append(k(window(depth)))
+            if i and k(st.booleans()):
+                parts += [k(_keyword("within")), k(_amount()), k(UNITS)]
+            steps.append(k(_join(*parts)))
+        return draw(_join(k(_keyword("has")), *steps))
     if kind == 7:
         return draw(_join(k(_keyword("top")), k(_amount()) + "%", k(_keyword("by")), k(v)))
     if kind == 8:
@@ -494,7 +533,7 @@ def test_check_lists_files_writes_nothing_and_exits_1(project: Path) -> None:
     lines = result.stderr.splitlines()
     assert "would reformat segments/ugly.yml" in lines
     assert not any("reformat" in line and "broken" in line for line in lines)
-    assert "segments/broken.yml:1:31: error[E110]: expected a duration unit (days, weeks, months, years) after 90" \
+    assert "segments/broken.yml:1:31: error[E110]: expected a duration unit (days, weeks, months, quarters, years) after 90" \
         " (write e.g. `90 days`)" in result.stderr
     assert lines[-1] == "1 file would be reformatted, 16 files would be left unchanged, 1 file with errors left alone"
     assert _snapshot(project) == before

@@ -127,7 +127,7 @@ def test_unused_parameter(tmp_path: Path) -> None:
 def test_unused_trait_only_when_the_whole_project_checks(tmp_path: Path) -> None:
     root = project_with(tmp_path, {"s": "where: recent_buyer and age > 30 and is_adult\n"})
     unused = [w for w in warnings_of(root, project_wide=True) if w[0] == "W006"]
-    assert [w[1:] for w in unused] == [("schema.yml", 55, 3), ("schema.yml", 57, 3)]  # spend_365, sessions_30
+    assert [w[1:] for w in unused] == [("schema.yml", 69, 3), ("schema.yml", 71, 3)]  # spend_365, sessions_30
     assert not [w for w in warnings_of(root) if w[0] == "W006"]
 
 

@@ -219,6 +219,46 @@ AGGREGATES = [
     ("Sum(orders.amount WHERE a)", agg("sum", N("orders", "amount"), a)),
 ]
 
+def step(event: str, alias: str | None = None, where: ast.Expr | None = None, window: ast.Window | None = None,
+         within: ast.Duration | None = None, negated: bool = False) -> ast.Step:
+    return ast.Step(N(event), N(alias) if alias else None, where, window, within, negated)
+
+
+SEQUENCES = [
+    ("has cart_adds then no orders within 1 day",
+     ast.Sequence((step("cart_adds"), step("orders", within=dur(1, "day"), negated=True)))),
+    ("has product_views as v in last 7 days then no orders where product_id = v.product_id within 2 days",
+     ast.Sequence((step("product_views", "v", window=last(7, "day")),
+                   step("orders", where=cmp("=", N("product_id"), N("v", "product_id")), within=dur(2, "day"),
+                        negated=True)))),
+    ("has signups then orders within 30 days then reviews within 14 days",
+     ast.Sequence((step("signups"), step("orders", within=dur(30, "day")), step("reviews", within=dur(14, "day"))))),
+    ('has email_events where clicked in last 30 days then orders where status = "paid" within 2 days',
+     ast.Sequence((step("email_events", where=N("clicked"), window=last(30, "day")),
+                   step("orders", where=cmp("=", N("status"), s("paid")), within=dur(2, "day"))))),
+    # `then` and `within` end a step's `where`, as a window does; `and` after `within` is outside
+    ("has a where x and y then b where z within 1 day and w",
+     and_(ast.Sequence((step("a", where=and_(x, N("y"))), step("b", where=N("z"), within=dur(1, "day")))), N("w"))),
+    ("HAS a THEN NO b WITHIN $n HOURS",
+     ast.Sequence((step("a"), step("b", within=ast.Duration(ast.Param("n"), "hour"), negated=True)))),
+    ("has no a then b", ast.Sequence((step("a"), step("b")), negated=True)),
+    ("has orders as o where o.amount > 1", ast.Sequence((step("orders", "o", where=cmp(">", N("o", "amount"), num(1))),))),
+    ("has a then b in last 2 days", ast.Sequence((step("a"), step("b", window=last(2, "day"))))),
+    ("has orders in this month", ast.Has(N("orders"), None, ast.ThisWindow("month"))),
+    ("has orders in previous quarter", ast.Has(N("orders"), None, ast.PreviousWindow(None, "quarter"))),
+    ("has orders in previous 3 weeks", ast.Has(N("orders"), None, ast.PreviousWindow(num(3), "week"))),
+    ("has orders In  Previous $n Years", ast.Has(N("orders"), None, ast.PreviousWindow(ast.Param("n"), "year"))),
+    ("nth(orders.channel where a in this year, 2)",
+     ast.Aggregate("nth", N("orders", "channel"), a, ast.ThisWindow("year"), num(2))),
+    ("nth_time(orders, $n)", ast.Aggregate("nth_time", N("orders"), None, None, ast.Param("n"))),
+    ("count_days(orders) + count_weeks(orders) + count_months(orders)",
+     ast.BinOp("+", ast.BinOp("+", agg("count_days", o), agg("count_weeks", o)), agg("count_months", o))),
+    ("median(orders.amount) > mode", cmp(">", agg("median", N("orders", "amount")), N("mode"))),
+    ("mode (orders.channel) = nth", cmp("=", agg("mode", N("orders", "channel")), N("nth"))),
+    ("in segment promo.holdout", ast.InSegment("promo", "holdout")),
+    ("x + 2 quarters", ast.BinOp("+", x, dur(2, "quarter"))),
+]
+
 CALLS = [
     ("lower(email)", ast.Call("lower", (N("email"),))),
     ("f()", ast.Call("f", ())),
@@ -275,7 +315,7 @@ COMMENTS_AND_SPACE = [
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    PRECEDENCE + PREDICATES + LITERALS + AGGREGATES + CALLS + NAMES + KEYWORD_CASE + COMMENTS_AND_SPACE,
+    PRECEDENCE + PREDICATES + LITERALS + AGGREGATES + SEQUENCES + CALLS + NAMES + KEYWORD_CASE + COMMENTS_AND_SPACE,
 )
 def test_parses_to(text: str, expected: ast.Expr) -> None:
     assert parse_expression(text) == expected
@@ -332,7 +372,7 @@ def test_offsets_map_text_positions_to_the_file() -> None:
 
 SYNTAX_ERRORS = [
     ("count(orders in last 90) > 1", "E110", 24,
-     "expected a duration unit (days, weeks, months, years) after 90", "90 days"),
+     "expected a duration unit (days, weeks, months, quarters, years) after 90", "90 days"),
     ("has orders in last 3 fortnights", "E110", 22, "duration unit", "3 days"),
     ("a == 1", "E110", 4, "found `=`", "single `=`"),
     ("x <> 1", "E110", 4, "found `>`", "`!=`"),
@@ -376,6 +416,13 @@ SYNTAX_ERRORS = [
     ("orders.amount.total > 1", "E112", 14, "unexpected character `.`", ""),
     ("x = $", "E112", 5, "unexpected character `$`", ""),
     ("x = 1 day 2", "E110", 11, "found `2`", ""),
+    ("has a then", "E110", None, "found the end of the expression", "stops too early"),
+    ("has a then b within 2", "E110", 22, "duration unit", "`2 days`"),
+    ("has a in this 3 months", "E110", 15, "calendar period", "`in previous 3 months`"),
+    ("has a in previous", "E110", None, "calendar period", "`in previous month`"),
+    ("x in this month", "E110", 3, "unexpected `in this`", "inside an aggregate or `has`"),
+    ("nth(orders.x, )", "E110", 15, "found `)`", ""),
+    ("has a as", "E110", None, "expected a name", ""),
 ]
 
 
@@ -416,7 +463,7 @@ def test_missing_unit_at_the_end_of_the_input() -> None:
     with pytest.raises(DiagnosticError) as info:
         parse_expression("has orders in last 7")
     (d,) = info.value.diagnostics
-    assert "expected a duration unit (days, weeks, months, years) after 7" in d.message
+    assert "expected a duration unit (days, weeks, months, quarters, years) after 7" in d.message
     assert "`%`" not in d.message
 
 

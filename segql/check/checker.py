@@ -14,7 +14,14 @@ from typing import Any, Literal
 
 from segql import ast
 from segql.check import tree as t
-from segql.check.functions import AGGREGATES, FUNCTIONS, common_type
+from segql.check.functions import (
+    AGGREGATES,
+    EVENT_AGGREGATES,
+    FUNCTIONS,
+    POSITIONAL_AGGREGATES,
+    TIMED_AGGREGATES,
+    common_type,
+)
 from segql.check.params import parse_value
 from segql.diagnostics import Diagnostic, did_you_mean
 from segql.project import Channel
@@ -35,7 +42,12 @@ from segql.types import (
     Type,
 )
 
-CONDITIONS = (t.Compare, t.Between, t.InList, t.IsNull, t.Match, t.Not, t.And, t.Or, t.Truth, t.SegmentRef)
+CONDITIONS = (t.Compare, t.Between, t.InList, t.IsNull, t.Match, t.Not, t.And, t.Or, t.Truth, t.SegmentRef,
+              t.Sequence)
+MAX_STEPS = 5  # of a sequence (DESIGN §3.10)
+BUCKETS = 10000  # bucket(salt) is 0 … 9999; a split's percentage takes 100 of them per percent
+PERIOD_UNITS = ("week", "month", "quarter", "year")  # of `in this …` and `in previous …`
+WEEKDAYS = {"monday": 1, "tuesday": 2, "wednesday": 3, "thursday": 4, "friday": 5, "saturday": 6, "sunday": 7}
 
 
 @dataclass(slots=True)
@@ -50,13 +62,18 @@ class Scope:
     event: Event | None = None  # inside an aggregate's `where` over this event
     params: dict[str, t.ParamSpec] | None = None  # None inside a trait
     trait: str = ""
+    # inside a sequence step's `where`: the `as` names of the earlier steps (their events), and the step's own
+    steps: Mapping[str, Event] | None = None
+    own: str = ""
+    sequence_aliases: frozenset[str] = frozenset()  # every `as` name of the sequence, later steps' included
 
 
 def check_project(schema: Schema, segments: list[ast.SegmentDef],
-                  channels: Mapping[str, Channel] | None = None) -> CheckResult:
+                  channels: Mapping[str, Channel] | None = None, week_start: int = 1) -> CheckResult:
     """Check every trait and every segment; duplicate names and cycles included. A segment sent
-    through a channel gets that channel's consent condition added to its own (`and`)."""
-    checker = Checker(schema, segments, channels or {})
+    through a channel gets that channel's consent condition added to its own (`and`). `week_start` is the ISO
+    weekday weeks start on (segql.yml's `week_start`: 1 Monday, 7 Sunday)."""
+    checker = Checker(schema, segments, channels or {}, week_start)
     for name in schema.traits:
         span = schema.traits[name].span
         _guarded(checker, span, checker.trait, name, span)
@@ -83,9 +100,11 @@ def _guarded(checker: Checker, span: Span, step: Any, *args: Any) -> None:
 
 
 class Checker:
-    def __init__(self, schema: Schema, segments: list[ast.SegmentDef], channels: Mapping[str, Channel]) -> None:
+    def __init__(self, schema: Schema, segments: list[ast.SegmentDef], channels: Mapping[str, Channel],
+                 week_start: int = 1) -> None:
         self.schema = schema
         self.channels = channels
+        self.week_start = week_start
         self.consents: dict[str, t.Expr] = {}
         self.problems: list[Diagnostic] = []
         self.defs: dict[str, ast.SegmentDef] = {}
@@ -125,7 +144,14 @@ class Checker:
                            "a trait cannot depend on itself; break the cycle")
             return None
         self.trait_stack.append(name)
-        expr = self.expr(self.schema.traits[name].expr, Scope(trait=name))
+        trait = self.schema.traits[name]
+        expr: t.Expr | None
+        if trait.sql:
+            expr = t.SqlTrait(name, trait.sql, trait.type or ERROR, span=trait.span)
+        elif trait.expr is not None:
+            expr = self.expr(trait.expr, Scope(trait=name))
+        else:
+            expr = None  # its declaration failed, and said so
         self.trait_stack.pop()
         self.traits_done[name] = expr
         return expr
@@ -147,17 +173,94 @@ class Checker:
         before = len(self.problems)
         params = self.params(seg)
         scope = Scope(params={p.name: p for p in params})
-        condition = self.cond(seg.where, scope)
+        groups: tuple[t.Group, ...] = ()
+        kind = ""
+        if seg.priority:
+            condition, groups = self.priority_list(seg, scope)
+            kind = "priority"
+        else:
+            condition = self.cond(seg.where, scope)
         if seg.channel:
             condition = self.consent(seg, condition)
+        if seg.splits is not None:
+            groups, kind = self.splits(seg.splits, condition), "splits"
         self.segment_stack.pop()
         refs: set[str] = set()
         _collect_refs(condition, refs)
-        checked = t.CheckedSegment(name, condition, params, seg, tuple(sorted(refs)), seg.channel)
+        checked = t.CheckedSegment(name, condition, params, seg, tuple(sorted(refs)), seg.channel, groups, kind)
         # a segment is usable only if nothing in it failed, including segments it refers to
         failed = len(self.problems) != before or _has_error(condition)
         self.segments_done[name] = None if failed else checked
         return self.segments_done[name]
+
+    def splits(self, splits: ast.Splits, condition: t.Expr) -> tuple[t.Group, ...]:
+        """The groups of a segment's splits: consecutive ranges of bucket(salt), in the order written, each of
+        `percent` × 100 buckets; membership in a group is the segment's condition and its range."""
+        total = sum((g.percent for g in splits.groups), Decimal(0))
+        for g in splits.groups:
+            if g.percent < 0 or g.percent != g.percent.quantize(Decimal("0.01")):
+                self.error("E261", f"the share of group `{g.name}` must be a percentage with at most 2 decimals, "
+                           f"not {g.percent}", g.span, "not a percentage like 12.5",
+                           "write the group's share of the segment in percent, e.g. `holdout: 10`")
+                return ()
+        if total != 100:
+            self.error("E260", f"the groups of `splits` add up to {total}%, not 100%", splits.span,
+                       f"{' + '.join(str(g.percent) for g in splits.groups)} = {total}",
+                       "the shares are percentages of the segment's members; make them sum to 100")
+            return ()
+        bucket = t.Call("bucket", (t.Literal(splits.salt, STRING, span=splits.salt_span),), INTEGER, span=splits.span)
+        groups = []
+        low = 0
+        for g in splits.groups:
+            high = low + int(g.percent * 100)
+            span = g.span
+            if low == high:
+                rng: t.Expr = t.Truth(t.Literal(False, BOOLEAN, span=span), span=span)
+            elif high == BUCKETS:
+                rng = t.Compare(">=", bucket, t.Literal(low, INTEGER, span=span), span=span)
+            elif low == 0:
+                rng = t.Compare("<", bucket, t.Literal(high, INTEGER, span=span), span=span)
+            else:
+                rng = t.Between(bucket, t.Literal(low, INTEGER, span=span), t.Literal(high - 1, INTEGER, span=span),
+                                span=span)
+            items = (*condition.items, rng) if isinstance(condition, t.And) else (condition, rng)
+            groups.append(t.Group(g.name, t.And(items, span=span), span=span))
+            low = high
+        return tuple(groups)
+
+    def priority_list(self, seg: ast.SegmentDef, scope: Scope) -> tuple[t.Expr, tuple[t.Group, ...]]:
+        """A priority list's condition (the union of its segments) and its groups: each customer in the first of
+        its segments whose condition holds."""
+        refs: list[t.Expr] = []
+        names: list[str] = []
+        seen: dict[str, ast.InSegment] = {}
+        for item in seg.priority:
+            if item.name == seg.name:
+                self.error("E263", f"priority list `{seg.name}` names itself", item.name_span, "the list itself",
+                           "a priority list names the segments it chooses between")
+                continue
+            if item.name in seen:
+                first = seen[item.name]
+                self.error("E264", f"priority list `{seg.name}` names `{item.name}` twice", item.name_span,
+                           f"already at line {first.name_span.line}",
+                           "a segment has one place in a priority list; remove one of them")
+                continue
+            seen[item.name] = item
+            refs.append(self.in_segment(item, scope))
+            names.append(item.name)
+        if not refs:
+            return _bad(seg.span), ()
+        span = seg.span
+        condition = refs[0] if len(refs) == 1 else t.Or(tuple(refs), span=span)
+        groups = []
+        for i, (name, ref) in enumerate(zip(names, refs, strict=True)):
+            earlier = refs[:i]
+            if not earlier:
+                groups.append(t.Group(name, ref, span=ref.span))
+                continue
+            above = earlier[0] if len(earlier) == 1 else t.Or(tuple(earlier), span=span)
+            groups.append(t.Group(name, t.And((ref, t.Not(above, span=span)), span=ref.span), span=ref.span))
+        return condition, tuple(groups)
 
     def consent(self, seg: ast.SegmentDef, condition: t.Expr) -> t.Expr:
         """The segment's condition with its channel's consent condition in front of it."""
@@ -317,6 +420,8 @@ class Checker:
                     return count
                 zero = t.Literal(0, INTEGER, span=node.span)
                 return t.Compare("=" if negated else ">", count, zero, span=node.span)
+            case ast.Sequence():
+                return self.sequence(node, scope)
             case ast.InSegment():
                 return self.in_segment(node, scope)
             case ast.TopBy(percent=percent, expr=inner):
@@ -396,6 +501,29 @@ class Checker:
             self.error("E201", f"unknown attribute `{n}`", node.span, f"not an attribute or trait of {where}", hint)
             return _bad(node.span)
         owner, attr = parts[0], parts[1]
+        if scope.own and owner == scope.own and scope.event is not None:  # the step's own `as` name
+            if attr in scope.event.attributes:
+                return _column("event", scope.event.name, scope.event.attributes[attr], node.span)
+            return self.unknown_attr(attr, scope.event.attributes, f"step `{owner}` (event `{scope.event.name}`)", node)
+        if scope.steps and owner in scope.steps:
+            event = scope.steps[owner]
+            if attr in event.attributes:
+                return _column("step", owner, event.attributes[attr], node.span)
+            return self.unknown_attr(attr, event.attributes, f"step `{owner}` (event `{event.name}`)", node)
+        if owner in scope.sequence_aliases:
+            self.error("E253", f"step `{owner}` comes later in the sequence, so `{node.dotted}` is not known here",
+                       _part_span(node, 0), "a later step",
+                       "a step's `where` can read the steps before it: move the comparison to the later step")
+            return _bad(node.span)
+        if scope.steps is not None and owner not in schema.lookups and owner not in schema.events \
+                and owner != schema.entity:
+            known = [*(scope.steps or {}), *([scope.own] if scope.own else [])]
+            self.error("E253", f"unknown step `{owner}`", _part_span(node, 0), "no step has this `as` name",
+                       did_you_mean(owner, [*known, *schema.lookups])
+                       or ("the steps before it are named " + ", ".join(f"`{k}`" for k in known) if known
+                           else "name a step with `as`, e.g. `has product_views as v … then orders where "
+                           "product_id = v.product_id`"))
+            return _bad(node.span)
         if owner == schema.entity:
             if attr in schema.attributes:
                 return _column("customer", "", schema.attributes[attr], node.span)
@@ -470,6 +598,19 @@ class Checker:
                            node.args[0].span, "cannot be ranked")
                 return _bad(node.span)
             return t.Percentile(args[0], span=node.span)
+        if fn.name == "bucket" and not isinstance(args[0], t.Literal | t.Param):
+            self.error("E259", "the salt of `bucket` must be a string written out or a string parameter",
+                       node.args[0].span, "not a fixed text",
+                       'a salt fixes who is in which bucket: write e.g. `bucket("spring_2026") < 1000`')
+            return _bad(node.span)
+        key = self.schema.attributes.get(self.schema.key)
+        if fn.name == "bucket" and key is not None and key.type.kind not in ("integer", "string", "enum"):
+            self.error("E259", f"`bucket` needs the key `{key.name}` to be an integer or a string, not {_a(key.type)}",
+                       node.span, "no stable text for this key",
+                       "bucket hashes the key's text, which only integers and strings have the same on every engine")
+            return _bad(node.span)
+        if fn.name == "start_of_week":  # the project's first day of the week, for the compiler and the evaluator
+            args.append(t.Literal(self.week_start, INTEGER, span=node.span))
         if fn.name == "coalesce" and common_type([a.type for a in args]) is None:
             self.error("E211", "the arguments of `coalesce` have different types: "
                        + ", ".join(_show(a.type) for a in args), node.span, "types do not mix")
@@ -572,79 +713,240 @@ class Checker:
                    f"{_show(lt)} vs {_show(rt)}", hint)
         return _bad(node.span), right
 
-    def aggregate(self, node: ast.Aggregate, scope: Scope) -> t.Expr:
+    def event_of(self, source: ast.Name, func: str) -> Event | None:
+        """The event an aggregate or a sequence step reads (`orders` of `orders.amount`); None, said, if unknown."""
         schema = self.schema
+        event_name = source.parts[0]
+        event = schema.events.get(event_name)
+        if event is not None:
+            return event
+        if event_name in schema.attributes or event_name in schema.lookups or event_name == schema.entity:
+            kind = "a lookup" if event_name in schema.lookups else "not an event"
+            self.error("E214", f"`{func}` aggregates events, but `{event_name}` is {kind}", source.span,
+                       "not an event", did_you_mean(event_name, schema.events)
+                       or "aggregates take an event: " + ", ".join(f"`{e}`" for e in schema.events))
+        else:
+            self.error("E202", f"unknown event `{event_name}`", _part_span(source, 0), "not an event",
+                       did_you_mean(event_name, schema.events)
+                       or ("the events are " + ", ".join(f"`{e}`" for e in schema.events) if schema.events
+                           else "declare events under `events:` in schema.yml"))
+        return None
+
+    def aggregate(self, node: ast.Aggregate, scope: Scope, own: str = "") -> t.Expr:
         func = node.func
         if scope.event is not None:
             self.error("E221", "an aggregate cannot be nested inside another aggregate's `where`", node.span,
                        "aggregate inside an aggregate", "compute it in a separate condition outside")
             return _bad(node.span)
-        event_name = node.source.parts[0]
-        event = schema.events.get(event_name)
+        event = self.event_of(node.source, func)
         if event is None:
-            if event_name in schema.attributes or event_name in schema.lookups or event_name == schema.entity:
-                kind = "a lookup" if event_name in schema.lookups else "not an event"
-                self.error("E214", f"`{func}` aggregates events, but `{event_name}` is {kind}", node.source.span,
-                           "not an event", did_you_mean(event_name, schema.events)
-                           or "aggregates take an event: " + ", ".join(f"`{e}`" for e in schema.events))
-            else:
-                self.error("E202", f"unknown event `{event_name}`", _part_span(node.source, 0), "not an event",
-                           did_you_mean(event_name, schema.events)
-                           or ("the events are " + ", ".join(f"`{e}`" for e in schema.events) if schema.events
-                               else "declare events under `events:` in schema.yml"))
             return _bad(node.span)
+        event_name = event.name
         value: t.Expr | None = None
         if len(node.source.parts) == 2:
             attr = node.source.parts[1]
             if attr not in event.attributes:
                 return self.unknown_attr(attr, event.attributes, f"event `{event_name}`", node.source)
-            if func in ("first_time", "last_time"):
+            if func in EVENT_AGGREGATES and func != "count":
+                fix = {"first_time": "first", "last_time": "last", "nth_time": "nth"}.get(func)
                 self.error("E224", f"`{func}` takes an event, not an attribute", node.source.span, "an attribute",
-                           f"write `{func}({event_name})`; use `{func[:-5]}({node.source.dotted})` for the value")
+                           f"write `{func}({event_name})`"
+                           + (f"; use `{fix}({node.source.dotted})` for the value" if fix else ""))
                 return _bad(node.span)
             value = _column("event", event_name, event.attributes[attr], node.source.span)
-        elif func not in ("count", "first_time", "last_time"):
+        elif func not in EVENT_AGGREGATES:
             numeric = sorted(event.attributes.values(), key=lambda a: (a.type.kind == "integer", a.name.endswith("_id")))
-            some = next((a.name for a in numeric if a.type.is_numeric), "x")
+            wanted = [a for a in numeric if a.type.is_numeric] if func in ("sum", "avg", "median") else numeric
+            some = next((a.name for a in wanted if a.name != event.time), "x")
             self.error("E224", f"`{func}` needs an attribute of `{event_name}`", node.source.span, "which value?",
-                       f"write e.g. `{func}({event_name}.{some})`")
+                       f"write e.g. `{func}({event_name}.{some}" + (", 2)`" if func == "nth" else ")`"))
             return _bad(node.span)
-        needs_time = func in ("first", "last", "first_time", "last_time")
-        if event.time is None and (node.window is not None or needs_time):
+        if event.time is None and (node.window is not None or func in TIMED_AGGREGATES):
             span = node.window.span if node.window is not None else node.func_span
             self.error("E215", f"event `{event_name}` has no time column, so "
                        + ("it cannot have a window" if node.window is not None else f"`{func}` cannot order it"),
                        span, "needs event times", f"declare `time:` for `{event_name}` in schema.yml")
             return _bad(node.span)
-        if value is not None and func in ("sum", "avg") and not (value.type.is_numeric or value.type.is_error):
-            self.error("E217", f"`{func}` adds numbers, but `{node.source.dotted}` is {_a(value.type)}",
-                       node.source.span, f"{_a(value.type)}", "use count, count_distinct, min, max, first or last")
+        if value is not None and func in ("sum", "avg", "median") and not (value.type.is_numeric or value.type.is_error):
+            other = "use count, count_distinct, min, max, first, last or mode" if func != "median" \
+                else "`median` is the middle of numbers; use `mode` for the most frequent value"
+            self.error("E217", f"`{func}` {'adds' if func != 'median' else 'takes the middle of'} numbers, but "
+                       f"`{node.source.dotted}` is {_a(value.type)}", node.source.span, f"{_a(value.type)}", other)
             return _bad(node.span)
         if value is not None and func in ("min", "max") and value.type == BOOLEAN:
             self.error("E217", f"`{func}` does not order true and false", node.source.span, "a boolean",
                        f"use `has {event_name} where {node.source.parts[1]}`")
             return _bad(node.span)
-        inner = Scope(event=event, params=scope.params, trait=scope.trait)
+        arg = self.position(node, scope)
+        if arg is False:
+            return _bad(node.span)
+        inner = Scope(event=event, params=scope.params, trait=scope.trait, own=own)
         where = self.cond(node.where, inner) if node.where is not None else None
         window = self.window(node.window, scope) if node.window is not None else None
         if (where is not None and where.type.is_error) or (value is not None and value.type.is_error) or window is False:
             return _bad(node.span)
         assert window is not False
         match func:
-            case "count" | "count_distinct":
+            case "count" | "count_distinct" | "count_days" | "count_weeks" | "count_months":
                 typ = INTEGER
             case "sum":
                 assert value is not None
                 typ = value.type if value.type in (INTEGER, FLOAT) else DECIMAL
-            case "avg":
+            case "avg" | "median":
                 assert value is not None
                 typ = FLOAT if value.type == FLOAT else DECIMAL
-            case "first_time" | "last_time":
+            case "first_time" | "last_time" | "nth_time":
                 typ = event.time_type or TIMESTAMP
             case _:
                 assert value is not None
                 typ = value.type
-        return t.Aggregate(func, event_name, value, where, window, typ, span=node.span)
+        if func == "count_weeks":
+            arg = t.Literal(self.week_start, INTEGER, span=node.span)
+        return t.Aggregate(func, event_name, value, where, window, typ, arg, span=node.span)
+
+    def position(self, node: ast.Aggregate, scope: Scope) -> t.Literal | t.Param | None | Literal[False]:
+        """The n of nth/nth_time (a whole number from 1, or an integer parameter); no other aggregate takes one."""
+        func, raw = node.func, node.arg
+        if func not in POSITIONAL_AGGREGATES:
+            if raw is not None:
+                self.error("E257", f"`{func}` takes no position", raw.span, "unexpected argument",
+                           "only `nth` and `nth_time` take a position: `nth(orders.channel, 2)`")
+                return False
+            return None
+        example = f"`{func}({node.source.dotted}, 2)` for the second"
+        if raw is None:
+            self.error("E257", f"`{func}` needs a position: which event?", node.span, "no position", f"write {example}")
+            return False
+        if isinstance(raw, ast.Number):
+            if not isinstance(raw.value, int) or raw.value < 1:
+                self.error("E257", f"the position of `{func}` must be a whole number from 1, not {raw.value}", raw.span,
+                           "not a position", f"positions count from 1 (the earliest event): {example}")
+                return False
+            return t.Literal(raw.value, INTEGER, span=raw.span)
+        if isinstance(raw, ast.Param):
+            p = self.param(raw, scope)
+            if p.type.is_error:
+                return False
+            if p.type != INTEGER:
+                self.error("E257", f"the position of `{func}` must be a whole number, but `${raw.name}` is {_a(p.type)}",
+                           raw.span, "not an integer parameter", "declare the parameter as `integer`")
+                return False
+            assert isinstance(p, t.Param)
+            return p
+        self.error("E257", f"the position of `{func}` must be a number written out or an integer parameter",
+                   raw.span, "not a position", f"write {example}")
+        return False
+
+    def sequence(self, node: ast.Sequence, scope: Scope) -> t.Expr:
+        """`has A [as a] … then [no] B … within D …` (DESIGN §3.10)."""
+        steps = node.steps
+        if scope.event is not None:
+            self.error("E221", "a sequence cannot be nested inside an aggregate's `where`", node.span,
+                       "events inside events", "compute it in a separate condition outside")
+            return _bad(node.span)
+        if len(steps) == 1:  # `has orders as o where o.amount > 5`: a plain `has` with a name for its event
+            step = steps[0]
+            own = step.alias.dotted if step.alias is not None else ""
+            count = self.aggregate(ast.Aggregate("count", step.source, step.where, step.window, span=node.span,
+                                                 func_span=node.span), scope, own)
+            if count.type.is_error:
+                return count
+            return t.Compare("=" if node.negated else ">", count, t.Literal(0, INTEGER, span=node.span), span=node.span)
+        if node.negated:
+            first = steps[0].source.dotted
+            self.error("E255", "`has no … then …` reads two ways", node.span, "ambiguous",
+                       f"write `not (has {first} then …)` for customers without such a chain, or `has {first} then no "
+                       "…` for those whose event was not followed by the next")
+            return _bad(node.span)
+        if len(steps) > MAX_STEPS:
+            self.error("E254", f"a sequence has at most {MAX_STEPS} steps, this one has {len(steps)}",
+                       steps[MAX_STEPS].span.to(steps[-1].span), "too many steps",
+                       "split it into two conditions, or compute a step with a trait")
+            return _bad(node.span)
+        schema = self.schema
+        every_alias = frozenset(s.alias.dotted for s in steps if s.alias is not None) - {
+            *schema.events, *schema.lookups, schema.entity}
+        earlier: dict[str, Event] = {}
+        checked: list[t.Step] = []
+        previous: Event | None = None
+        ok = True
+        window: t.Window | None = None
+        for i, step in enumerate(steps):
+            event = self.event_of(step.source, "a sequence step" if i else "has")
+            if event is None:
+                ok = False
+                continue
+            if len(step.source.parts) == 2:
+                self.error("E224", f"a step is an event, not an attribute: `{step.source.dotted}`", step.source.span,
+                           "an attribute", f"write `{event.name} where {step.source.parts[1]} …`")
+                ok = False
+            if event.time is None:
+                self.error("E215", f"event `{event.name}` has no time column, so it cannot be a step of a sequence",
+                           step.source.span, "needs event times", f"declare `time:` for `{event.name}` in schema.yml")
+                ok = False
+                continue
+            alias = self.step_alias(step, earlier)
+            if i == 0:
+                if step.window is not None:
+                    found = self.window(step.window, scope)
+                    if found is False:
+                        ok = False
+                    else:
+                        window = found
+            elif step.window is not None:
+                self.error("E251", "only the first step of a sequence has a window", step.window.span,
+                           "a window on a later step", "bound a later step by its time after the step before: "
+                           "`within 2 days`")
+                ok = False
+            if step.negated and i != len(steps) - 1:
+                self.error("E250", "`then no` can only be the last step of a sequence", step.span,
+                           "not the last step", "a chain continues from events that happened: end it with the step "
+                           "that must not follow")
+                ok = False
+            within: t.Duration | None = None
+            instant = previous is not None and previous.time_type == TIMESTAMP and event.time_type == TIMESTAMP
+            if step.within is not None:
+                d = self.duration(step.within, scope)
+                if d.type.is_error:
+                    ok = False
+                else:
+                    assert isinstance(d, t.Duration)
+                    within = d
+                    if d.unit == "hour" and not instant:
+                        assert previous is not None
+                        dated = previous.name if previous.time_type != TIMESTAMP else event.name
+                        self.error("E252", f"`within {_duration_text(d)}` compares times, but `{dated}` has dates",
+                                   step.within.span, "hours between dates",
+                                   "steps with a date are compared by day: write `within 1 day` (or more)")
+                        ok = False
+            inner = Scope(event=event, params=scope.params, trait=scope.trait, steps=dict(earlier), own=alias,
+                          sequence_aliases=every_alias)
+            where = self.cond(step.where, inner) if step.where is not None else None
+            if where is not None and where.type.is_error:
+                ok = False
+            same = previous is not None and previous.table == event.table
+            checked.append(t.Step(event.name, alias, where, within, step.negated, instant, same, span=step.span))
+            if alias:
+                earlier[alias] = event
+            previous = event
+        if not ok:
+            return _bad(node.span)
+        return t.Sequence(tuple(checked), window, span=node.span)
+
+    def step_alias(self, step: ast.Step, earlier: Mapping[str, Event]) -> str:
+        """A step's `as` name, if any: one word, not a name of the schema, not another step's."""
+        if step.alias is None:
+            return ""
+        name = step.alias.dotted
+        schema = self.schema
+        clash = ("a step before" if name in earlier else "an event" if name in schema.events
+                 else "a lookup" if name in schema.lookups else "the entity" if name == schema.entity else "")
+        if "." in name or clash:
+            self.error("E256", f"`{name}` cannot name a step" + (f": it is already {clash}" if clash else ""),
+                       step.alias.span, "not a usable step name",
+                       "name the step with one new word, e.g. `as v`, and read its attributes as `v.product_id`")
+            return ""
+        return name
 
     def window(self, node: ast.Window, scope: Scope) -> t.Window | Literal[False]:
         match node:
@@ -666,7 +968,36 @@ class Checker:
             case ast.BetweenWindow(start=start, end=end):
                 a, b = self.window_date(start, scope, "between"), self.window_date(end, scope, "between")
                 return False if a is None or b is None else t.BetweenWindow(a, b, span=node.span)
+            case ast.ThisWindow(unit=unit):
+                if not self.period_unit(node, unit, "this"):
+                    return False
+                return t.ThisWindow(unit, self.week_start, span=node.span)
+            case ast.PreviousWindow(amount=amount, unit=unit):
+                if not self.period_unit(node, unit, "previous"):
+                    return False
+                if amount is None:
+                    return t.PreviousWindow(t.Literal(1, INTEGER, span=node.span), unit, self.week_start, span=node.span)
+                periods = self.amount(amount, scope)
+                if periods is None:
+                    return False
+                if isinstance(periods, t.Literal) and periods.value < 1:
+                    self.error("E229", f"`in previous {periods.value} {unit}s` spans no period", amount.span,
+                               "zero-length window", f"use `in previous {unit}` (the whole {unit} before this one) "
+                               f"or `in this {unit}` (this {unit} so far)")
+                    return False
+                return t.PreviousWindow(periods, unit, self.week_start, span=node.span)
         raise AssertionError(node)  # pragma: no cover
+
+    def period_unit(self, node: ast.ThisWindow | ast.PreviousWindow, unit: str, word: str) -> bool:
+        """Calendar windows are whole weeks, months, quarters or years."""
+        if unit in PERIOD_UNITS:
+            return True
+        hint = ("for today, write `in last 1 day`" if unit == "day" and word == "this"
+                else "for yesterday, write `between 1 day ago and 1 day ago`" if unit == "day"
+                else "for hours, write `in last 12 hours`")
+        self.error("E229", f"`in {word} {unit}` is not a calendar period", node.span, "weeks, months, quarters or years",
+                   hint)
+        return False
 
     def window_date(self, node: ast.Expr, scope: Scope, word: str) -> t.Expr | None:
         d = self.expr(node, scope)
@@ -690,17 +1021,32 @@ class Checker:
         seg = self.segment(node.name, node.name_span)
         if seg is None:
             return _bad(node.span)  # its own problems are reported at its own file
+        condition = seg.condition
+        if node.group:
+            group = seg.group(node.group)
+            if not seg.groups:
+                self.error("E262", f"segment `{node.name}` has no groups, so `{node.name}.{node.group}` names nothing",
+                           node.group_span, "no splits or priority list",
+                           f"declare `splits:` in {seg.definition.span.path}, or write `in segment {node.name}`")
+                return _bad(node.span)
+            if group is None:
+                names = [g.name for g in seg.groups]
+                self.error("E262", f"segment `{node.name}` has no group `{node.group}`", node.group_span,
+                           "not one of its groups",
+                           did_you_mean(node.group, names) or "its groups are " + ", ".join(f"`{n}`" for n in names))
+                return _bad(node.span)
+            condition = group.condition
         missing = [p.name for p in seg.params if p.default is None]
         if missing:
             self.error("E227", f"segment `{node.name}` has parameter `${missing[0]}` without a default, so it "
                        "cannot be referenced", node.span, "no value for its parameter",
                        f"give `{missing[0]}` a default in {seg.definition.span.path}")
             return _bad(node.span)
-        if scope.event is not None and _has_population(seg.condition):
+        if scope.event is not None and _has_population(condition):
             self.error("E221", f"segment `{node.name}` aggregates events, so it cannot be used inside an "
                        "aggregate's `where`", node.span, "aggregate inside an aggregate")
             return _bad(node.span)
-        return t.SegmentRef(seg.name, seg.condition, {p.name: p.default for p in seg.params}, span=node.span)
+        return t.SegmentRef(seg.name, condition, {p.name: p.default for p in seg.params}, node.group, span=node.span)
 
     def top_by(self, node: ast.TopBy, percent: ast.Number | ast.Param, inner: ast.Expr, scope: Scope) -> t.Expr:
         rank = self.call(ast.Call("percentile", (inner,), span=node.span, name_span=node.span), scope)
@@ -770,6 +1116,8 @@ def _arity(low: int, high: int | None) -> str:
 def _conversion_hint(arg: t.Expr, kind: str) -> str:
     if isinstance(arg, t.Literal) and isinstance(arg.value, str) and kind == "date or timestamp":
         return f"write the date without quotes: `{arg.value}`"
+    if isinstance(arg, t.Literal) and isinstance(arg.value, int | Decimal) and kind == "string":
+        return f'text is written in quotes: `"{arg.value}"`'
     return ""
 
 
@@ -795,9 +1143,14 @@ def _children(expr: Any) -> list[Any]:
     return out
 
 
+def _duration_text(d: t.Duration) -> str:
+    amount = d.amount.value if isinstance(d.amount, t.Literal) else f"${d.amount.name}"
+    return f"{amount} {d.unit}" + ("" if amount == 1 else "s")
+
+
 def _has_population(expr: Any) -> bool:
     """Does the expression aggregate events or rank customers (so it is not per event)?"""
-    if isinstance(expr, t.Aggregate | t.Percentile):
+    if isinstance(expr, t.Aggregate | t.Percentile | t.Sequence):
         return True
     return any(_has_population(c) for c in _children(expr))
 

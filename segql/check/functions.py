@@ -104,9 +104,28 @@ FUNCTIONS: dict[str, Function] = {
         Function("year", (TEMPORAL,), _fixed(INTEGER), 1, 1, "the year of x"),
         Function("month", (TEMPORAL,), _fixed(INTEGER), 1, 1, "the month of x, 1 to 12"),
         Function("day_of_week", (TEMPORAL,), _fixed(INTEGER), 1, 1, "1 = Monday … 7 = Sunday"),
+        Function("day", (TEMPORAL,), _fixed(INTEGER), 1, 1, "the day of the month of x, 1 to 31"),
+        Function("quarter", (TEMPORAL,), _fixed(INTEGER), 1, 1, "the quarter of x, 1 to 4"),
+        Function("day_of_year", (TEMPORAL,), _fixed(INTEGER), 1, 1, "the day of the year of x, 1 to 366"),
+        Function("start_of_week", (TEMPORAL,), _fixed(DATE), 1, 1,
+                 "the first day of x's week (weeks start on segql.yml's `week_start`, Monday by default)"),
+        Function("start_of_month", (TEMPORAL,), _fixed(DATE), 1, 1, "the first day of x's month"),
+        Function("start_of_quarter", (TEMPORAL,), _fixed(DATE), 1, 1, "the first day of x's quarter"),
+        Function("start_of_year", (TEMPORAL,), _fixed(DATE), 1, 1, "January 1 of x's year"),
+        Function("days_until", (TEMPORAL,), _fixed(INTEGER), 1, 1, "days_between(today, x)"),
+        Function("next_anniversary", (TEMPORAL,), _fixed(DATE), 1, 1,
+                 "the first date on or after today with x's month and day (Feb 29 falls on Feb 28 in common years)"),
+        Function("bucket", (TEXT,), _fixed(INTEGER), 1, 1,
+                 "the customer's fixed number 0 … 9999 for a salt: md5(salt + \":\" + key), first 8 hex digits, mod 10000"),
         Function("percentile", (ANY,), _fixed(FLOAT), 1, 1,
                  "the customer's percentile rank of x among all customers with a value (0–100)"),
     )
 }
 
-AGGREGATES = ("count", "count_distinct", "sum", "avg", "min", "max", "first", "last", "first_time", "last_time")
+AGGREGATES = ("count", "count_distinct", "sum", "avg", "min", "max", "first", "last", "first_time", "last_time",
+              "nth", "nth_time", "count_days", "count_weeks", "count_months", "median", "mode")
+# Aggregates of events (no attribute) and aggregates of an attribute's values; count takes either.
+EVENT_AGGREGATES = ("count", "first_time", "last_time", "nth_time", "count_days", "count_weeks", "count_months")
+TIMED_AGGREGATES = ("first", "last", "first_time", "last_time", "nth", "nth_time", "count_days", "count_weeks",
+                    "count_months")  # they need the event's time
+POSITIONAL_AGGREGATES = ("nth", "nth_time")  # take a position n after the window: `nth(orders.channel, 2)`

@@ -67,7 +67,8 @@ class Now:
 
 @dataclass(frozen=True, slots=True)
 class Duration:
-    """`30 days`: amount is an integer Literal or Param; unit is hour, day, week, month or year."""
+    """`30 days`: amount is an integer Literal or Param; unit is hour, day, week, month, quarter (3 months) or
+    year."""
 
     amount: Literal | Param
     unit: str
@@ -77,7 +78,8 @@ class Duration:
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """An attribute read from a table: scope is customer, lookup or event; owner names the lookup or event."""
+    """An attribute read from a table: scope is customer, lookup, event or step; owner names the lookup or event,
+    or for `step` the `as` name of an earlier step of the sequence being checked (`v.product_id`)."""
 
     scope: str
     owner: str
@@ -107,7 +109,11 @@ class Negate:
 
 @dataclass(frozen=True, slots=True)
 class Call:
-    """A scalar function (see segql.check.functions for the list and signatures)."""
+    """A scalar function (see segql.check.functions for the list and signatures).
+
+    The checker completes two calls with what the project decides: `start_of_week(d)` gets a second argument,
+    the ISO weekday weeks start on (1 Monday, 7 Sunday: segql.yml's `week_start`), and `bucket(salt)` holds the
+    salt only (the customer's key is implied)."""
 
     name: str
     args: tuple[Expr, ...]
@@ -242,14 +248,39 @@ class BetweenWindow:
     span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
-Window = LastWindow | SinceWindow | BeforeWindow | BetweenWindow
+@dataclass(frozen=True, slots=True)
+class ThisWindow:
+    """start(unit, today) <= d <= today: the current week, month, quarter or year to date."""
+
+    unit: str
+    week_start: int = 1  # the ISO weekday a week starts on (1 Monday … 7 Sunday)
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class PreviousWindow:
+    """start(unit, today) - N units <= d < start(unit, today): the N whole periods before the current one."""
+
+    amount: Literal | Param
+    unit: str
+    week_start: int = 1
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+
+
+Window = LastWindow | SinceWindow | BeforeWindow | BetweenWindow | ThisWindow | PreviousWindow
+
+# Aggregates that give 0 for a customer without matching events; every other one gives a missing value.
+EMPTY_IS_ZERO = ("count", "count_distinct", "sum", "count_days", "count_weeks", "count_months")
 
 
 @dataclass(frozen=True, slots=True)
 class Aggregate:
     """func over the events of `event` on or before the as-of date, with a non-missing time,
-    matching `where` and `window`. value is the Column aggregated (None for count(event) and
-    first_time/last_time). Empty: count/count_distinct/sum give 0, the others missing."""
+    matching `where` and `window`. value is the Column aggregated (None for count(event), first_time/last_time,
+    nth_time and count_days/weeks/months). Empty: the EMPTY_IS_ZERO ones give 0, the others missing.
+
+    `arg` is the position n of nth/nth_time (an integer Literal or Param, at least 1), and for count_weeks the
+    ISO weekday weeks start on (an integer Literal); None otherwise."""
 
     func: str
     event: str
@@ -257,7 +288,54 @@ class Aggregate:
     where: Expr | None
     window: Window | None
     type: Type
+    arg: Literal | Param | None = None
     span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    """A step of a sequence over the events of `event` (on or before the as-of date, with a time), passing
+    `where`, which may read the attributes of earlier steps by their `as` name (Column scope "step").
+
+    For a later step: `within` bounds its time after the previous step's (None: any time after); `instant` says
+    both steps' times are timestamps and compare as instants (else both as dates in the project's zone);
+    `same_table` that the previous step reads the same table (then this event is strictly later, so another
+    event); `negated` is `then no` (the last step only)."""
+
+    event: str
+    alias: str
+    where: Expr | None
+    within: Duration | None = None
+    negated: bool = False
+    instant: bool = False
+    same_table: bool = False
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    """`has A … then [no] B … within D` (DESIGN §3.10): true when a chain of events e1 … en exists, e1 in `window`,
+    each later one within its step's bound after the one before; a negated last step holds when no event of it
+    follows the chain within `within`, and that interval has ended (t + D <= now; dates: d + D <= today)."""
+
+    steps: tuple[Step, ...]
+    window: Window | None
+    type: Type = BOOLEAN
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class SqlTrait:
+    """A trait written in SQL (DESIGN §3.14): one expression over the customer row (alias `c`) per dialect, as
+    written in schema.yml (parsed by the compiler for the dialect it serves; never concatenated as text)."""
+
+    name: str
+    sql: tuple[tuple[str, str], ...]  # (dialect, expression text)
+    type: Type
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+
+    def text_for(self, dialect: str) -> str | None:
+        return next((text for name, text in self.sql if name == dialect), None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -270,18 +348,21 @@ class TraitRef:
 
 @dataclass(frozen=True, slots=True)
 class SegmentRef:
-    """`in segment s`: the referenced segment's condition, checked with its own parameter defaults."""
+    """`in segment s`: the referenced segment's condition, checked with its own parameter defaults.
+    `in segment s.g` names a group of s's splits or priority list: `condition` is then membership in that group."""
 
     name: str
     condition: Expr
     params: dict[str, Any]
+    group: str = ""
     type: Type = BOOLEAN
     span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
 Expr = (
     Literal | Param | Today | Now | Duration | Column | Arith | Negate | Call | Percentile | Compare
-    | Between | InList | IsNull | Match | Not | And | Or | Truth | Aggregate | TraitRef | SegmentRef
+    | Between | InList | IsNull | Match | Not | And | Or | Truth | Aggregate | Sequence | SqlTrait | TraitRef
+    | SegmentRef
 )
 
 
@@ -294,6 +375,16 @@ class ParamSpec:
 
 
 @dataclass(frozen=True, slots=True)
+class Group:
+    """A group of a segment's splits or of a priority list; `condition` is membership in the group (the
+    segment's condition included), and the groups of one segment never overlap."""
+
+    name: str
+    condition: Expr
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class CheckedSegment:
     name: str
     condition: Expr
@@ -301,3 +392,8 @@ class CheckedSegment:
     definition: ast.SegmentDef
     references: tuple[str, ...] = ()  # segments it uses, directly or not
     channel: str = ""
+    groups: tuple[Group, ...] = ()  # of its splits (bucket ranges) or priority list (its segments), in order
+    group_kind: str = ""  # "splits", "priority" or ""
+
+    def group(self, name: str) -> Group | None:
+        return next((g for g in self.groups if g.name == name), None)

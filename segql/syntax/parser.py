@@ -29,7 +29,7 @@ def grammar_path() -> Path:
     raise FileNotFoundError("grammar/segql.lark is missing from this installation of segql")
 
 
-_UNITS = {"hour", "day", "week", "month", "year"}
+_UNITS = {"hour", "day", "week", "month", "quarter", "year"}
 MAX_DIGITS = 38  # the widest DECIMAL of the supported engines
 MAX_DEPTH = 100  # nesting deeper than this is refused (E117) so no later stage can overflow the stack
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\"}
@@ -204,20 +204,44 @@ class _Builder(Transformer[Token, Any]):
     def between_window(self, c: list[Any]) -> ast.BetweenWindow:
         return ast.BetweenWindow(c[1], c[2], span=self.span(c[0], c[2]))
 
+    def this_window(self, c: list[Any]) -> ast.ThisWindow:
+        return ast.ThisWindow(self._unit(c[1]), span=self.span(c[0], c[1]))
+
+    def previous_window(self, c: list[Any]) -> ast.PreviousWindow:
+        return ast.PreviousWindow(c[1], self._unit(c[2]), span=self.span(c[0], c[2]))
+
     def aggregate(self, c: list[Any]) -> ast.Aggregate:
-        func, _, source, where, window, rpar = c
-        return ast.Aggregate(str(func).lower(), self.name([source]), where, window,
+        func, _, source, where, window, arg, rpar = c
+        return ast.Aggregate(str(func).lower(), self.name([source]), where, window, arg,
                              span=self.span(func, rpar), func_span=self.tspan(func))
 
-    def has(self, c: list[Any]) -> ast.Has:
-        negated = c[1] is not None and isinstance(c[1], Token) and c[1].type == "NO"
-        rest = c[2:] if negated else c[1:]
-        source, where, window = rest
-        last = window or where or source
-        return ast.Has(self.name([source]), where, window, negated, span=self.span(c[0], last))
+    def has(self, c: list[Any]) -> ast.Has | ast.Sequence:
+        negated = isinstance(c[1], Token) and c[1].type == "NO"
+        source, alias, where, window, *later = c[2:] if negated else c[1:]
+        last = window or where or alias or source
+        span = self.span(c[0], last)
+        if not later and alias is None:
+            return ast.Has(self.name([source]), where, window, negated, span=span)
+        first = ast.Step(self.name([source]), self.name([alias]) if alias is not None else None, where, window,
+                         span=self.span(source, last))
+        steps = (first, *later)
+        return ast.Sequence(steps, negated, span=self.span(c[0], steps[-1]))
+
+    def then_step(self, c: list[Any]) -> ast.Step:
+        negated = isinstance(c[1], Token) and c[1].type == "NO"
+        source, alias, where, window, within = c[2:] if negated else c[1:]
+        last = within or window or where or alias or source
+        return ast.Step(self.name([source]), self.name([alias]) if alias is not None else None, where, window,
+                        within, negated, span=self.span(c[0], last))
 
     def in_segment(self, c: list[Token]) -> ast.InSegment:
-        return ast.InSegment(str(c[1]), span=self.span(c[0], c[1]), name_span=self.tspan(c[1]))
+        name, _, group = str(c[1]).partition(".")
+        span = self.tspan(c[1])
+        name_span, group_span = span, span
+        if group:
+            name_span = Span(span.source, span.start, span.start + len(name))
+            group_span = Span(span.source, span.start + len(name) + 1, span.end)
+        return ast.InSegment(name, group, span=self.span(c[0], c[1]), name_span=name_span, group_span=group_span)
 
     def top_by(self, c: list[Any]) -> ast.TopBy:
         return ast.TopBy(c[1], c[-1], span=self.span(c[0], c[-1]))
@@ -245,7 +269,8 @@ def _get_parser() -> Lark:
 
 _DESCRIBE = {
     "NAME": "a name", "NUMBER": "a number", "STRING": "a string", "PARAM": "a parameter",
-    "DATE": "a date", "TIMESTAMP": "a timestamp", "UNIT": "a duration unit (days, weeks, months, years)",
+    "DATE": "a date", "TIMESTAMP": "a timestamp", "UNIT": "a duration unit (days, weeks, months, quarters, years)",
+    "THEN": "`then`", "_WITHIN": "`within`", "_AS": "`as`", "IN_THIS": "`in this`", "IN_PREVIOUS": "`in previous`",
     "LPAR": "`(`", "RPAR": "`)`", "LSQB": "`[`", "RSQB": "`]`", "_COMMA": "`,`",
     "COMP_OP": "a comparison (=, !=, <, <=, >, >=)", "PERCENT": "`%`", "IN_LAST": "`in last`",
     "IN_SEGMENT": "`in segment`", "_AND": "`and`", "_OR": "`or`", "_WHERE": "`where`", "_BY": "`by`",
@@ -353,9 +378,14 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, source: SourceFile | Non
             span = at(len(before), len(before) + 1)
         else:
             span = at(tok.start_pos or 0, tok.end_pos or (tok.start_pos or 0) + 1)
-        after_count = re.search(r"last\s+\S+$", before, re.IGNORECASE) is not None
+        after_count = re.search(r"(last|within|previous)\s+\S+$", before, re.IGNORECASE) is not None
+        if "UNIT" in expected and prev_text.lower() in ("this", "previous"):
+            word = prev_text.lower()
+            return Diagnostic("E110", f"expected a calendar period (week, month, quarter, year) after `in {word}`",
+                              span, "a period is needed here",
+                              "write e.g. `in this month` (to date), `in previous month` or `in previous 3 months`")
         if "UNIT" in expected and (expected == {"UNIT"} or after_count):
-            return Diagnostic("E110", f"expected a duration unit (days, weeks, months, years) after {prev_text}",
+            return Diagnostic("E110", f"expected a duration unit (days, weeks, months, quarters, years) after {prev_text}",
                               span, "a unit is needed here", f"write e.g. `{prev_text} days`")
         open_paren = _unclosed_paren(before)
         if open_paren is None:
@@ -366,13 +396,13 @@ def _syntax_diagnostic(err: UnexpectedInput, text: str, source: SourceFile | Non
         wanted = _describe_expected(expected)
         message = f"expected {wanted}, found {found}" if wanted else f"unexpected {found}"
         hint = ""
-        if tok.type in ("IN_LAST", "SINCE", "BEFORE"):
+        if tok.type in ("IN_LAST", "SINCE", "BEFORE", "IN_THIS", "IN_PREVIOUS"):
             hint = "a window belongs inside an aggregate or `has`, e.g. `has orders in last 30 days`"
         elif tok.type == "COMP_OP" and str(tok) == "=" and prev_text.endswith("="):
             hint = "compare with a single `=`"
         elif tok.type == "COMP_OP" and str(tok) == ">" and prev_text.endswith("<"):
             hint = "write `!=` for 'not equal'"
-        elif tok.type == "RPAR":
+        elif tok.type == "RPAR" and open_paren is None:
             hint = "this `)` has no matching `(`"
         elif tok.type == "$END" and "RPAR" in expected and open_paren is not None:
             hint = f"the `(` at column {_column_of(text, open_paren)} is never closed"

@@ -6,6 +6,7 @@ Produces ast.SegmentDef nodes and diagnostics (shape, keys, expression syntax).
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from segql import ast
@@ -14,7 +15,8 @@ from segql.source import SourceFile, Span
 from segql.syntax.parser import parse_expression
 from segql.syntax.yamlpos import Shape, YMap, YNode, YScalar, YSeq, describe, load_yaml
 
-SEGMENT_KEYS = ("name", "description", "owner", "tags", "params", "where", "channel")
+SEGMENT_KEYS = ("name", "description", "owner", "tags", "params", "where", "channel", "splits")
+PRIORITY_KEYS = ("name", "description", "owner", "tags", "priority")
 TREE_KEYS = ("all", "any", "none")
 PARAM_TYPES = ("integer", "decimal", "float", "string", "boolean", "date", "timestamp")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
@@ -43,10 +45,14 @@ def load_segment_file(source: SourceFile) -> tuple[list[ast.SegmentDef], list[Di
         for item in seq.items if seq else []:
             mapping = shape.mapping(item, "each entry of `segments`")
             if mapping is not None:
-                seg = _segment(shape, mapping, None)
+                seg = _priority_list(shape, mapping, None) if mapping.get("priority") is not None \
+                    else _segment(shape, mapping, None)
                 if seg is not None:
                     out.append(seg)
         return out, shape.problems
+    if root.get("priority") is not None:
+        listed = _priority_list(shape, root, stem)
+        return ([listed] if listed else []), shape.problems
     if not any(root.get(k) is not None for k in SEGMENT_KEYS):
         keys = ", ".join(f"`{k.value}`" for k, _ in root.items[:4])
         shape.error("E106", "not a segment file", root.span, f"found {keys}",
@@ -58,17 +64,13 @@ def load_segment_file(source: SourceFile) -> tuple[list[ast.SegmentDef], list[Di
 
 def _segment(shape: Shape, node: YMap, default_name: str | None) -> ast.SegmentDef | None:
     shape.keys(node, SEGMENT_KEYS, "a segment", required=("where",) if default_name else ("name", "where"))
-    name_node = shape.scalar(node.get("name"), "`name`")
-    name = name_node.value if name_node is not None and not name_node.is_null else (default_name or "")
-    span = name_node.span if name_node is not None else (node.items[0][0].span if node.items else node.span)
-    if name and not _NAME.match(name):
-        shape.error("E231", f"`{name}` is not a valid segment name", span, "letters, digits and _ only",
-                    "segment names are referred to as `in segment NAME`; rename the file or set `name:`")
+    name, span = _name_and_span(shape, node, default_name)
     tags_node = shape.sequence(node.get("tags"), "`tags`")
     tags = tuple(shape.text(t, "a tag") for t in tags_node.items) if tags_node else ()
     params = _params(shape, node.get("params"))
     where_node = node.get("where")
     channel_node = node.get("channel")
+    splits = _splits(shape, node.get("splits"), node.key("splits"), name)
     if where_node is None:
         return None
     where = _where(shape, where_node, node.key("where"))
@@ -77,9 +79,96 @@ def _segment(shape: Shape, node: YMap, default_name: str | None) -> ast.SegmentD
     return ast.SegmentDef(
         name, where, description=shape.text(node.get("description"), "`description`"),
         owner=shape.text(node.get("owner"), "`owner`"), tags=tags,
-        channel=shape.text(node.get("channel"), "`channel`"), params=params, span=span,
+        channel=shape.text(node.get("channel"), "`channel`"), params=params, splits=splits, span=span,
         channel_span=channel_node.span if isinstance(channel_node, YScalar) else span,
     )
+
+
+def _name_and_span(shape: Shape, node: YMap, default_name: str | None) -> tuple[str, Span]:
+    name_node = shape.scalar(node.get("name"), "`name`")
+    name = name_node.value if name_node is not None and not name_node.is_null else (default_name or "")
+    span = name_node.span if name_node is not None else (node.items[0][0].span if node.items else node.span)
+    if name and not _NAME.match(name):
+        shape.error("E231", f"`{name}` is not a valid segment name", span, "letters, digits and _ only",
+                    "segment names are referred to as `in segment NAME`; rename the file or set `name:`")
+    return name, span
+
+
+def _splits(shape: Shape, node: YNode | None, key: YScalar | None, segment: str) -> ast.Splits | None:
+    """`splits: {salt: …, groups: {treatment: 90, holdout: 10}}` (DESIGN §3.13); shares are checked later."""
+    mapping = shape.mapping(node, "`splits`")
+    if mapping is None or key is None:
+        return None
+    shape.keys(mapping, ("salt", "groups"), "`splits`", required=("groups",))
+    salt_node = shape.scalar(mapping.get("salt"), "the salt of `splits`")
+    salt = salt_node.value if salt_node is not None and not salt_node.is_null else segment
+    if salt_node is not None and not salt.strip():
+        shape.error("E261", "the salt of `splits` is empty", salt_node.span, "no salt",
+                    "leave `salt:` out to use the segment's name, or write a word such as `spring_2026`")
+        return None
+    groups_node = shape.mapping(mapping.get("groups"), "the groups of `splits`")
+    if groups_node is None:
+        return None
+    groups: list[ast.SplitGroup] = []
+    ok = True
+    for group, share in groups_node.items:
+        if not _NAME.match(group.value):
+            shape.error("E231", f"`{group.value}` is not a valid group name", group.span, "letters, digits and _ only",
+                        "groups are referred to as `in segment NAME.GROUP`")
+            ok = False
+            continue
+        scalar = shape.scalar(share, f"the share of group `{group.value}`")
+        percent: Decimal | None = None
+        if scalar is not None and scalar.tag in ("int", "float"):
+            try:
+                percent = Decimal(scalar.value.replace("_", ""))
+            except InvalidOperation:
+                percent = None
+        if percent is None or not percent.is_finite():
+            shape.error("E261", f"the share of group `{group.value}` is not a percentage",
+                        scalar.span if scalar is not None else group.span, "expected a number",
+                        f"write the group's share of the members in percent, e.g. `{group.value}: 10`")
+            ok = False
+            continue
+        groups.append(ast.SplitGroup(group.value, percent, span=group.span.to(scalar.span) if scalar else group.span))
+    if not groups:
+        if ok:
+            shape.error("E261", "`splits` has no groups", groups_node.span, "no groups",
+                        "write e.g. `groups: {treatment: 90, holdout: 10}`")
+        return None
+    if not ok:
+        return None
+    span = key.span
+    return ast.Splits(salt, tuple(groups), span=span,
+                      salt_span=salt_node.span if salt_node is not None else span)
+
+
+def _priority_list(shape: Shape, node: YMap, default_name: str | None) -> ast.SegmentDef | None:
+    """A priority list: `name:` and `priority: [s1, s2, …]`, each customer assigned to the first segment of the list
+    whose condition holds (DESIGN §3.13). Its `where` is the union of the segments (the checker builds the rest)."""
+    shape.keys(node, PRIORITY_KEYS, "a priority list", required=("priority",) if default_name else ("name", "priority"))
+    name, span = _name_and_span(shape, node, default_name)
+    tags_node = shape.sequence(node.get("tags"), "`tags`")
+    tags = tuple(shape.text(t, "a tag") for t in tags_node.items) if tags_node else ()
+    seq = shape.sequence(node.get("priority"), "`priority`")
+    items: list[ast.InSegment] = []
+    for item in seq.items if seq else []:
+        scalar = shape.scalar(item, "a segment of the priority list")
+        if scalar is None or scalar.is_null:
+            continue
+        if not _NAME.match(scalar.value):
+            shape.error("E231", f"`{scalar.value}` is not a segment name", scalar.span, "letters, digits and _ only",
+                        "a priority list names segments, most important first: `priority: [vip, lapsed]`")
+            continue
+        items.append(ast.InSegment(scalar.value, span=scalar.span, name_span=scalar.span))
+    if seq is not None and not seq.items:
+        shape.error("E116", "`priority` is empty", seq.span, "no segments",
+                    "name the segments, most important first: `priority: [vip, lapsed]`")
+    if not items or not name:
+        return None
+    where: ast.Expr = items[0] if len(items) == 1 else ast.Or(tuple(items), span=seq.span if seq else span)
+    return ast.SegmentDef(name, where, description=shape.text(node.get("description"), "`description`"),
+                          owner=shape.text(node.get("owner"), "`owner`"), tags=tags, priority=tuple(items), span=span)
 
 
 def _params(shape: Shape, node: YNode | None) -> tuple[ast.ParamDef, ...]:
