@@ -104,6 +104,7 @@ CODES: dict[str, str] = {
     "E405": "unsupported target type",
     "E406": "invalid table mapping of a target",
     "E407": "write schema refused",
+    "E408": "name too long for the target",
     # W0xx: warnings of `segql lint` (segql.lint)
     "W001": "contradiction: conditions that cannot hold together",
     "W002": "condition always true or always false",

@@ -81,6 +81,12 @@ def write_schema(ws: Workspace, target_name: str | None, given: str | None, engi
     if not name or not name.strip():
         raise UsageProblem(f"target `{target.name}` has no `schema` setting: name the schema segql may write to "
                            f"with --schema NAME or `schema: NAME` in the target (e.g. `schema: segments`)")
+    limit = get_dialect(engine.dialect).max_name_bytes
+    if limit is not None and len(name.encode()) > limit:
+        raise DiagnosticError([Diagnostic(
+            "E408", f"the write schema `{name}` is {len(name.encode())} bytes long; {engine.dialect} keeps only the "
+            f"first {limit} of a name, so two such schemas would be one", target.span, "schema name too long",
+            f"name a schema of at most {limit} bytes")])
     used = data_schemas(ws, engine)
     if name.lower() in used or name.lower() in SYSTEM_SCHEMAS or name.lower().startswith("pg_"):
         where = "holds tables of schema.yml" if name.lower() in used else "is a system schema"
@@ -240,6 +246,14 @@ def materialize(ws: Workspace, writer: Writer, segments: Iterable[CheckedSegment
     if kind == "view" and as_of is not None:
         raise UsageProblem("a view always reads the current date; use --kind table to pin --as-of")
     d = get_dialect(writer.dialect)
+    segments = list(segments)
+    too_long = [s for s in segments if d.max_name_bytes is not None and len(s.name.encode()) > d.max_name_bytes]
+    if too_long:
+        raise DiagnosticError([Diagnostic(
+            "E408", f"segment `{s.name}` is {len(s.name.encode())} characters long: {d.name} keeps only the first "
+            f"{d.max_name_bytes} of a view or table name, so it cannot be materialized there", s.definition.span,
+            "name too long to materialize", f"rename the segment to at most {d.max_name_bytes} characters "
+            "(run, count and snapshot take it as it is)") for s in too_long])
     with locked_transaction(writer, schema):
         execute_all(writer, [create_schema(d, schema)])
     done = []

@@ -111,3 +111,39 @@ def test_segments_differing_only_in_case_are_refused_before_anything_runs(tmp_pa
         code, out, err = tiny.invoke(*args)
         assert code == 1 and "E220" in err + out and "differs from segment `vip` only in case" in err + out, args
     assert not tiny.relation_exists("segs", "vip")
+
+
+# ---- item 5: names PostgreSQL would cut to 63 bytes ----
+
+LONG = "customers_who_bought_in_spring_and_again_in_autumn_of_the_same_year"  # 67 characters
+
+
+@pytest.mark.postgres
+def test_names_postgres_would_cut_are_refused_before_writing(pg_dsn: str, tmp_path: Path) -> None:
+    tiny = tiny_project.make(tmp_path, "postgres", pg_dsn=pg_dsn, database="segql_careless")
+    tiny.segment(f"{LONG}_one", 'where: country = "US"\n')  # the first 63 characters of both names are the same
+    tiny.segment(f"{LONG}_two", 'where: code = "B"\n')
+    code, out, err = tiny.invoke("materialize", "--all")
+    assert code == 1 and err.count("error[E408]") == 2, (out, err)
+    assert f"segment `{LONG}_one` is 71 characters long: postgres keeps only the first 63" in err
+    assert f"segments/{LONG}_one.yml" in err  # pointing at the file
+    assert not tiny.relation_exists("segs", f"{LONG}_one"[:63]) and out == ""
+    code, out, err = tiny.invoke("count", "--format", "csv")  # reading takes them as they are
+    assert code == 0, err
+    assert sorted(csv_rows(out)[1:]) == [[f"{LONG}_one", "2", "50.0"], [f"{LONG}_two", "1", "25.0"]]
+    code, _, err = tiny.invoke("snapshot", "--all", "--as-of", AS_OF.isoformat())
+    assert code == 0, err
+    assert sorted((s, k) for _, s, k, _ in tiny.history()) == [(f"{LONG}_one", 1), (f"{LONG}_one", 4),
+                                                               (f"{LONG}_two", 2)]
+    code, _, err = tiny.invoke("snapshot", "--all", "--schema", "s" * 64)
+    assert code == 1 and "E408" in err and "is 64 bytes long" in err
+
+
+def test_long_names_are_materialized_on_duckdb(tmp_path: Path) -> None:
+    tiny = tiny_project.make(tmp_path, "duckdb")
+    tiny.segment(f"{LONG}_one", 'where: country = "US"\n')
+    tiny.segment(f"{LONG}_two", 'where: code = "B"\n')
+    for _ in range(2):
+        code, _, err = tiny.invoke("materialize", "--all")
+        assert code == 0, err
+    assert tiny.sql(f"SELECT customer_id FROM segs.{LONG}_two") == [(2,)]

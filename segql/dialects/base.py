@@ -44,6 +44,9 @@ class SqlDialect:
     # upper case (Snowflake); a quoted one as written, except on DuckDB, where names never differ by case alone.
     folds_to_upper: ClassVar[bool] = False
     quoted_names_exact: ClassVar[bool] = True
+    # The longest name the engine keeps whole, in bytes (None: no limit segql meets): PostgreSQL cuts longer ones
+    # to 63 bytes, silently, so two long names that begin alike would be one table.
+    max_name_bytes: ClassVar[int | None] = None
 
     def __init__(self) -> None:
         self._quoted: dict[str, bool] = {}  # per name: must it be quoted? (asked for every column built)

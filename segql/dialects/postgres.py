@@ -18,6 +18,7 @@ class Postgres(SqlDialect):
         "symmetric variadic verbose".split()
     )
     binds_strings = True  # psycopg sends them as parameters of the extended protocol
+    max_name_bytes = 63  # NAMEDATALEN - 1
 
     def string_sql(self, text: str) -> str:
         # With standard_conforming_strings off (a legacy setting a database, a role or a target's `options` may
