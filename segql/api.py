@@ -14,8 +14,10 @@ from segql import ast
 from segql.check import CheckResult, check_project
 from segql.check.tree import CheckedSegment
 from segql.diagnostics import Diagnostic, DiagnosticError, UsageProblem, did_you_mean, sort_key
+from segql.limits import MAX_SEGMENTS
 from segql.project import Project, Target, load_project
 from segql.schema import Schema, load_schema
+from segql.source import SourceFile, Span
 from segql.syntax.segments import load_segment_file
 from segql.syntax.yamlpos import read_source
 
@@ -44,7 +46,14 @@ def load(root: Path) -> Loaded:
     if not schema_problems:
         problems += table_file_problems(project, schema)
     segments: list[ast.SegmentDef] = []
-    for path in project.segment_files():
+    files = project.segment_files()
+    if len(files) > MAX_SEGMENTS:
+        folder = SourceFile(project.display(project.segments_path), "")
+        problems.append(Diagnostic("E108", f"the segments folder holds {len(files)} segment files; segql reads at "
+                                   f"most {MAX_SEGMENTS}", Span(folder, 0, 0), "",
+                                   "keep only segment files there, or split the project"))
+        files = []
+    for path in files:
         try:
             source = read_source(str(path), project.display(path))
         except DiagnosticError as err:
@@ -53,6 +62,11 @@ def load(root: Path) -> Loaded:
         defs, file_problems = load_segment_file(source)
         segments += defs
         problems += file_problems
+        if len(segments) > MAX_SEGMENTS:
+            problems.append(Diagnostic("E108", f"the project defines more than {MAX_SEGMENTS} segments",
+                                       defs[-1].span, "one too many", "split the project, or remove segments"))
+            segments = segments[:MAX_SEGMENTS]
+            break
     return Loaded(project, schema, segments, problems)
 
 

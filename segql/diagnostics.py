@@ -24,6 +24,7 @@ CODES: dict[str, str] = {
     "E105": "unknown key",
     "E106": "not a segment file",
     "E107": "invalid value",
+    "E108": "input exceeds a resource limit",
     "E110": "syntax error in expression",
     "E111": "unterminated string",
     "E112": "unexpected character",
