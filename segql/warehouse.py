@@ -67,10 +67,36 @@ def session_schemas(engine: Engine) -> set[str]:
         setting = exp.Anonymous(this="current_setting", expressions=[exp.Literal.string("search_path")])
         _, rows = fetch(engine, exp.select(setting, exp.CurrentUser()))
         path, user = str(rows[0][0]), str(rows[0][1])
-        names = [p.strip() for p in path.split(",")]
-        return {(user if n.strip('"') == "$user" else n[1:-1] if n.startswith('"') else n).lower() for n in names if n}
+        return {user.lower() if name == "$user" else name.lower() for name in search_path_names(path)}
     _, rows = fetch(engine, exp.select(exp.Anonymous(this="current_schema")))
     return {str(r[0]).lower() for r in rows if r[0] is not None}
+
+
+def search_path_names(path: str) -> list[str]:
+    """The schema names of a PostgreSQL search_path setting, read as the server reads them: separated by commas,
+    each bare (folded to lower case) or in double quotes (as written, `""` a quote; commas and spaces are part of
+    the name there). A naive split at commas read `"my,data", public` as `"my` and `data"`, so a write schema
+    `my,data` passed for one outside the path."""
+    names: list[str] = []
+    i, n = 0, len(path)
+    while i < n:
+        while i < n and path[i] in " \t\n,":
+            i += 1
+        if i >= n:
+            break
+        if path[i] == '"':
+            name, i = [], i + 1
+            while i < n and not (path[i] == '"' and path[i + 1:i + 2] != '"'):
+                name.append(path[i])
+                i += 2 if path[i] == '"' else 1
+            names.append("".join(name))
+            i += 1
+        else:
+            start = i
+            while i < n and path[i] != ",":
+                i += 1
+            names.append(path[start:i].strip().lower())
+    return names
 
 
 def write_schema(ws: Workspace, target_name: str | None, given: str | None, engine: Engine) -> str:
@@ -162,11 +188,16 @@ class Existing:
 
 
 def find_relation(engine: Engine, schema: str, name: str) -> Existing | None:
-    """A table or view `schema.name` in the current database (names compared case-insensitively), from
-    information_schema, which DuckDB and PostgreSQL both have."""
+    """The table or view `schema.name` that segql's statements name, in the current database, from
+    information_schema, which DuckDB and PostgreSQL both have. Names are compared as the engine compares them:
+    as it keeps them on PostgreSQL (where LOWER is ASCII-only under the C locale, so `Ünïcödé` once went unfound
+    and was created twice), case-insensitively by the engine's own LOWER on DuckDB."""
+    d = get_dialect(engine.dialect)
 
     def matches(column: str, value: str) -> exp.Expression:
-        return exp.EQ(this=exp.Lower(this=exp.column(column, "t")), expression=exp.Literal.string(value.lower()))
+        if d.quoted_names_exact:
+            return exp.EQ(this=exp.column(column, "t"), expression=exp.Literal.string(d.stored_name(value)))
+        return exp.EQ(this=exp.Lower(this=exp.column(column, "t")), expression=exp.Lower(this=exp.Literal.string(value)))
 
     where = exp.and_(matches("table_schema", schema), matches("table_name", name),
                      exp.EQ(this=exp.column("table_catalog", "t"), expression=exp.Anonymous(this="current_database")))
