@@ -148,6 +148,31 @@ class Workspace:
         return project.targets[chosen]
 
 
+def protected_files(ws: Workspace) -> dict[Path, str]:
+    """The files no output of segql may replace, with what each is: the project's own (segql.yml, the schema,
+    segment and test files) and the data of its targets (a DuckDB database, files mapped as tables). A target
+    whose `${VAR}` is not set is skipped: its files cannot be known."""
+    project = ws.project
+    found: dict[Path, str] = {project.root / "segql.yml": "the project file", project.schema_path: "the schema"}
+    for path in project.segment_files():
+        found[path] = "a segment file"
+    if project.tests_path.is_dir():
+        for path in project.tests_path.rglob("*"):
+            found.setdefault(path, "a file of the project's tests")
+    for target in project.targets.values():
+        try:
+            settings = target.resolved()
+            mapped = [target.resolve(t.location, t.table) for t in target.tables]
+        except DiagnosticError:
+            continue
+        if target.type == "duckdb" and settings.get("path", ":memory:") != ":memory:":
+            found[project.root / settings["path"]] = f"the database of target `{target.name}`"
+        for location in mapped:
+            for path in project.root.glob(location) if not Path(location).is_absolute() else [Path(location)]:
+                found.setdefault(path, f"a file target `{target.name}` reads as a table")
+    return found
+
+
 def open_workspace(root: Path) -> Workspace:
     """Load and check a project; any error in its files raises DiagnosticError with all of them."""
     loaded = load(root)

@@ -147,3 +147,42 @@ def test_long_names_are_materialized_on_duckdb(tmp_path: Path) -> None:
         code, _, err = tiny.invoke("materialize", "--all")
         assert code == 0, err
     assert tiny.sql(f"SELECT customer_id FROM segs.{LONG}_two") == [(2,)]
+
+
+# ---- item 8: run --output never overwrites the project's files or a target's data ----
+
+def test_output_never_replaces_a_project_file_or_a_target_database(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    tiny = tiny_project.make(tmp_path / "p", "duckdb")
+    tiny.segment("us", 'where: country = "US"\n')
+    (tiny.root / "tests").mkdir()
+    (tiny.root / "tests" / "us.yml").write_text("tests: []\n", encoding="utf-8")
+    data = tiny.database
+    config = json.loads((tiny.root / "segql.yml").read_text(encoding="utf-8"))
+    config["targets"]["other"] = {"type": "duckdb", "path": "${TINY_DATA}"}  # the same file, by a variable
+    config["targets"]["files"] = {"type": "duckdb", "tables": {"crm.customers": "parquet/*.parquet"}}
+    (tiny.root / "parquet").mkdir()
+    tiny.sql(f"COPY crm.customers TO '{tiny.root / 'parquet' / 'customers.parquet'}' (FORMAT parquet)")
+    (tiny.root / "segql.yml").write_text(json.dumps(config), encoding="utf-8")
+    monkeypatch.setenv("TINY_DATA", str(data))
+    os.symlink(data, tmp_path / "link.duckdb")
+    os.link(tiny.root / "schema.yml", tmp_path / "hard.yml")
+    protected = {"segql.yml": tiny.root / "segql.yml", "schema.yml": tiny.root / "schema.yml",
+                 "segment": tiny.root / "segments" / "us.yml", "test": tiny.root / "tests" / "us.yml",
+                 "database": data, "a link to the database": tmp_path / "link.duckdb",
+                 "a hard link to the schema": tmp_path / "hard.yml",
+                 "a file mapped as a table": tiny.root / "parquet" / "customers.parquet"}
+    before = {what: path.read_bytes() for what, path in protected.items()}
+    for what, path in protected.items():
+        for fmt in ("csv", "parquet", "table"):
+            code, out, err = tiny.invoke("run", "us", "--format", fmt, "--output", str(path))
+            assert code == 2 and "segql never writes over it" in err, (what, fmt, out, err)
+        code, _, err = tiny.invoke("compile", "us", "--out", str(tiny.root / "segments"))  # us.sql is no project file
+        assert code == 0, err
+    assert {what: path.read_bytes() for what, path in protected.items()} == before
+    elsewhere = tmp_path / "members.csv"
+    elsewhere.write_text("old\n", encoding="utf-8")
+    code, _, err = tiny.invoke("run", "us", "--format", "csv", "--output", str(elsewhere))
+    assert code == 0 and elsewhere.read_text(encoding="utf-8") == "customer_id\n1\n4\n", err

@@ -146,6 +146,23 @@ def progress(message: str) -> Iterator[None]:
         yield
 
 
+def refuse_to_overwrite(ws: Workspace, output: str | None) -> None:
+    """An --output that is a file of the project or the data of a target (under any name: links and hard links
+    are the same file) is refused before anything runs."""
+    if output is None or not Path(output).exists():
+        return
+    from segql import api
+
+    for path, what in api.protected_files(ws).items():
+        try:
+            same = path.exists() and os.path.samefile(path, output)
+        except OSError:
+            same = False
+        if same:
+            raise UsageProblem(f"--output `{output}` is {what} (`{ws.project.display(path)}`); segql never "
+                               "writes over it: name another file")
+
+
 PARQUET_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "float": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
                  "timestamp": "TIMESTAMP"}  # any other kind (string, enum) is VARCHAR
 

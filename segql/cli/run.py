@@ -23,6 +23,7 @@ from segql.cli.app import (
     parse_params,
     progress,
     project_option,
+    refuse_to_overwrite,
     segment_params,
     target_option,
     workspace_of,
@@ -58,6 +59,8 @@ def compile_command(names: tuple[str, ...], project: str | None, dialect: str, a
         click.echo("\n\n".join(sql + ";" for _, sql in texts))
         return
     folder = Path(out)
+    for name, _ in texts:
+        refuse_to_overwrite(ws, str(folder / f"{name}.sql"))
     folder.mkdir(parents=True, exist_ok=True)
     for name, sql in texts:
         (folder / f"{name}.sql").write_text(sql + ";\n", encoding="utf-8")
@@ -98,6 +101,7 @@ def run_command(names: tuple[str, ...], every: bool, project: str | None, target
     if fmt == "parquet" and output is None:
         raise click.BadParameter("parquet needs --output FILE", param_hint="--format")
     ws = workspace_of(project)
+    refuse_to_overwrite(ws, output)
     segments = chosen_segments(ws, names, every, "run")
     wanted = operations.output_columns(ws, [c.strip() for c in columns.split(",") if c.strip()],
                                        include_pii=include_pii)
