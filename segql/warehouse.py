@@ -340,11 +340,11 @@ def snapshot_statements(ws: Workspace, segments: Sequence[CheckedSegment], *, di
                         as_of: dt.date, params: Mapping[str, dict[str, Any]] | None = None) -> list[exp.Expression]:
     """Replace the snapshot of `segments` on `as_of` in the history: create the tables if missing, delete that
     day's rows of these segments, insert the members from one memberships query (unpivoted to one row per member
-    and segment, inside the warehouse) and record each snapshot. Run them in one transaction."""
+    and segment, inside the warehouse; one per group of segments where the engine limits a SELECT's columns) and
+    record each snapshot. Run them in one transaction."""
     d = get_dialect(dialect)
     names = [s.name for s in segments]
     key, stored_key = ws.loaded.schema.key_column, history_key(ws)
-    flags = numbered_names("flag_", len(segments), [key])
     history, snapshots = table_node(d, schema, HISTORY), table_node(d, schema, SNAPSHOTS)
     day = d.date_literal(as_of)
     params = params or {}
@@ -361,27 +361,38 @@ def snapshot_statements(ws: Workspace, segments: Sequence[CheckedSegment], *, di
         return exp.Insert(this=exp.Schema(this=table.copy(), expressions=[d.identifier(c) for c in columns]),
                           expression=query)
 
-    # The segment of each output row and its hash, as a VALUES list joined to every customer's memberships.
-    chosen = exp.Values(
-        expressions=[exp.Tuple(expressions=[exp.Literal.string(n), exp.Literal.string(hashes[n])]) for n in names],
-        alias=exp.TableAlias(this=d.identifier("s"), columns=[d.identifier("segment"), d.identifier("definition_hash")]))
-    memberships = compile_memberships(segments, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect,
-                                      as_of=as_of, timezone=ws.project.timezone, params=params, columns=flags)
-    is_member = exp.Case(this=d.column("segment", "s"),
-                         ifs=[exp.If(this=exp.Literal.string(n), true=d.column(f, "m")) for n, f in zip(names, flags,
-                                                                                                       strict=True)])
-    members = (exp.select(day.copy(), d.column("segment", "s"), d.column(key, "m"), d.column("definition_hash", "s"))
-               .from_(exp.Subquery(this=memberships, alias=exp.TableAlias(this=d.identifier("m"))), copy=False)
-               .join(chosen, join_type="CROSS", copy=False)
-               .where(is_member, copy=False))
+    # The segment of each output row and its hash, as a VALUES list joined to every customer's memberships: in
+    # one INSERT, or one per group of segments where the engine limits a SELECT's columns (PostgreSQL).
+    def chosen_of(group: Sequence[str]) -> exp.Values:
+        return exp.Values(
+            expressions=[exp.Tuple(expressions=[exp.Literal.string(n), exp.Literal.string(hashes[n])]) for n in group],
+            alias=exp.TableAlias(this=d.identifier("s"), columns=[d.identifier("segment"),
+                                                                  d.identifier("definition_hash")]))
+
+    def insert_members(group: Sequence[CheckedSegment]) -> exp.Insert:
+        flags = numbered_names("flag_", len(group), [key])
+        memberships = compile_memberships(group, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect,
+                                          as_of=as_of, timezone=ws.project.timezone, params=params, columns=flags)
+        is_member = exp.Case(this=d.column("segment", "s"),
+                             ifs=[exp.If(this=exp.Literal.string(s.name), true=d.column(f, "m"))
+                                  for s, f in zip(group, flags, strict=True)])
+        members = (exp.select(day.copy(), d.column("segment", "s"), d.column(key, "m"), d.column("definition_hash", "s"))
+                   .from_(exp.Subquery(this=memberships, alias=exp.TableAlias(this=d.identifier("m"))), copy=False)
+                   .join(chosen_of([s.name for s in group]), join_type="CROSS", copy=False)
+                   .where(is_member, copy=False))
+        insert = into(history, ["as_of", "segment", stored_key, "definition_hash"], members)
+        insert.meta[DIALECT_KEY] = memberships.meta[DIALECT_KEY]
+        return insert
+
+    size = max(1, len(segments) if d.max_columns is None else d.max_columns - 1)
+    inserts = [insert_members(segments[i:i + size]) for i in range(0, len(segments), size)]
+    chosen = chosen_of(names)
     count = exp.select(exp.Count(this=exp.Star())).from_(exp.Table(this=d.identifier(HISTORY), db=d.identifier(schema),
                                                                    alias=exp.TableAlias(this=d.identifier("h"))))
     count = count.where(exp.and_(exp.EQ(this=d.column("as_of", "h"), expression=day.copy()),
                                  exp.EQ(this=d.column("segment", "h"), expression=d.column("segment", "s"))))
     recorded = exp.select(day.copy(), d.column("segment", "s"), d.column("definition_hash", "s"),
                           exp.Subquery(this=count)).from_(chosen.copy())
-    insert_members = into(history, ["as_of", "segment", stored_key, "definition_hash"], members)
-    insert_members.meta[DIALECT_KEY] = memberships.meta[DIALECT_KEY]
     return [
         create_schema(d, schema),
         create_table(history, [column_def(d, "as_of", "DATE"), column_def(d, "segment", "TEXT"),
@@ -390,7 +401,7 @@ def snapshot_statements(ws: Workspace, segments: Sequence[CheckedSegment], *, di
                                  column_def(d, "definition_hash", "TEXT"), column_def(d, "members", "BIGINT")]),
         this_day(history),
         this_day(snapshots),
-        insert_members,
+        *inserts,
         into(snapshots, ["as_of", "segment", "definition_hash", "members"], recorded),
     ]
 

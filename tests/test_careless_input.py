@@ -186,3 +186,53 @@ def test_output_never_replaces_a_project_file_or_a_target_database(tmp_path: Pat
     elsewhere.write_text("old\n", encoding="utf-8")
     code, _, err = tiny.invoke("run", "us", "--format", "csv", "--output", str(elsewhere))
     assert code == 0 and elsewhere.read_text(encoding="utf-8") == "customer_id\n1\n4\n", err
+
+
+# ---- item 9: many segments on PostgreSQL (at most 1664 columns in a SELECT) ----
+
+MANY = 60  # overlap of 58 or more is over 1664 columns
+
+
+def many_segments(tiny: Tiny, count: int) -> dict[str, set[int]]:
+    """`count` segments, each selecting a different set of the four customers; their expected members."""
+    expected = {}
+    for i in range(count):
+        keys = {k for k in (1, 2, 3, 4) if (i >> (k - 1)) & 1} or {i % 4 + 1}
+        tiny.segment(f"s{i:03d}", "where: customer_id in [" + ", ".join(map(str, sorted(keys))) + "]\n")
+        expected[f"s{i:03d}"] = keys
+    return expected
+
+
+@pytest.mark.postgres
+def test_overlap_of_many_segments_on_postgres(pg_dsn: str, tmp_path: Path) -> None:
+    tiny = tiny_project.make(tmp_path, "postgres", pg_dsn=pg_dsn, database="segql_careless")
+    expected = many_segments(tiny, MANY)
+    code, out, err = tiny.invoke("overlap", "--format", "csv")
+    assert code == 0, err
+    rows = csv_rows(out)[1:]
+    assert len(rows) == MANY * (MANY - 1) // 2
+    for a, b, size_a, size_b, both, _ in rows:
+        assert (int(size_a), int(size_b), int(both)) == (len(expected[a]), len(expected[b]),
+                                                         len(expected[a] & expected[b])), (a, b)
+
+
+def test_queries_split_at_the_column_limit_give_the_same_answers(request: pytest.FixtureRequest, tmp_path: Path,
+                                                                 engine: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """count, overlap, run --all (wide, with columns) and snapshot split into several queries at a limit of 7
+    columns (the mechanism PostgreSQL's 1664 needs) answer as one query does."""
+    from segql.dialects import get_dialect
+
+    tiny = make(request, tmp_path, engine)
+    expected = many_segments(tiny, 9)
+    commands = [("count", "--format", "csv"), ("overlap", "--format", "csv"),
+                ("run", "--all", "--shape", "wide", "--columns", "code", "--format", "csv"),
+                ("run", "--all", "--format", "csv")]
+    whole = [tiny.invoke(*args) for args in commands]
+    monkeypatch.setattr(type(get_dialect(engine)), "max_columns", 7)
+    for args, (code, out, err) in zip(commands, whole, strict=True):
+        assert code == 0, err
+        assert tiny.invoke(*args) == (0, out, err), args
+    code, _, err = tiny.invoke("snapshot", "--all", "--as-of", AS_OF.isoformat())
+    assert code == 0, err
+    assert sorted((s, k) for _, s, k, _ in tiny.history()) == sorted((s, k) for s, keys in expected.items() for k in keys)
+    assert [(s, n) for _, s, _, n in tiny.snapshots()] == [(s, len(keys)) for s, keys in sorted(expected.items())]

@@ -7,7 +7,6 @@ Builds sqlglot trees from node constructors only; imports sqlglot, segql.dialect
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import combinations
 
 from sqlglot import exp
 
@@ -54,17 +53,18 @@ def members_of_any(memberships: exp.Select, key: str, segments: Sequence[str], c
     return _tagged(query, memberships)
 
 
-def counts(memberships: exp.Select, segments: Sequence[str], dialect: str, *, pairs: bool) -> exp.Select:
-    """SELECT the number of customers (`customers`), the size of each segment (`size_<i>`; `segments` are the
-    memberships' column names) and, with `pairs`, each pair's intersection (`both_<i>_<j>`, i < j in the order
-    given): one row, one pass."""
+def counts(memberships: exp.Select, segments: Sequence[str], dialect: str, *, sizes: bool = True,
+           pairs: Sequence[tuple[int, int]] = ()) -> exp.Select:
+    """SELECT the number of customers (`customers`), with `sizes` the size of each segment (`size_<i>`; `segments`
+    are the memberships' column names) and the intersection of each of `pairs` (`both_<i>_<j>`, indexes into
+    `segments`, in the order given): one row, one pass."""
     d = get_dialect(dialect)
     flags = [d.column(name, MEMBERSHIPS) for name in segments]
     columns: list[exp.Expression] = [sql.alias(exp.Count(this=exp.Star()), d.identifier(TOTAL))]
-    columns += [sql.alias(_count_if(flag.copy()), d.identifier(f"size_{i}")) for i, flag in enumerate(flags)]
-    if pairs:
-        columns += [sql.alias(_count_if(sql.and_([flags[i].copy(), flags[j].copy()])), d.identifier(f"both_{i}_{j}"))
-                    for i, j in combinations(range(len(flags)), 2)]
+    if sizes:
+        columns += [sql.alias(_count_if(flag.copy()), d.identifier(f"size_{i}")) for i, flag in enumerate(flags)]
+    columns += [sql.alias(_count_if(sql.and_([flags[i].copy(), flags[j].copy()])), d.identifier(f"both_{i}_{j}"))
+                for i, j in pairs]
     query = sql.select(columns, sql.subquery(memberships, d.identifier(MEMBERSHIPS)))
     return _tagged(query, memberships)
 

@@ -47,6 +47,8 @@ class SqlDialect:
     # The longest name the engine keeps whole, in bytes (None: no limit segql meets): PostgreSQL cuts longer ones
     # to 63 bytes, silently, so two long names that begin alike would be one table.
     max_name_bytes: ClassVar[int | None] = None
+    # The most columns one SELECT may have (None: no limit segql meets); queries over many segments are split.
+    max_columns: ClassVar[int | None] = None
 
     def __init__(self) -> None:
         self._quoted: dict[str, bool] = {}  # per name: must it be quoted? (asked for every column built)

@@ -19,6 +19,7 @@ class Postgres(SqlDialect):
     )
     binds_strings = True  # psycopg sends them as parameters of the extended protocol
     max_name_bytes = 63  # NAMEDATALEN - 1
+    max_columns = 1664  # MaxTupleAttributeNumber: "target lists can have at most 1664 entries"
 
     def string_sql(self, text: str) -> str:
         # With standard_conforming_strings off (a legacy setting a database, a role or a target's `options` may
