@@ -96,6 +96,7 @@ CODES: dict[str, str] = {
     "E267": "invalid SQL trait declaration",
     # E3xx: dialect support
     "E301": "construct not supported by this dialect",
+    "E302": "date outside the calendar",
     "E310": "SQL trait without SQL for this dialect",
     # E4xx: running
     "E401": "unknown target",

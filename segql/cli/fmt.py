@@ -77,9 +77,12 @@ def _format_file(path: Path, shown: str, write: bool, show_diff: bool) -> bool |
 
     data = path.read_bytes()
     bom = data.startswith(_BOM)
-    crlf = b"\r\n" in data
-    if crlf and data.count(b"\n") != data.count(b"\r\n"):
+    crlf = data.count(b"\r\n")
+    kinds = {"\r\n": crlf, "\r": data.count(b"\r") - crlf, "\n": data.count(b"\n") - crlf}
+    used = [ending for ending, count in kinds.items() if count]
+    if len(used) > 1:
         return False  # mixed line endings: rewriting would touch lines the formatter did not change
+    newline = used[0] if used else "\n"  # kept as the file has them: CRLF, LF, or lone CR (old Mac files)
     try:
         text = data[len(_BOM) if bom else 0:].decode("utf-8")
     except UnicodeDecodeError:
@@ -92,7 +95,7 @@ def _format_file(path: Path, shown: str, write: bool, show_diff: bool) -> bool |
         raise
     if "\x00" in text:
         return [Diagnostic("E100", f"`{shown}` is a binary file, not YAML text", _no_span(shown))]
-    result = format_source(SourceFile(shown, text.replace("\r\n", "\n")))
+    result = format_source(SourceFile(shown, text.replace(newline, "\n")))
     if result.diagnostics:
         return result.diagnostics
     if not result.changed:
@@ -105,7 +108,7 @@ def _format_file(path: Path, shown: str, write: bool, show_diff: bool) -> bool |
         click.echo("".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff),
                    nl=False)
     if write:
-        new = result.text.replace("\n", "\r\n") if crlf else result.text
+        new = result.text.replace("\n", newline)
         path.write_bytes((_BOM if bom else b"") + new.encode("utf-8"))
     return True
 

@@ -24,11 +24,13 @@ from segql.cli.app import (
     progress,
     project_option,
     refuse_to_overwrite,
+    replacing,
     segment_params,
     target_option,
     workspace_of,
     write_rows,
 )
+from segql.diagnostics import UsageProblem
 
 if TYPE_CHECKING:
     from segql.api import Workspace
@@ -61,9 +63,13 @@ def compile_command(names: tuple[str, ...], project: str | None, dialect: str, a
     folder = Path(out)
     for name, _ in texts:
         refuse_to_overwrite(ws, str(folder / f"{name}.sql"))
-    folder.mkdir(parents=True, exist_ok=True)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageProblem(f"cannot make the folder `{out}`: {err.strerror}") from None
     for name, sql in texts:
-        (folder / f"{name}.sql").write_text(sql + ";\n", encoding="utf-8")
+        with replacing(str(folder / f"{name}.sql")) as path:
+            Path(path).write_text(sql + ";\n", encoding="utf-8")
     click.echo(f"wrote {len(texts)} file{'s' if len(texts) != 1 else ''} to {folder}", err=True)
 
 

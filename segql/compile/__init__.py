@@ -6,15 +6,18 @@ Dialect-neutral (the dialects/ layer builds what differs). Imports sqlglot, segq
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from sqlglot import exp
 
 from segql.check.tree import CheckedSegment
 from segql.compile.compiler import Compiler, bind_params
+from segql.compile.dates import FIRST, LAST, OutOfCalendar
 from segql.compile.render import DIALECT_KEY, render
 from segql.compile.tables import EventTable, LookupTable, TableMap
+from segql.diagnostics import Diagnostic, DiagnosticError, UsageProblem
 from segql.dialects import get_dialect
 
 
@@ -24,8 +27,10 @@ def compile_segment(segment: CheckedSegment, *, tables: TableMap, dialect: str, 
     current date in `timezone`). `params` override the segment's parameter defaults (Python values, or text
     parsed by the declared type). User mistakes raise DiagnosticError (E206, E227, E301)."""
     d = get_dialect(dialect)
+    check_as_of(as_of)
     compiler = Compiler(tables, d, as_of, timezone, bind_params(segment, params))
-    query = compiler.query(segment.condition)
+    with within_calendar(segment, as_of):
+        query = compiler.query(segment.condition)
     query.meta[DIALECT_KEY] = d.name
     return query
 
@@ -38,13 +43,46 @@ def compile_memberships(segments: Sequence[CheckedSegment], *, tables: TableMap,
     segment's item of `columns` (`run --all`): one pass over each event table serves every segment. `params` maps
     a segment's name to its overrides."""
     d = get_dialect(dialect)
+    check_as_of(as_of)
     compiler = Compiler(tables, d, as_of, timezone, {})
     names = list(columns) if columns is not None else [s.name for s in segments]
     bound = [(name, s.condition, bind_params(s, (params or {}).get(s.name))) for name, s in zip(names, segments,
                                                                                               strict=True)]
-    query = compiler.memberships(bound)
+    try:
+        query = compiler.memberships(bound)
+    except OutOfCalendar:  # which segments: each compiled alone says, at its own position
+        problems: list[Diagnostic] = []
+        for s in segments:
+            try:
+                compile_segment(s, tables=tables, dialect=dialect, as_of=as_of, timezone=timezone,
+                                params=(params or {}).get(s.name))
+            except DiagnosticError as err:
+                problems += err.diagnostics
+        if not problems:
+            raise
+        raise DiagnosticError(problems) from None
     query.meta[DIALECT_KEY] = d.name
     return query
+
+
+def check_as_of(as_of: dt.date | None) -> None:
+    """An as-of date the compiler can count from: a day inside the calendar (a day before and after it exist)."""
+    if as_of is not None and not FIRST <= as_of <= LAST:
+        raise UsageProblem(f"the as-of date {as_of.isoformat()} is outside the dates segql computes with "
+                           f"({FIRST.isoformat()} to {LAST.isoformat()})")
+
+
+@contextmanager
+def within_calendar(segment: CheckedSegment, as_of: dt.date | None) -> Iterator[None]:
+    """A date folded while compiling that falls outside the calendar is diagnostic E302, at the segment."""
+    try:
+        yield
+    except OutOfCalendar as err:
+        when = f"as of {as_of.isoformat()}" if as_of is not None else "out of range"
+        raise DiagnosticError([Diagnostic(
+            "E302", f"segment `{segment.name}`: {err} falls outside the calendar (years 1 to 9999)",
+            segment.definition.span, when, "shorten the window or duration (a window longer than the data selects "
+            "nothing more: `has orders` needs none), or choose another --as-of")]) from None
 
 
 __all__ = ["EventTable", "LookupTable", "TableMap", "compile_memberships", "compile_segment", "render"]

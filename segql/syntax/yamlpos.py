@@ -74,8 +74,9 @@ def describe(node: YNode) -> str:
 
 
 def read_source(path: str, display: str | None = None) -> SourceFile:
-    """Read a file as UTF-8 text; anything else is diagnostic E100, and a file over MAX_FILE_BYTES is E108 (read
-    no further than that, so a link to /dev/zero costs nothing)."""
+    """Read a file as UTF-8 text with `\n` line breaks (YAML also reads CRLF and a lone CR as one); anything else
+    is diagnostic E100, and a file over MAX_FILE_BYTES is E108 (read no further than that, so a link to /dev/zero
+    costs nothing)."""
     shown = display or path
     try:
         with open(path, "rb") as handle:
@@ -97,7 +98,7 @@ def read_source(path: str, display: str | None = None) -> SourceFile:
         raise DiagnosticError([Diagnostic("E100", f"`{shown}` is not UTF-8 text (byte {err.start})",
                                           Span(SourceFile(shown, ""), 0, 0), "",
                                           "save the file as UTF-8")]) from None
-    return SourceFile(shown, text.replace("\r\n", "\n"))
+    return SourceFile(shown, text.replace("\r\n", "\n").replace("\r", "\n"))  # YAML's line breaks, all three
 
 
 def load_yaml(source: SourceFile) -> YNode | None:
