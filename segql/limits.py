@@ -10,8 +10,9 @@ MAX_FILE_BYTES = 1024 * 1024  # one YAML file (segql.yml, schema.yml, a segment 
 MAX_YAML_NODES = 50_000  # values of one YAML file once its aliases (`*name`) are expanded
 MAX_YAML_DEPTH = 200  # mappings and lists inside each other (E101 beyond; libyaml itself stops at 1000)
 MAX_SEGMENTS = 10_000  # segments of one project (and as many segment files)
-# Expressions: at most 100 levels of nesting (E117, segql.syntax.parser.MAX_DEPTH) and numbers of at most 38
-# digits (E118, MAX_DIGITS).
+MAX_DIGITS = 38  # digits of a number, in an expression (E118), a parameter value or default, a test fixture:
+# the widest DECIMAL of the supported engines
+# Expressions: at most 100 levels of nesting (E117, segql.syntax.parser.MAX_DEPTH).
 
 
 def size_text(size: int) -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -236,3 +237,127 @@ def test_queries_split_at_the_column_limit_give_the_same_answers(request: pytest
     assert code == 0, err
     assert sorted((s, k) for _, s, k, _ in tiny.history()) == sorted((s, k) for s, keys in expected.items() for k in keys)
     assert [(s, n) for _, s, _, n in tiny.snapshots()] == [(s, len(keys)) for s, keys in sorted(expected.items())]
+
+
+# ---- item 10: ordinary input that once was exit 3 ("a bug in segql") ----
+
+@pytest.fixture
+def dated(tmp_path: Path) -> Tiny:
+    tiny = tiny_project.make(tmp_path / "p", "duckdb")
+    tiny.segment("ancient", "where: has orders in last 5000 years\n")
+    tiny.segment("window", "params:\n  n: {type: integer, default: 30}\nwhere: has orders in last $n days\n")
+    tiny.segment("quarter", "where: count(orders in last 3 months) > 0\n")
+    tiny.segment("buyers", "where: has orders\n")
+    return tiny
+
+
+@pytest.mark.parametrize(("args", "code", "says"), [
+    (["run", "ancient", "--as-of", "2024-06-30"], 1, "error[E302]: segment `ancient`: 2024-06-30 - 5000 years falls "
+                                                    "outside the calendar"),
+    (["compile", "ancient", "--as-of", "2024-06-30", "--dialect", "postgres"], 1, "segments/ancient.yml:1:1"),
+    (["run", "window", "--as-of", "2024-06-30", "--param", "n=1000000000000"], 1, "2024-06-30 - 999999999999 days"),
+    (["count", "--as-of", "0001-01-02"], 1, "error[E302]: segment `quarter`: 0001-01-02 - 3 months"),
+    (["run", "quarter", "--as-of", "0001-01-01"], 2, "the as-of date 0001-01-01 is outside the dates segql computes "
+                                                     "with (0001-01-02 to 9999-12-30)"),
+    (["count", "--as-of", "9999-12-31"], 2, "the as-of date 9999-12-31 is outside"),
+    (["snapshot", "--all", "--as-of", "9999-12-31"], 2, "the as-of date 9999-12-31 is outside"),
+    (["run", "quarter", "--as-of", "9999-12-30"], 0, ""),
+])
+def test_dates_out_of_range_are_diagnostics(dated: Tiny, args: list[str], code: int, says: str) -> None:
+    got, out, err = dated.invoke(*args)
+    assert (got, says in err) == (code, True), (out, err)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", "table", "parquet"])
+@pytest.mark.parametrize("where", ["a missing folder", "an unwritable place", "a full device"])
+def test_output_that_cannot_be_written_is_a_usage_error(dated: Tiny, tmp_path: Path, fmt: str, where: str) -> None:
+    path = {"a missing folder": tmp_path / "nowhere" / "out", "an unwritable place": Path("/proc/out"),
+            "a full device": Path("/dev/full")}[where]
+    code, out, err = dated.invoke("run", "buyers", "--format", fmt, "--output", str(path))
+    assert code == 2 and f"cannot write `{path}`" in err and "internal error" not in err, (out, err)
+
+
+def test_a_failed_write_keeps_the_old_file(dated: Tiny, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The output is written beside the file and renamed over it once complete: a write that fails midway (here,
+    after the first bytes) leaves neither half a file nor a missing one."""
+    old = tmp_path / "members.csv"
+    old.write_text("the old members\n", encoding="utf-8")
+    real = Path.write_text
+
+    def fail(self: Path, text: str, *args: object, **kwargs: object) -> int:
+        real(self, text[:3], encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", fail)
+    code, _, err = dated.invoke("run", "buyers", "--format", "csv", "--output", str(old))
+    monkeypatch.undo()
+    assert code == 2 and "No space left on device" in err
+    assert old.read_text(encoding="utf-8") == "the old members\n" and sorted(tmp_path.iterdir()) == [old, tmp_path / "p"]
+
+
+def test_standard_output_on_a_full_device_is_a_usage_error(dated: Tiny) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(dated.command("compile", "quarter"), stdout=full, stderr=subprocess.PIPE, text=True,
+                              env=dated.process_env(), check=False)
+    assert done.returncode == 2 and "cannot write the output: No space left on device" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("text", ['# comment\rwhere: has orders # c\r', 'where:\r  all:\r    - has orders\r'
+                                  '    - country = "US"\r', 'description: "a\rb"\rwhere:   has orders and   country="US"\r'])
+def test_fmt_and_validate_take_lone_cr_line_endings(dated: Tiny, text: str) -> None:
+    path = dated.segment("old_mac", "")
+    path.write_bytes(text.encode())
+    code, out, err = dated.invoke("fmt")
+    assert code == 0, (out, err)
+    written = path.read_bytes()
+    assert b"\n" not in written and written.count(b"\r") >= text.count("\r") - 1  # its line endings kept
+    code, out, err = dated.invoke("validate", "--format", "short")
+    assert code == 0, out + err
+    path.write_bytes(b"where: has orders\r  and nonsense\r")  # a mistake on the second line is shown there
+    code, out, _ = dated.invoke("validate", "--format", "short")
+    assert code == 1 and "segments/old_mac.yml:2:" in out, out
+
+
+@pytest.mark.parametrize("value", ["123456789012345678901234567890.5", "1e400", "1" * 39, "1_000"])
+def test_an_oversized_decimal_in_a_test_fixture_is_e242(dated: Tiny, value: str) -> None:
+    (dated.root / "tests").mkdir()
+    (dated.root / "tests" / "big.yml").write_text(
+        "as_of: 2024-06-30\nfixtures:\n  customer:\n    - {customer_id: 1, country: US}\n  orders:\n"
+        f"    - {{customer_id: 1, ordered_at: 2024-06-01, amount: {value}, status: paid}}\n"
+        "segments:\n  quarter: {expect: [1]}\n", encoding="utf-8")
+    code, out, err = dated.invoke("test", "--format", "short")
+    assert code == 1 and "tests/big.yml:6:" in out + err and "E242" in out + err, (out, err)
+
+
+# ---- item 14: parameter numbers as the language writes them; a segment's name is text ----
+
+@pytest.mark.parametrize(("kind", "value", "says"), [
+    ("integer", "1_000", "write it without `_`: `1000`"), ("decimal", "1_000", "write it without `_`: `1000`"),
+    ("integer", "1" * 39, "has more than 38 digits"), ("decimal", "1" * 20 + "." + "1" * 19, "has more than 38 digits"),
+    ("decimal", "1e5", "no exponent"), ("float", "1" * 39, "has more than 38 digits"),
+])
+def test_parameter_values_and_defaults_follow_the_rules_of_numbers(tmp_path: Path, kind: str, value: str,
+                                                                   says: str) -> None:
+    tiny = tiny_project.make(tmp_path / "p", "duckdb")
+    tiny.segment("given", f"params:\n  x: {{type: {kind}, default: 1}}\nwhere: count(orders) > $x\n")
+    code, out, err = tiny.invoke("compile", "given", "--param", f"x={value}")
+    assert code == 1 and "error[E227]: bad value for parameter `$x`" in err and says in err, (out, err)
+    tiny.segment("given", f"params:\n  x: {{type: {kind}, default: {value}}}\nwhere: count(orders) > $x\n")
+    code, out, err = tiny.invoke("validate", "--format", "short")
+    assert code == 1 and "segments/given.yml:2:" in out and "E226" in out and says in out, (out, err)
+    tiny.segment("given", f"params:\n  x: {{type: {kind}, default: 1}}\nwhere: count(orders) > $x\n")
+    for good in ("1000", "-5", "+5", "1" * 38):
+        code, _, err = tiny.invoke("compile", "given", "--param", f"x={good}")
+        assert code == 0, (good, err)
+
+
+@pytest.mark.parametrize("name", ["true", "no", "1.5", "2024-01-01"])
+def test_a_segment_name_yaml_reads_as_another_kind_of_value_is_e231(tmp_path: Path, name: str) -> None:
+    tiny = tiny_project.make(tmp_path / "p", "duckdb")
+    tiny.segment("odd", f"name: {name}\nwhere: has orders\n")
+    code, out, _ = tiny.invoke("validate", "--format", "short")
+    assert code == 1 and f"segments/odd.yml:1:7: error[E231]: `name: {name}` is not a name" in out, out
+    tiny.segment("odd", 'name: "true"\nwhere: has orders\n')  # quoted, it is a name (`in segment true` works)
+    tiny.segment("uses", "where: in segment true\n")
+    code, out, _ = tiny.invoke("validate", "--format", "short")
+    assert code == 0, out

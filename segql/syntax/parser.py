@@ -16,6 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from segql import ast
 from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from segql.limits import MAX_DIGITS
 from segql.source import SourceFile, Span
 from segql.syntax.scan import regions
 
@@ -30,7 +31,6 @@ def grammar_path() -> Path:
 
 
 _UNITS = {"hour", "day", "week", "month", "quarter", "year"}
-MAX_DIGITS = 38  # the widest DECIMAL of the supported engines
 MAX_DEPTH = 100  # nesting deeper than this is refused (E117) so no later stage can overflow the stack
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\"}
 
