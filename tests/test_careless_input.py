@@ -361,3 +361,23 @@ def test_a_segment_name_yaml_reads_as_another_kind_of_value_is_e231(tmp_path: Pa
     tiny.segment("uses", "where: in segment true\n")
     code, out, _ = tiny.invoke("validate", "--format", "short")
     assert code == 0, out
+
+
+# ---- item 15: a key not declared among the attributes gets the fix as its hint ----
+
+@pytest.mark.parametrize(("key", "attributes", "hint"), [
+    ("c_customer_sk", "customer_code: {type: string, column: c_customer_id}",
+     "declare it under `attributes:`, e.g. `c_customer_sk: integer` (or, if the key is another attribute, name it: "
+     "did you mean `customer_code`?)"),
+    ("c_customer_sk", "customer_sk: {type: integer, column: c_customer_sk}",
+     "the attribute `customer_sk` reads the column `c_customer_sk`: write `key: customer_sk`"),
+    ("customer_idd", "customer_id: integer", "did you mean `customer_id`? If not, declare it under `attributes:`"),
+    ("id", "email: string", "declare it under `attributes:`, e.g. `id: integer`"),
+])
+def test_the_hint_for_an_undeclared_key_shows_the_fix(key: str, attributes: str, hint: str) -> None:
+    from segql.schema import load_schema
+    from segql.source import SourceFile
+
+    _, problems = load_schema(SourceFile("schema.yml", f"table: crm.customers\nkey: {key}\nattributes:\n  {attributes}\n"))
+    [problem] = problems
+    assert problem.code == "E201" and problem.hint.startswith(hint), problem.hint
