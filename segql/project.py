@@ -70,6 +70,23 @@ class Target:
         texts = [*self.settings.values(), *(t.location for t in self.tables)]
         return sorted({env[m] for text in texts for m in _VAR.findall(text) if env.get(m)}, key=len, reverse=True)
 
+    def shown(self, keys: tuple[str, ...]) -> str:
+        """`key=value` of the settings among `keys`, as written in segql.yml (`${VAR}`, never its value)."""
+        return " ".join(f"{k}={self.settings[k]}" for k in keys if self.settings.get(k))
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """`text` with every secret replaced by `***` where it stands as a whole: not inside a longer word, so a short
+    value (`${DB}` being `e`) hides itself without turning `exists` into `e***ists`. A value without a letter or
+    digit (`.`, `/`) is no secret and is left alone."""
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if not any(c.isalnum() for c in secret):  # `.` or `/` hide nothing, and would blot out every one
+            continue
+        before = r"(?<![A-Za-z0-9])" if secret[0].isalnum() else ""
+        after = r"(?![A-Za-z0-9])" if secret[-1].isalnum() else ""
+        text = re.sub(before + re.escape(secret) + after, "***", text)
+    return text
+
 
 @dataclass(frozen=True, slots=True)
 class Channel:

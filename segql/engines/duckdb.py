@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from segql.diagnostics import Diagnostic, DiagnosticError
-from segql.project import TableFile, Target
+from segql.project import TableFile, Target, redact
 
 
 class DuckDBEngine:
@@ -87,9 +87,7 @@ class DuckDBEngine:
                     "cannot read", "check the path (relative to segql.yml) and that the glob matches files")]) from None
 
     def _redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return redact(text, self.secrets)
 
     def columns(self, table: tuple[str, ...]) -> list[str] | None:
         """The columns of a table or view (in order), or None when there is none of that name."""
@@ -150,7 +148,7 @@ class DuckDBEngine:
         try:
             self.connection.execute(sql, list(params) or None)
         except duckdb.Error as err:
-            first = str(err).splitlines()[0]
+            first = self._redact(str(err).splitlines()[0])
             raise DiagnosticError([Diagnostic("E403", f"a statement failed on target `{self.target.name}`: {first}",
                                               self.target.span, "statement failed")]) from None
 

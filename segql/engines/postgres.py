@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
-from segql.project import Target
+from segql.project import Target, redact
 
 # Settings a postgres target may have besides `dsn`; each is a libpq connection parameter of the same name.
 CONNECTION_SETTINGS = ("host", "port", "user", "password", "dbname", "sslmode", "connect_timeout", "options",
@@ -39,18 +39,42 @@ class PostgresEngine:
         self.in_transaction = False
         psycopg = _import_psycopg(target)
         params = self._connection_params(psycopg, settings)
-        secrets = [v for k, v in params.items() if k == "password" and v]
+        self.secrets = [*target.secrets(), *(v for k, v in params.items() if k == "password" and v),
+                        *self._from_environment(psycopg, params)]
         try:
             self.connection = psycopg.connect(**params)
         except psycopg.Error as err:
-            where = " ".join(f"{k}={params[k]}" for k in ("host", "port", "dbname", "user") if params.get(k))
-            raise self._connect_error(f"cannot connect to PostgreSQL ({where or 'libpq defaults'}): "
-                                      f"{_redact(_first_line(err), secrets)}", "check the server, the settings and "
+            raise self._connect_error(f"cannot connect to PostgreSQL ({self._shown_settings(psycopg)}): "
+                                      f"{self._redact(_first_line(err))}", "check the server, the settings and "
                                       "the credentials in the environment") from None
         self._check_forced_settings(psycopg)
         # Each query is one statement in its own transaction, begun READ ONLY and rolled back after:
         # run and count only ever SELECT.
         self.connection.read_only = not write
+
+    def _from_environment(self, psycopg: Any, params: dict[str, str]) -> list[str]:
+        """The connection values a `${VAR}` gave (a DSN from the environment holds host, user, database…): the
+        driver's messages quote them, and they are shown as `***`."""
+        raw = self.target.settings
+        if "${" not in raw.get("dsn", ""):
+            return [params[k] for k in CONNECTION_SETTINGS if "${" in raw.get(k, "") and params.get(k)]
+        return [v for k, v in params.items() if k not in ("connect_timeout", "options", "client_encoding") and v]
+
+    def _shown_settings(self, psycopg: Any) -> str:
+        """Where segql tried to connect, in the settings as written in segql.yml: `${VAR}` names, never values."""
+        raw = self.target.settings
+        shown = []
+        dsn = raw.get("dsn", "")
+        if "${" in dsn:
+            shown.append(f"dsn={dsn}")
+        elif dsn:
+            parsed = psycopg.conninfo.conninfo_to_dict(dsn)
+            shown += [f"{k}={parsed[k]}" for k in ("host", "port", "dbname", "user") if parsed.get(k)]
+        written = self.target.shown(("host", "port", "dbname", "user"))
+        return " ".join([*shown, written]).strip() or "libpq defaults"
+
+    def _redact(self, text: str) -> str:
+        return _redact(text, self.secrets)
 
     def _check_forced_settings(self, psycopg: Any) -> None:
         """Refuse a session that did not take FORCED_SETTINGS (a server ignoring the startup options, say)."""
@@ -62,7 +86,7 @@ class PostgresEngine:
             self.connection.rollback()
         except psycopg.Error as err:
             self.connection.close()
-            raise self._connect_error(f"cannot read the session's settings: {_first_line(err)}",
+            raise self._connect_error(f"cannot read the session's settings: {self._redact(_first_line(err))}",
                                       "check the server and the target's settings") from None
         wrong = [f"{n} is {v}" for n, v in zip(names, row or (), strict=False)
                  if str(v).upper().replace("-", "") != FORCED_SETTINGS[n].upper()]
@@ -112,7 +136,7 @@ class PostgresEngine:
                 rows = cursor.fetchall() if cursor.description else []
         except psycopg.Error as err:
             raise DiagnosticError([Diagnostic("E403", f"the query failed on target `{self.target.name}`: "
-                                              f"{_first_line(err)}", self.target.span, "query failed",
+                                              f"{self._redact(_first_line(err))}", self.target.span, "query failed",
                                               "check that the tables and columns of schema.yml exist in the target")
                                    ]) from None
         finally:
@@ -135,7 +159,7 @@ class PostgresEngine:
                 exists = bool(cursor.fetchone()[0])
         except psycopg.Error as err:
             raise DiagnosticError([Diagnostic("E403", f"the query failed on target `{self.target.name}`: "
-                                              f"{_first_line(err)}", self.target.span, "query failed")]) from None
+                                              f"{self._redact(_first_line(err))}", self.target.span, "query failed")]) from None
         finally:
             if not self.connection.closed and not self.in_transaction:
                 self.connection.rollback()
@@ -175,7 +199,7 @@ class PostgresEngine:
 
     def _statement_error(self, err: Exception) -> DiagnosticError:
         return DiagnosticError([Diagnostic("E403", f"a statement failed on target `{self.target.name}`: "
-                                           f"{_first_line(err)}", self.target.span, "statement failed")])
+                                           f"{self._redact(_first_line(err))}", self.target.span, "statement failed")])
 
     def close(self) -> None:
         self.connection.close()
@@ -203,6 +227,4 @@ def _first_line(err: Exception) -> str:
 
 
 def _redact(text: str, secrets: list[str]) -> str:
-    for secret in secrets:
-        text = text.replace(secret, "***")
-    return re.sub(r"(password\s*=\s*)\S+", r"\1***", text, flags=re.IGNORECASE)
+    return re.sub(r"(password\s*=\s*)\S+", r"\1***", redact(text, secrets), flags=re.IGNORECASE)

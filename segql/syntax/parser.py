@@ -260,8 +260,12 @@ _parser: Lark | None = None
 def _get_parser() -> Lark:
     global _parser
     if _parser is None:
-        _parser = Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
-                       transformer=_builder, maybe_placeholders=True, cache=True)
+        text = grammar_path().read_text(encoding="utf-8")
+        try:
+            _parser = Lark(text, parser="lalr", lexer="contextual", transformer=_builder, maybe_placeholders=True,
+                           cache=True)
+        except OSError:  # no usable temporary folder for the cache (a full disk, a read-only /tmp): build it anew
+            _parser = Lark(text, parser="lalr", lexer="contextual", transformer=_builder, maybe_placeholders=True)
     return _parser
 
 
