@@ -19,7 +19,6 @@ from segql.project import Project, Target, load_project
 from segql.schema import Schema, load_schema
 from segql.source import SourceFile, Span
 from segql.syntax.segments import load_segment_file
-from segql.syntax.yamlpos import read_source
 
 if TYPE_CHECKING:
     from segql.engines import Engine
@@ -38,7 +37,7 @@ class Loaded:
 def load(root: Path) -> Loaded:
     project, problems = load_project(root)
     try:
-        source = read_source(str(project.schema_path), project.display(project.schema_path))
+        source = project.read(project.schema_path)
         schema, schema_problems = load_schema(source)
     except DiagnosticError as err:
         schema, schema_problems = load_schema_placeholder(), err.diagnostics
@@ -55,7 +54,7 @@ def load(root: Path) -> Loaded:
         files = []
     for path in files:
         try:
-            source = read_source(str(path), project.display(path))
+            source = project.read(path)
         except DiagnosticError as err:
             problems += err.diagnostics
             continue

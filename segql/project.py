@@ -119,12 +119,32 @@ class Project:
         except ValueError:
             return str(path)
 
+    def read(self, path: Path) -> SourceFile:
+        """A file of the project as text (read_source), refusing one reached through a link that leaves the project
+        folder (E100): a link in a pull request would otherwise show any file's lines in diagnostics, and let fmt
+        rewrite it. A path segql.yml names outside the folder (`schema: ../shared/schema.yml`) is read as named."""
+        shown = self.display(path)
+        refused = link_leaving(path, self.root, shown)
+        if refused is not None:
+            raise DiagnosticError([refused])
+        return read_source(str(path), shown)
+
     def segment_files(self) -> list[Path]:
         if self.segments_path.is_file():
             return [self.segments_path]
         if not self.segments_path.is_dir():
             return []
         return sorted(p for p in self.segments_path.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+
+
+def link_leaving(path: Path, folder: Path, shown: str) -> Diagnostic | None:
+    """E100 when `path`, inside `folder` as written, is a link (or lies in a linked folder) whose file is outside it."""
+    inside = Path(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
+    if not inside or path.resolve().is_relative_to(folder.resolve()):
+        return None
+    return Diagnostic("E100", f"`{shown}` is a link to a file outside the project; segql does not follow it",
+                      Span(SourceFile(shown, ""), 0, 0), "",
+                      "copy the file into the project, or name it in segql.yml (`schema: ../shared/schema.yml`)")
 
 
 def find_project(start: Path) -> Path | None:
@@ -141,7 +161,7 @@ def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
     path = root / PROJECT_FILE
     project = Project(root, root.name, root / "schema.yml", root / "segments", root / "tests")
     try:
-        source = read_source(str(path), PROJECT_FILE)
+        source = project.read(path)
         node = load_yaml(source)
     except DiagnosticError as err:
         return project, err.diagnostics

@@ -16,7 +16,7 @@ from segql.check.params import parse_value
 from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segql.schema import Attribute, Schema
 from segql.source import Span
-from segql.syntax.yamlpos import Shape, YMap, YNode, YScalar, YSeq, load_yaml, read_source
+from segql.syntax.yamlpos import Shape, YMap, YNode, YScalar, YSeq, load_yaml
 from segql.types import INTEGER, STRING, Type
 
 if TYPE_CHECKING:
@@ -469,7 +469,7 @@ def run_tests(ws: Workspace, names: tuple[str, ...] | list[str] = ()) -> TestRun
     project = ws.project
     for path in test_files(ws):
         try:
-            source = read_source(str(path), project.display(path))
+            source = project.read(path)
         except DiagnosticError as err:
             run.diagnostics += err.diagnostics
             run.not_run += 1
