@@ -90,12 +90,32 @@ class PostgresEngine:
                                       "check the server and the target's settings") from None
         wrong = [f"{n} is {v}" for n, v in zip(names, row or (), strict=False)
                  if str(v).upper().replace("-", "") != FORCED_SETTINGS[n].upper()]
+        if not wrong and row is not None:
+            self._builtins_first(psycopg)
         if wrong or row is None:
             self.connection.close()
             raise self._connect_error(
                 f"the session kept settings segql cannot write safe SQL under ({', '.join(wrong)})",
                 "segql sets " + ", ".join(f"{k}={v}" for k, v in FORCED_SETTINGS.items())
                 + " when it connects; check what the server (or a pooler before it) does with connection options")
+
+    def _builtins_first(self, psycopg: Any) -> None:
+        """Put pg_catalog first in the session's search_path (after its own entries otherwise: unqualified tables
+        resolve as the target says). A path naming another schema before pg_catalog (`-c search_path=evil,
+        pg_catalog`) would otherwise have segql's LOWER, COALESCE or `=` resolve to functions and operators of that
+        schema, run with the rights of a session that may write (CVE-2018-1058's pattern)."""
+        try:
+            with psycopg.RawCursor(self.connection) as cursor:
+                cursor.execute("SELECT current_setting('search_path')")
+                path = str(cursor.fetchone()[0])
+                if path.split(",")[0].strip().strip('"') != "pg_catalog":
+                    cursor.execute("SELECT set_config('search_path', $1, false)",
+                                   ["pg_catalog, " + path if path.strip() else "pg_catalog"])
+            self.connection.commit()  # a session setting: it outlives the transaction that set it
+        except psycopg.Error as err:
+            self.connection.close()
+            raise self._connect_error(f"cannot set the session's search_path: {self._redact(_first_line(err))}",
+                                      "check the target's `options` and the role's settings") from None
 
     def _connection_params(self, psycopg: Any, settings: dict[str, str]) -> dict[str, str]:
         settings = {k: v for k, v in settings.items() if k not in SEGQL_SETTINGS}

@@ -40,16 +40,16 @@ def expected_history(tiny: Tiny, schema: str) -> list[tuple[object, ...]]:
     return rows
 
 
-@pytest.mark.parametrize("spelling", ["racy", "RACY"])
-def test_a_writer_waits_for_the_lock_of_the_schema_under_any_spelling(tiny: Tiny, spelling: str) -> None:
-    """Deterministic: while a transaction holds the lock of `racy`, a snapshot into `--schema <spelling>` waits."""
+def test_a_writer_waits_for_the_lock_of_the_schema_under_another_spelling(tiny: Tiny) -> None:
+    """Deterministic: while a transaction holds the lock of `racy`, a snapshot into `--schema RACY` waits."""
+    spelling = "RACY"
     with tiny.connected(write=True) as (_, writer):
         with warehouse.locked_transaction(writer, "racy"):
             other = subprocess.Popen(tiny.command("snapshot", "--all", "--schema", spelling, "--as-of",
                                                   AS_OF.isoformat()),
                                      stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                      env=tiny.process_env())
-            time.sleep(2.0)  # ample for a run that does not wait (it takes well under a second)
+            time.sleep(1.5)  # ample for a run that does not wait (it takes well under a second)
             assert other.poll() is None, f"the snapshot did not wait for the lock: {other.communicate()}"
         _, err = other.communicate(timeout=60)  # the lock went with the transaction: the snapshot runs
     assert other.returncode == 0, err
@@ -58,8 +58,8 @@ def test_a_writer_waits_for_the_lock_of_the_schema_under_any_spelling(tiny: Tiny
 
 @pytest.mark.parametrize("spellings", [("racy", "racy"), ("racy", "RACY")], ids=["same", "different"])
 def test_snapshots_at_the_same_time_record_each_member_once(tiny: Tiny, spellings: tuple[str, str]) -> None:
-    """Two processes snapshotting the same day at once, three times: never a doubled row."""
-    for _ in range(3):
+    """Two processes snapshotting the same day at once, twice: never a doubled row."""
+    for _ in range(2):
         running = [subprocess.Popen(tiny.command("snapshot", "--all", "--schema", s, "--as-of", AS_OF.isoformat()),
                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                                     env=tiny.process_env()) for s in spellings]

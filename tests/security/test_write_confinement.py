@@ -18,9 +18,8 @@ from tests import pg_server, tiny_project
 from tests.tiny_project import AS_OF, Tiny
 
 ENGINES = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
-HOSTILE_SCHEMAS = ['x"; DROP SCHEMA crm CASCADE; --', "x'; DROP SCHEMA crm CASCADE; --", "back\\slash\\",
-                   "semi;colon", "spaces in it", "Ünïcödé", "$1", "crm ", " crm", "crm.customers", "%s", "--",
-                   "/* c */", "MixedCase", "select", "segql_history"]
+HOSTILE_SCHEMAS = ['x"; DROP SCHEMA crm CASCADE; --', "x'; DROP SCHEMA crm CASCADE; --", "back\\slash\\'",
+                   "Ünïcödé spaces; $1 %s", "MixedCase", "select", "crm.customers", "segql_history"]
 
 
 def outside(tiny: Tiny, schema: str) -> list[tuple[Any, ...]]:
@@ -64,8 +63,7 @@ def test_any_schema_name_is_one_schema_and_nothing_else_is_touched(tiny: Tiny, s
     assert tiny.sql(f"SELECT customer_id FROM {quoted}.customers ORDER BY 1") == [(1,), (2,)]  # noqa: S608
 
 
-@pytest.mark.parametrize("schema", ["crm", "CRM", "Crm", "sales", "SALES", "information_schema", "INFORMATION_SCHEMA",
-                                    "pg_catalog", "PG_CATALOG", "pg_temp", "pg_toast"])
+@pytest.mark.parametrize("schema", ["crm", "CRM", "Crm", "SALES", "INFORMATION_SCHEMA", "pg_catalog", "PG_TEMP"])
 def test_data_and_system_schemas_are_refused_in_any_case(tiny: Tiny, schema: str) -> None:
     before = outside(tiny, "")
     for args in (["materialize", "--all"], ["snapshot", "--all", "--as-of", AS_OF.isoformat()]):
