@@ -298,3 +298,28 @@ def test_hostile_names_of_segments_and_parameters_are_refused(tmp_path: Path) ->
     codes = [d.code for d in api.validate(tmp_path).diagnostics if d.span.path.startswith(("segments/named_",
                                                                                            "segments/param_name_"))]
     assert codes.count("E231") == 5 and codes.count("E226") == 5, codes
+
+
+def test_duckdb_target_settings_holding_quotes_are_one_path(tmp_path: Path) -> None:
+    """A database path and a file mapped as a table, both named with quotes and SQL: read as those files."""
+    import duckdb
+
+    folder = tmp_path / "x'; DROP TABLE victim; --"
+    folder.mkdir()
+    database = folder / "da'ta.duckdb"
+    parquet = folder / "cust'omers.parquet"
+    with duckdb.connect(str(database)) as con:
+        for statement in data_statements("duckdb", CASES):
+            con.execute(statement)
+        source = exp.Table(this=exp.to_identifier(CUSTOMERS[1], quoted=True),
+                           db=exp.to_identifier(CUSTOMERS[0], quoted=True))
+        con.execute(exp.Copy(this=exp.select("*").from_(source).subquery(), kind=False,
+                             files=[exp.Literal.string(str(parquet))],
+                             params=[exp.CopyParameter(this=exp.var("FORMAT"), expression=exp.var("parquet"))]
+                             ).sql("duckdb"))
+    write_project(tmp_path / "project", {"type": "duckdb", "path": str(database),
+                                         "tables": {".".join(CUSTOMERS): str(parquet)}})
+    code, out, err = Hostile(tmp_path / "project", "duckdb").invoke("run", "equal_5", "--format", "csv")
+    assert code == 0 and out.splitlines() == ["customer_id", "105"], err
+    with duckdb.connect(str(database)) as con:
+        assert con.execute("SELECT x FROM victim").fetchall() == [(1,)]
