@@ -193,10 +193,14 @@ def test_cli_never_exits_3(project: Path, text: str, fmt: str) -> None:
 def test_mutated_schema_and_project_files(tmp_path_factory: pytest.TempPathFactory, name: str,
                                           text: st.DataObject) -> None:
     original = (ACME / name).read_text()
-    mutation = text.draw(mutated([original], YAML_ALPHABET + TOKENS))
-    root = tmp_path_factory.mktemp("fuzzproject", numbered=True)
+    validate_project_file(tmp_path_factory.mktemp("fuzzproject", numbered=True), name,
+                          text.draw(mutated([original], YAML_ALPHABET + TOKENS)))
+
+
+def validate_project_file(root: Path, name: str, text: str) -> None:
+    """The acme project with `name` (schema.yml or segql.yml) replaced by `text`: only diagnostics."""
     shutil.copytree(ACME, root, dirs_exist_ok=True)
-    (root / name).write_text(mutation, encoding="utf-8", errors="surrogatepass")
+    (root / name).write_text(text, encoding="utf-8", errors="surrogatepass")
     result = api.validate(root)
     for d in result.diagnostics:
         assert d.code[:2] in ("E1", "E2", "E4"), d
@@ -324,11 +328,5 @@ def test_yaml_mutated_segment_files(project: Path, text: str) -> None:
 @given(data=st.data())
 def test_yaml_mutated_schema_and_project_files(tmp_path_factory: pytest.TempPathFactory, name: str,
                                                data: st.DataObject) -> None:
-    mutation = data.draw(yaml_mutated([(ACME / name).read_text()]))
-    root = tmp_path_factory.mktemp("yamlfuzz", numbered=True)
-    shutil.copytree(ACME, root, dirs_exist_ok=True)
-    (root / name).write_text(mutation, encoding="utf-8", errors="surrogatepass")
-    result = api.validate(root)
-    for d in result.diagnostics:
-        assert d.code[:2] in ("E1", "E2", "E4"), d
-    render_rich(result.diagnostics)
+    validate_project_file(tmp_path_factory.mktemp("yamlfuzz", numbered=True), name,
+                          data.draw(yaml_mutated([(ACME / name).read_text()])))
