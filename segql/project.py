@@ -156,12 +156,13 @@ def find_project(start: Path) -> Path | None:
     return None
 
 
-def load_project(root: Path) -> tuple[Project, list[Diagnostic]]:
+def load_project(root: Path, text: str | None = None) -> tuple[Project, list[Diagnostic]]:
+    """The project of `root`, read from its segql.yml (or from `text`, an editor's unsaved copy of it)."""
     shape = Shape()
     path = root / PROJECT_FILE
     project = Project(root, root.name, root / "schema.yml", root / "segments", root / "tests")
     try:
-        source = project.read(path)
+        source = project.read(path) if text is None else SourceFile(PROJECT_FILE, text)
         node = load_yaml(source)
     except DiagnosticError as err:
         return project, err.diagnostics

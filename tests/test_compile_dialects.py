@@ -55,6 +55,28 @@ CONSTRUCTS: list[tuple[str, Callable[[SqlDialect], exp.Expression], tuple[str, s
      ("CAST('2024-06-30 23:59:59.999999' AS TIMESTAMP)",) * 2
      + ("CAST('2024-06-30 23:59:59.999999' AS TIMESTAMPNTZ)",)),
     ("first_boolean", lambda d: d.min_value(X, True), ("BOOL_AND(CAST(x AS BOOLEAN))", "BOOL_AND(x)", "BOOLAND_AGG(x)")),
+    ("start_of_week_monday", lambda d: d.period_start(D, "week", 1),
+     ("d - CAST(EXTRACT(ISODOW FROM d) - 1 AS INT)",) * 2 + ("DATEADD(DAY, -(DAYOFWEEKISO(d) - 1), d)",)),
+    ("start_of_week_sunday", lambda d: d.period_start(D, "week", 7),
+     ("d - CAST(EXTRACT(ISODOW FROM d) % 7 AS INT)",) * 2 + ("DATEADD(DAY, -(DAYOFWEEKISO(d) % 7), d)",)),
+    ("start_of_quarter", lambda d: d.period_start(D, "quarter"),
+     ("CAST(DATE_TRUNC('QUARTER', d) AS DATE)", "CAST(DATE_TRUNC('QUARTER', CAST(d AS TIMESTAMP)) AS DATE)",
+      "CAST(DATE_TRUNC('QUARTER', d) AS DATE)")),
+    ("day_of_year", lambda d: d.day_of_year(D), ("EXTRACT(DAYOFYEAR FROM d)", "EXTRACT(DOY FROM d)", "DAYOFYEAR(d)")),
+    ("quarter", lambda d: d.quarter(D), ("EXTRACT(QUARTER FROM d)",) * 2 + ("DATE_PART(QUARTER, d)",)),
+    ("lower_median", lambda d: d.lower_median(X),
+     ("QUANTILE_DISC(x, 0.5)",) + ("PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY x ASC)",) * 2),
+    ("bucket", lambda d: d.bucket(X),
+     ("CAST('0x' || SUBSTRING(MD5(x), 1, 8) AS BIGINT) % 10000",
+      "CAST(CAST('x' || SUBSTRING(MD5(x) FROM 1 FOR 8) AS BIT(32)) AS BIGINT) % 10000",
+      "((CHARINDEX(SUBSTRING(MD5(x), 1, 1), '0123456789abcdef') - 1) * 268435456 + "
+      "(CHARINDEX(SUBSTRING(MD5(x), 2, 1), '0123456789abcdef') - 1) * 16777216 + "
+      "(CHARINDEX(SUBSTRING(MD5(x), 3, 1), '0123456789abcdef') - 1) * 1048576 + "
+      "(CHARINDEX(SUBSTRING(MD5(x), 4, 1), '0123456789abcdef') - 1) * 65536 + "
+      "(CHARINDEX(SUBSTRING(MD5(x), 5, 1), '0123456789abcdef') - 1) * 4096 + "
+      "(CHARINDEX(SUBSTRING(MD5(x), 6, 1), '0123456789abcdef') - 1) * 256 + "
+      "(CHARINDEX(SUBSTRING(MD5(x), 7, 1), '0123456789abcdef') - 1) * 16 + "
+      "(CHARINDEX(SUBSTRING(MD5(x), 8, 1), '0123456789abcdef') - 1) * 1) % 10000")),
 ]
 
 

@@ -201,7 +201,9 @@ def lake(tmp_path_factory: pytest.TempPathFactory, retail_duckdb: Path) -> Path:
     con = duckdb.connect(str(retail_duckdb), read_only=True)
     try:
         for table, name in [("crm.customers", "customers.parquet"), ("web.sessions", "sessions.parquet"),
-                            ("support.tickets", "tickets.parquet"), ("marketing.email_events", "email.parquet")]:
+                            ("support.tickets", "tickets.parquet"), ("marketing.email_events", "email.parquet"),
+                            ("sales.order_items", "items.parquet"), ("web.product_views", "views.parquet"),
+                            ("shop.cart_adds", "cart.parquet"), ("shop.reviews", "reviews.parquet")]:
             con.execute(f"COPY {table} TO '{folder / name}' (FORMAT parquet)")
         for part in range(3):
             con.execute(f"COPY (SELECT * FROM sales.orders WHERE order_id % 3 = {part}) "
@@ -214,7 +216,9 @@ def lake(tmp_path_factory: pytest.TempPathFactory, retail_duckdb: Path) -> Path:
 
 LAKE_TABLES = ('{{crm.customers: "{d}/customers.parquet", crm.addresses: "{d}/addresses.csv", '
                'sales.orders: "{d}/orders/*.parquet", web.sessions: "{d}/sessions.parquet", '
-               'support.tickets: "{d}/tickets.parquet", marketing.email_events: "{d}/email.parquet"}}')
+               'support.tickets: "{d}/tickets.parquet", marketing.email_events: "{d}/email.parquet", '
+               'sales.order_items: "{d}/items.parquet", web.product_views: "{d}/views.parquet", '
+               'shop.cart_adds: "{d}/cart.parquet", shop.reviews: "{d}/reviews.parquet"}}')
 
 
 def test_tables_from_files_give_the_members_of_the_database(tmp_path: Path, lake: Path, retail_duckdb: Path,
@@ -281,7 +285,7 @@ def test_targets_check_reports_a_dropped_column_and_a_missing_table(tmp_path: Pa
     assert "2 with problems" in err
     code, out, _ = invoke("targets", "check", "--project", str(project), "--format", "jsonl")
     rows = {r["table"]: r for r in map(json.loads, out.splitlines())}
-    assert code == 1 and len(rows) == 6
+    assert code == 1 and len(rows) == 10
     assert rows["sales.orders"]["exists"] and rows["sales.orders"]["missing"] == ["discount_code"]
     assert not rows["support.tickets"]["exists"] and "satisfaction" in rows["support.tickets"]["missing"]
     assert rows["crm.customers"] == {"target": "local", "role": "customer table", "table": "crm.customers",
@@ -389,7 +393,7 @@ def test_progress_shows_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def pg_project(pg_dsn: str, retail_duckdb: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     dsn = pg_server.create_database(pg_dsn, "segql_operations")
-    pg_server.copy_duckdb(retail_duckdb, dsn, ("crm", "sales", "web", "support", "marketing"))
+    pg_server.copy_duckdb(retail_duckdb, dsn, ("crm", "sales", "web", "support", "marketing", "shop"))
     root = make_project(tmp_path_factory.mktemp("retail_pg"), '  pg: {type: postgres, dsn: "${SEGQL_OPS_DSN}"}\n')
     return root, dsn
 

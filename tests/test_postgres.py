@@ -25,7 +25,7 @@ from tests import cli, pg_server
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
-RETAIL_SCHEMAS = ("crm", "sales", "web", "support", "marketing")
+RETAIL_SCHEMAS = ("crm", "sales", "web", "support", "marketing", "shop")
 AS_OF_DATES = ("2026-06-30", "2026-03-01")
 SECRET = "hunter2-Zq9"  # a password that must never appear in any message
 
@@ -187,8 +187,8 @@ def test_the_loader_copies_every_row_and_type_exactly(retail_pg: str, retail_duc
     target = engine_for(retail_pg)
     try:
         tables = source.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                                "WHERE table_schema IN ('crm', 'sales', 'web', 'support', 'marketing')").fetchall()
-        assert len(tables) == 6
+                                "WHERE table_schema IN ('crm', 'sales', 'web', 'support', 'marketing', 'shop')").fetchall()
+        assert len(tables) == 10
         for schema, table in tables:
             query = f"SELECT * FROM {schema}.{table}"  # names from DuckDB's catalogue
             expected = source.execute(query).fetchall()

@@ -31,7 +31,7 @@ from tests.snowflake_emulator import Emulator, fixture_statements
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
-RETAIL_SCHEMAS = ("crm", "sales", "web", "support", "marketing")
+RETAIL_SCHEMAS = ("crm", "sales", "web", "support", "marketing", "shop")
 CASE_SCHEMAS = ("crm", "sales", "web", "support")
 AS_OF_DATES = ("2026-06-30", "2026-03-01")
 ZONES = ("UTC", "America/New_York")

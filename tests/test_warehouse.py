@@ -23,7 +23,7 @@ from tests.compile_cases import sqlglot_readable
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
-RETAIL_SCHEMAS = ("crm", "sales", "web", "support", "marketing")
+RETAIL_SCHEMAS = ("crm", "sales", "web", "support", "marketing", "shop")
 SCHEMA = "segments"
 D1, D2 = dt.date(2026, 3, 1), dt.date(2026, 6, 30)
 SOME = ("vip", "new_customers", "churn_risk", "rfm_champions", "winter_lapsed")

@@ -2,9 +2,13 @@
 
     python examples/retail/generate_data.py [--out PATH] [--customers N] [--seed S]
 
-Writes the tables of schema.yml (crm.customers, crm.addresses, sales.orders, web.sessions,
-support.tickets, marketing.email_events) into a fresh DuckDB file. The same seed and customer
-count always give the same rows. Uses only the standard library and duckdb.
+Writes the tables of schema.yml (crm.customers, crm.addresses, sales.orders, sales.order_items,
+web.sessions, web.product_views, shop.cart_adds, shop.reviews, support.tickets,
+marketing.email_events) into a fresh DuckDB file. The same seed and customer count always give
+the same rows. Uses only the standard library and duckdb.
+
+The shop's browsing tables (product views, cart additions, order items and reviews) are drawn
+after everything else, from a random stream of their own, so they never change the other tables.
 
 The data is shaped for the demo as-of date 2026-06-30 but, like a real export, runs on to
 2026-09-30, so that "events after the as-of date never count" is visible. It has the gaps real
@@ -64,6 +68,20 @@ TABLES: dict[str, Sequence[tuple[str, str]]] = {
         ("customer_id", "INTEGER"), ("sent_at", "DATE"), ("campaign", "VARCHAR"), ("opened", "BOOLEAN"),
         ("clicked", "BOOLEAN"),
     ),
+    "sales.order_items": (
+        ("order_id", "INTEGER"), ("customer_id", "INTEGER"), ("ordered_at", "TIMESTAMP"), ("product_id", "INTEGER"),
+        ("category", "VARCHAR"), ("quantity", "INTEGER"), ("price", "DECIMAL(12, 2)"),
+    ),
+    "web.product_views": (
+        ("customer_id", "INTEGER"), ("viewed_at", "TIMESTAMP"), ("product_id", "INTEGER"), ("category", "VARCHAR"),
+    ),
+    "shop.cart_adds": (
+        ("customer_id", "INTEGER"), ("added_at", "TIMESTAMP"), ("product_id", "INTEGER"), ("category", "VARCHAR"),
+        ("price", "DECIMAL(12, 2)"),
+    ),
+    "shop.reviews": (
+        ("customer_id", "INTEGER"), ("reviewed_on", "DATE"), ("product_id", "INTEGER"), ("stars", "INTEGER"),
+    ),
 }
 
 FIRST_NAMES = (
@@ -112,6 +130,10 @@ SOURCES = (("google", 35), ("direct", 25), ("email", 15), ("social", 10), ("affi
 TICKET_CATEGORIES = (("delivery", 30), ("returns", 22), ("billing", 15), ("product", 20), ("account", 10), (None, 3))
 HOURS = (1, 1, 1, 1, 1, 2, 3, 5, 7, 8, 9, 10, 11, 10, 9, 9, 9, 10, 12, 13, 12, 9, 5, 2)  # weight per hour of day
 CAMPAIGN_THEMES = ("new-arrivals", "weekly-picks", "members-offer", "style-guide", "clearance", "back-in-stock")
+# The catalogue: product p belongs to CATEGORIES[p % len(CATEGORIES)]; a customer favours one category.
+PRODUCTS = 400
+CATEGORIES = ("books", "electronics", "home", "toys", "garden", "beauty", "sports", "fashion")
+SHOP_TRACKING_START = dt.date(2025, 6, 1)  # product views and cart additions are kept since then
 
 # Customers 1-8 are partly made by hand, for the edges the segment tests care about:
 #  1  high value, lapsed: paid orders worth 645.50 in the last year, the last one exactly 90 days before
@@ -219,6 +241,7 @@ class Generator:
         if boundary:
             self.hand_made_orders()
         self.finish(customers)
+        self.shop(customers)
         return self.rows
 
     # ---- customers ----
@@ -402,6 +425,63 @@ class Generator:
                 c.customer_id, c.email, c.first_name, c.country, c.birth_date, c.signup_at, c.email_opt_in,
                 c.sms_opt_in, value, tier, address_id,
             ))
+
+
+    # ---- the shop's browsing: a random stream of its own, so the tables above never change ----
+
+    def shop(self, customers: list[Customer]) -> None:
+        """Order items for every order; before a web or app order, the views and cart additions that led to it;
+        cart additions nobody bought and views that went nowhere; reviews some days after a purchase."""
+        rng = random.Random(self.rng.random())
+        favourite = {c.customer_id: rng.randrange(len(CATEGORIES)) for c in customers}
+        rows = self.rows
+
+        def product(cid: int) -> tuple[int, str]:
+            if rng.random() < 0.6:  # the favourite category
+                p = favourite[cid] + len(CATEGORIES) * rng.randrange(PRODUCTS // len(CATEGORIES))
+            else:
+                p = rng.randrange(PRODUCTS)
+            return p + 1, CATEGORIES[(p + 1) % len(CATEGORIES)]
+
+        def price(p: int) -> Decimal:
+            return Decimal(4.99 + (p * 7919 % 23000) / 100).quantize(Decimal("0.01"))
+
+        for order_id, cid, when, _amount, status, channel, _code in rows["sales.orders"]:
+            cid = cast(int, cid)
+            items = [product(cid) for _ in range(1 + int(rng.expovariate(1.4)))]
+            for p, category in items:
+                rows["sales.order_items"].append((order_id, cid, when, p, category, 1 + int(rng.expovariate(2)),
+                                                  price(p)))
+            if not isinstance(when, dt.datetime) or when.date() < SHOP_TRACKING_START or channel not in ("web", "app"):
+                continue
+            for p, category in items:  # what led to a web or app order: a view, then the cart, minutes to hours before
+                if rng.random() < 0.8:
+                    added = when - dt.timedelta(minutes=rng.randrange(2, 600))
+                    rows["shop.cart_adds"].append((cid, added, p, category, price(p)))
+                    viewed = added - dt.timedelta(minutes=rng.randrange(1, 90))
+                    rows["web.product_views"].append((cid, viewed, p, category))
+            if status == "paid" and rng.random() < 0.15:  # a review of one item, days later (the date only)
+                p, _ = rng.choice(items)
+                day = when.date() + dt.timedelta(days=rng.randrange(2, 40)) if rng.random() > 0.01 else None
+                rows["shop.reviews"].append((cid, day, p, pick(rng, ((5, 45), (4, 30), (3, 12), (2, 6), (1, 7)))))
+        for c in customers:  # browsing that did not end in an order
+            start = max(c.signup_at.date(), SHOP_TRACKING_START)
+            rate = {"browser": 40.0, "heavy": 20.0, "regular": 10.0, "occasional": 5.0, "dormant": 1.0}[c.persona]
+            for day in poisson_days(rng, start, DATA_END, rate):
+                p, category = product(c.customer_id)
+                viewed = at(day, rng) if rng.random() > 0.003 else None
+                rows["web.product_views"].append((c.customer_id, viewed, p, category))
+                if viewed is not None and rng.random() < 0.3:  # into the cart, and left there
+                    added = viewed + dt.timedelta(minutes=rng.randrange(1, 30))
+                    rows["shop.cart_adds"].append((c.customer_id, added, p, category, price(p)))
+
+        def by_time(row: Row) -> tuple[bool, dt.datetime, int]:
+            when = row[1]
+            return (when is None, when if isinstance(when, dt.datetime) else dt.datetime.min, cast(int, row[0]))
+
+        rows["web.product_views"].sort(key=by_time)
+        rows["shop.cart_adds"].sort(key=by_time)
+        rows["shop.reviews"].sort(key=lambda r: (r[1] is None, r[1] or dt.date.min, cast(int, r[0])))
 
 
 def csv_value(value: object) -> object:

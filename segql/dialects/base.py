@@ -25,6 +25,7 @@ COMMON_RESERVED = frozenset(
 )
 
 UNITS = ("hour", "day", "week", "month", "year")
+BUCKETS = 10000  # bucket(salt) is 0 … 9999 (DESIGN §3.13)
 _TYPES: dict[tuple[str, str], exp.DataType] = {}
 
 
@@ -146,6 +147,39 @@ class SqlDialect:
         """1 = Monday … 7 = Sunday."""
         return exp.Extract(this=exp.Var(this="ISODOW"), expression=value)
 
+    def day_of_month(self, value: exp.Expression) -> exp.Expression:
+        return exp.Extract(this=exp.Var(this="DAY"), expression=value)
+
+    def quarter(self, value: exp.Expression) -> exp.Expression:
+        return exp.Extract(this=exp.Var(this="QUARTER"), expression=value)
+
+    def day_of_year(self, value: exp.Expression) -> exp.Expression:
+        return exp.Extract(this=exp.Var(this="DOY"), expression=value)
+
+    def period_start(self, value: exp.Expression, unit: str, week_start: int = 1) -> exp.Expression:
+        """The first day (a DATE) of the calendar week, month, quarter or year of a DATE; weeks start on the ISO
+        weekday `week_start` (1 Monday … 7 Sunday)."""
+        if unit == "week":
+            dow = self.day_of_week(value.copy())
+            if week_start == 1:
+                back: exp.Expression = exp.Sub(this=dow, expression=exp.Literal.number(1))
+            else:  # the days since the last `week_start` day: (dow - week_start + 7) % 7
+                shifted = exp.Add(this=dow, expression=exp.Literal.number(7 - week_start)) if week_start != 7 else dow
+                back = exp.Mod(this=exp.Paren(this=shifted) if week_start != 7 else shifted,
+                               expression=exp.Literal.number(7))
+            return self.add_days(value, back, subtract=True)
+        return self.cast(self.truncate(value, unit), "DATE")
+
+    def truncate(self, value: exp.Expression, unit: str) -> exp.Expression:
+        """DATE_TRUNC of a DATE to month, quarter or year (the caller casts the result to DATE)."""
+        return exp.DateTrunc(this=value, unit=exp.Var(this=unit.upper()))
+
+    def add_days(self, value: exp.Expression, days: exp.Expression, subtract: bool = False) -> exp.Expression:
+        """DATE ± a computed whole number of days, a DATE."""
+        op: type[exp.Add] | type[exp.Sub] = exp.Sub if subtract else exp.Add
+        # EXTRACT gives BIGINT (DuckDB) or numeric (PostgreSQL), and a DATE takes only INTEGER from `+` and `-`
+        return op(this=value, expression=self.cast(days, "INTEGER"))
+
     def days_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
         """Whole days from one DATE to another (end - start)."""
         if isinstance(start, exp.Add | exp.Sub):  # `date + 3`: end - (date + 3), never end - date + 3
@@ -194,7 +228,24 @@ class SqlDialect:
         """The smallest of values that are never NULL (the engine's plain LEAST)."""
         return exp.Least(this=items[0], expressions=items[1:], ignore_nulls=True)
 
+    # ---- hashing ----
+
+    def key_text(self, key: exp.Expression, is_text: bool) -> exp.Expression:
+        """A customer key as bucket(salt) hashes it: an integer written in decimal, a string as it is."""
+        return key if is_text else self.cast(key, "VARCHAR")
+
+    def bucket(self, text: exp.Expression) -> exp.Expression:
+        """The first 8 hexadecimal digits of md5(text) (UTF-8) read as an unsigned number, modulo 10000."""
+        digits = exp.Substring(this=exp.MD5(this=text), start=exp.Literal.number(1), length=exp.Literal.number(8))
+        bits = self.cast(exp.DPipe(this=exp.Literal.string("x"), expression=digits, safe=True), "BIT(32)")
+        return exp.Mod(this=self.cast(bits, "BIGINT"), expression=exp.Literal.number(BUCKETS))
+
     # ---- aggregates ----
+
+    def lower_median(self, value: exp.Expression) -> exp.Expression:
+        """The lower middle of the non-missing values (the middle one when their number is odd), exactly."""
+        order = exp.Order(expressions=[exp.Ordered(this=value, desc=False, nulls_first=False)])
+        return exp.WithinGroup(this=exp.PercentileDisc(this=exp.Literal.number("0.5")), expression=order)
 
     def min_value(self, value: exp.Expression, boolean: bool) -> exp.Expression:
         return exp.LogicalAnd(this=value) if boolean else exp.Min(this=value)

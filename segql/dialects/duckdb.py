@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from segql.dialects.base import COMMON_RESERVED, SqlDialect
+from segql.dialects.base import BUCKETS, COMMON_RESERVED, SqlDialect
 
 
 class DuckDB(SqlDialect):
@@ -26,3 +26,13 @@ class DuckDB(SqlDialect):
         if isinstance(pattern, exp.Literal) and pattern.is_string and "\\" not in pattern.this:
             return exp.ILike(this=subject, expression=pattern)
         return super().like_insensitive(subject, pattern)
+
+    def bucket(self, text: exp.Expression) -> exp.Expression:
+        # DuckDB reads a '0x…' string cast to BIGINT as hexadecimal
+        digits = exp.Substring(this=exp.MD5(this=text), start=exp.Literal.number(1), length=exp.Literal.number(8))
+        number = self.cast(exp.DPipe(this=exp.Literal.string("0x"), expression=digits, safe=True), "BIGINT")
+        return exp.Mod(this=number, expression=exp.Literal.number(BUCKETS))
+
+    def lower_median(self, value: exp.Expression) -> exp.Expression:
+        # quantile_disc(v, 0.5) is the value at 0-based index floor((n - 1) / 2): the lower middle
+        return exp.Anonymous(this="QUANTILE_DISC", expressions=[value, exp.Literal.number("0.5")])

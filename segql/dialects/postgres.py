@@ -40,3 +40,7 @@ class Postgres(SqlDialect):
         # Cast always: a true division is double precision whatever the operands' declared types.
         value = self.cast(value, "NUMERIC")
         return super().round(value, digits, floating)
+
+    def truncate(self, value: exp.Expression, unit: str) -> exp.Expression:
+        # date_trunc has no DATE form: a DATE would become a timestamp with time zone in the session's zone
+        return exp.DateTrunc(this=self.cast(value, "TIMESTAMP"), unit=exp.Var(this=unit.upper()))

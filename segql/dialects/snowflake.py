@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from sqlglot import exp
 
-from segql.dialects.base import COMMON_RESERVED, SqlDialect
+from segql.dialects.base import BUCKETS, COMMON_RESERVED, SqlDialect
+
+_HEX = "0123456789abcdef"
 
 
 class Snowflake(SqlDialect):
@@ -50,3 +52,24 @@ class Snowflake(SqlDialect):
     def local_to_utc(self, value: exp.Expression, timezone: str) -> exp.Expression:
         return exp.ConvertTimezone(source_tz=exp.Literal.string(timezone), target_tz=exp.Literal.string("UTC"),
                                    timestamp=value)
+
+    def day_of_year(self, value: exp.Expression) -> exp.Expression:
+        return exp.DayOfYear(this=value)
+
+    def add_days(self, value: exp.Expression, days: exp.Expression, subtract: bool = False) -> exp.Expression:
+        amount = exp.Neg(this=exp.Paren(this=days)) if subtract else days
+        return exp.DateAdd(this=value, expression=amount, unit=exp.Var(this="DAY"))
+
+    def bucket(self, text: exp.Expression) -> exp.Expression:
+        # MD5's hex digits read one by one (TO_NUMBER's 'XXXXXXXX' format is Snowflake's own, and the emulator
+        # lacks it): the sum of digit × 16^k, whose value the arithmetic fixes on every engine
+        digest = exp.MD5(this=text)
+        total: exp.Expression | None = None
+        for i in range(8):
+            char = exp.Substring(this=digest.copy(), start=exp.Literal.number(i + 1), length=exp.Literal.number(1))
+            digit = exp.Sub(this=exp.StrPosition(this=exp.Literal.string(_HEX), substr=char),
+                            expression=exp.Literal.number(1))
+            term = exp.Mul(this=exp.Paren(this=digit), expression=exp.Literal.number(16 ** (7 - i)))
+            total = term if total is None else exp.Add(this=total, expression=term)
+        assert total is not None
+        return exp.Mod(this=exp.Paren(this=total), expression=exp.Literal.number(BUCKETS))
