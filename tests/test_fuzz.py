@@ -315,7 +315,7 @@ def yaml_mutated(draw: st.DrawFn, texts: list[str]) -> str:
     return yaml.safe_dump(root, allow_unicode=True, sort_keys=False)
 
 
-@settings(deadline=None, max_examples=100, suppress_health_check=[HealthCheck.too_slow,
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow,
                                                                   HealthCheck.function_scoped_fixture])
 @given(text=yaml_mutated(SEGMENT_TEXTS))
 def test_yaml_mutated_segment_files(project: Path, text: str) -> None:
@@ -323,7 +323,7 @@ def test_yaml_mutated_segment_files(project: Path, text: str) -> None:
 
 
 @pytest.mark.parametrize("name", ["schema.yml", "segql.yml"])
-@settings(deadline=None, max_examples=25, suppress_health_check=[HealthCheck.too_slow,
+@settings(deadline=None, max_examples=15, suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_yaml_mutated_schema_and_project_files(tmp_path_factory: pytest.TempPathFactory, name: str,

@@ -33,18 +33,27 @@ def segql_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-@pytest.fixture(params=["target options", "database setting"])
-def legacy(request: pytest.FixtureRequest, pg_dsn: str, tmp_path: Path) -> Iterator[Tiny]:
+@pytest.fixture(scope="module", params=["target options", "database setting"])
+def legacy_database(request: pytest.FixtureRequest, pg_dsn: str,
+                    tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tiny]:
     """The tiny project on a database whose sessions have standard_conforming_strings off: set by the target's
-    `options`, or by ALTER DATABASE (as a legacy database would be)."""
+    `options`, or by ALTER DATABASE (as a legacy database would be). One per module and setting."""
     options = {"options": "-c standard_conforming_strings=off"} if request.param == "target options" else {}
-    tiny = tiny_project.make(tmp_path, "postgres", pg_dsn=pg_dsn, database="segql_legacy_strings", target=options,
-                             customers=HOSTILE_CUSTOMERS)
+    database = "segql_legacy_" + request.param.split()[0]
+    tiny = tiny_project.make(tmp_path_factory.mktemp("legacy"), "postgres", pg_dsn=pg_dsn, database=database,
+                             target=options, customers=HOSTILE_CUSTOMERS)
     if request.param == "database setting":
-        tiny.sql("ALTER DATABASE segql_legacy_strings SET standard_conforming_strings = off")
+        tiny.sql(f"ALTER DATABASE {database} SET standard_conforming_strings = off")
     with psycopg.connect(tiny.dsn, **options) as con:  # a session as the target's settings alone would make it
         assert con.execute("SHOW standard_conforming_strings").fetchone() == ("off",)
     yield tiny
+
+
+@pytest.fixture
+def legacy(legacy_database: Tiny) -> Iterator[Tiny]:
+    """The legacy project, its write schema empty for each test."""
+    legacy_database.sql(f"DROP SCHEMA IF EXISTS {WRITE_SCHEMA} CASCADE")
+    yield legacy_database
 
 
 def expected(payload: str) -> str:

@@ -49,8 +49,9 @@ def tiny(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Tiny]:
 def test_any_schema_name_is_one_schema_and_nothing_else_is_touched(tiny: Tiny, schema: str) -> None:
     before = outside(tiny, schema)
     stored = schema  # the catalogs keep a name as written (segql quotes what the server would otherwise fold)
-    for args in (["materialize", "--all"], ["materialize", "--all", "--kind", "table", "--as-of", "2024-06-30"],
-                 ["snapshot", "--all", "--as-of", AS_OF.isoformat()]):
+    # materialized as views under half the names, as tables under the others
+    kind = ["--kind", "table", "--as-of", "2024-06-30"] if HOSTILE_SCHEMAS.index(schema) % 2 else []
+    for args in (["materialize", "--all", *kind], ["snapshot", "--all", "--as-of", AS_OF.isoformat()]):
         code, _, err = tiny.invoke(*args, "--schema", schema)
         assert code == 0, (args, err)
     assert outside(tiny, stored) == before
