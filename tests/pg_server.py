@@ -105,7 +105,8 @@ class Cluster:
     """A private PostgreSQL cluster in a temporary folder: made by initdb, started and stopped at will (the fault
     tests stop one in the middle of a run), removed with its folder by `remove`."""
 
-    def __init__(self, *initdb: str) -> None:
+    def __init__(self, *initdb: str, durable: bool = False) -> None:
+        self.durable = durable
         bin_dir = find_bin_dir()
         if bin_dir is None:
             install_debian_postgres()
@@ -136,10 +137,13 @@ class Cluster:
     def start(self, preexec: Callable[[], None] | None = None) -> None:
         """Start the server (on its first start, at a free port); `preexec` runs in the server's process first
         (to set a resource limit it and its backends inherit, say)."""
+        # Quick rather than safe against power loss; but a cluster that is stopped abruptly (`durable`) must keep
+        # what was committed, so its commits wait for the WAL.
+        commits = "" if self.durable else " -c synchronous_commit=off"
         for attempt in range(3):  # another process may take the free port between probing and listening
             port = self.port or free_port()
             options = (f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder} "
-                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+                       f"-c fsync=off -c full_page_writes=off{commits}")
             try:
                 self.run(str(self.bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data),
                          "-l", str(self.folder / "server.log"), "-o", options, preexec=preexec)

@@ -35,7 +35,7 @@ def limited(size: int) -> None:
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[pg_server.Cluster]:
     try:
-        server = pg_server.Cluster("--wal-segsize=1")
+        server = pg_server.Cluster("--wal-segsize=1", durable=True)  # stopped abruptly, it keeps its commits
         server.start()
     except pg_server.ServerUnavailable as err:
         pytest.fail(f"no private PostgreSQL server for the fault tests: {err}", pytrace=False)
