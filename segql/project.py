@@ -20,7 +20,7 @@ PROJECT_FILE = "segql.yml"
 PROJECT_KEYS = ("name", "schema", "segments", "tests", "timezone", "week_start", "default_target", "targets",
                 "channels", "description")
 WEEK_STARTS = {"monday": 1, "sunday": 7}  # segql.yml's `week_start` → the ISO weekday weeks start on
-TARGET_TYPES = ("duckdb", "postgres", "snowflake")
+TARGET_TYPES = ("duckdb", "postgres", "snowflake", "clickhouse", "spark", "databricks")
 # A duckdb target's `tables:` maps schema tables to files; the reader is chosen by the file's ending.
 TABLE_FILE_READERS = {".parquet": "read_parquet", ".pq": "read_parquet", ".csv": "read_csv_auto",
                       ".tsv": "read_csv_auto", ".csv.gz": "read_csv_auto", ".json": "read_json_auto",
@@ -198,7 +198,7 @@ def load_project(root: Path, text: str | None = None) -> tuple[Project, list[Dia
         kind = shape.scalar(spec.get("type"), "the target's `type`")
         if kind is None:
             shape.error("E104", f"target `{key.value}` has no `type`", key.span, "type missing",
-                        "add `type: duckdb`, `postgres` or `snowflake`")
+                        "add `type:` and one of " + ", ".join(TARGET_TYPES))
             continue
         if kind.value not in TARGET_TYPES:
             shape.error("E107", f"unknown target type `{kind.value}`", kind.span, "not a target type",

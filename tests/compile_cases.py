@@ -26,6 +26,7 @@ TABLES = TableMap(
         "tickets": EventTable(("support", "tickets"), "customer_id", None),
         "cart_adds": EventTable(("shop", "cart_adds"), "customer_id", "added_at", "timestamp"),
         "reviews": EventTable(("shop", "reviews"), "customer_id", "review_date", "date"),
+        "logins": EventTable(("web", "logins"), "customer_id", "logged_at", "timestamp"),
     },
 )
 
@@ -43,6 +44,7 @@ CREATE TABLE web.visits (customer_id INTEGER, visit_date DATE, page VARCHAR);
 CREATE TABLE support.tickets (customer_id INTEGER, topic VARCHAR);
 CREATE TABLE shop.cart_adds (customer_id INTEGER, added_at TIMESTAMP, product_id INTEGER, category VARCHAR);
 CREATE TABLE shop.reviews (customer_id INTEGER, review_date DATE, product_id INTEGER, stars INTEGER);
+CREATE TABLE web.logins (customer_id INTEGER, logged_at TIMESTAMP);
 """
 
 D, TS = dt.date, dt.datetime
@@ -99,13 +101,23 @@ REVIEWS = [
     (4, D(2024, 5, 1), 14, 1),  # the day of the addition and of the orders
     (6, D(2024, 6, 9), 16, 2),  # before the order of 06-10 00:00 UTC, the same day in New York
 ]
+# Near the starts of days in New York (04:00 UTC in June), for windows whose first day is read from a column
+LOGINS = [
+    (1, TS(2024, 6, 30, 2)),
+    (2, TS(2024, 6, 29, 3)),  # 23:00 on 06-28 in New York: before customer 2's signup day there (06-29)
+    (4, TS(2024, 6, 30, 5)),  # 01:00 on 06-30 in New York: on customer 4's signup day there (06-30)
+    (6, TS(2024, 6, 29, 4)),  # midnight in New York
+    (3, TS(2024, 7, 1, 3)),  # 23:00 on the as-of day in New York; customer 3 has no signup
+]
+EVENT_ROWS = {"orders": ORDERS, "visits": VISITS, "tickets": TICKETS, "logins": LOGINS,
+              "cart_adds": CART_ADDS, "reviews": REVIEWS}
 
 
 def build_database(con: Any) -> None:
     con.execute(DDL)
     for table, rows in (("crm.customers", CUSTOMERS), ("crm.addresses", ADDRESSES), ("sales.orders", ORDERS),
-                        ("web.visits", VISITS), ("support.tickets", TICKETS), ("shop.cart_adds", CART_ADDS),
-                        ("shop.reviews", REVIEWS)):
+                        ("web.visits", VISITS), ("support.tickets", TICKETS), ("web.logins", LOGINS),
+                        ("shop.cart_adds", CART_ADDS), ("shop.reviews", REVIEWS)):
         marks = ", ".join("?" * len(rows[0]))
         con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
 
@@ -598,6 +610,12 @@ CASES: list[Case] = [
     case("unpinned_mixed_windows", or_(has("orders", window=last(1200, "month")),
                                        has("orders", window=since(D(2024, 6, 1)))), {1, 2, 3, 4, 6}, as_of=None,
          golden=True),
+    # ---- a local day's start read from a column: New York's midnight is 04:00 UTC in June ----
+    case("since_column", has("logins", window=since(date_of(col("signup_at")))), {1, 2, 6}),
+    case("tz_since_column", has("logins", window=since(date_of(col("signup_at")))), {1, 4, 6},
+         timezone="America/New_York", golden=True),
+    case("tz_unpinned_since_column", has("logins", window=since(date_of(col("signup_at")))), {1, 4, 6}, as_of=None,
+         timezone="America/New_York", golden=True),
     case("timestamp_param_with_offset", gt(col("signup_at"), param("since", TIMESTAMP)), {2, 4},
          specs=(t.ParamSpec("since", TIMESTAMP, None),), params={"since": "2024-06-30T01:00:00+02:00"}),
 ]

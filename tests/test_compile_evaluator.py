@@ -24,15 +24,11 @@ from tests.compile_cases import (
     ADDRESSES,
     ALL,
     AS_OF,
-    CART_ADDS,
     CASES,
     CUSTOMERS,
-    ORDERS,
-    REVIEWS,
+    EVENT_ROWS,
     ROUND2,
     TABLES,
-    TICKETS,
-    VISITS,
     Case,
     arith,
     between,
@@ -97,10 +93,7 @@ def _rows(table: tuple[str, ...], tuples: list[tuple[object, ...]]) -> list[dict
 DATA = Dataset(
     _rows(TABLES.customer, CUSTOMERS),
     {"address": _rows(TABLES.lookups["address"].table, ADDRESSES)},
-    {"orders": _rows(TABLES.events["orders"].table, ORDERS), "visits": _rows(TABLES.events["visits"].table, VISITS),
-     "tickets": _rows(TABLES.events["tickets"].table, TICKETS),
-     "cart_adds": _rows(TABLES.events["cart_adds"].table, CART_ADDS),
-     "reviews": _rows(TABLES.events["reviews"].table, REVIEWS)},
+    {name: _rows(TABLES.events[name].table, rows) for name, rows in EVENT_ROWS.items()},
 )
 
 

@@ -35,7 +35,7 @@ def pg(pg_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     dsn = pg_server.create_database(pg_dsn, DATABASE)
     copied = pg_server.copy_duckdb(path, dsn, SCHEMAS)
     assert copied == {"crm.addresses": 3, "crm.customers": 6, "sales.orders": 13, "support.tickets": 2,
-                      "web.visits": 6}
+                      "web.logins": 5, "web.visits": 6}
     con = psycopg.connect(dsn, autocommit=True)
     try:
         yield con

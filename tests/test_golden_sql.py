@@ -16,7 +16,7 @@ from segql.compile import compile_segment, render
 from tests.compile_cases import CASES, TABLES, Case, sqlglot_readable
 
 GOLDEN_SQL = Path(__file__).parent / "golden" / "sql"
-DIALECTS = ("duckdb", "postgres", "snowflake")
+DIALECTS = ("duckdb", "postgres", "snowflake", "clickhouse", "spark")
 GOLDEN = [(case, dialect) for case in CASES if case.golden for dialect in DIALECTS]
 
 

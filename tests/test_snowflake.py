@@ -112,7 +112,7 @@ def test_settings_name_environment_variables(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_other_target_types_are_e405_naming_the_supported_ones() -> None:
     code, text = diagnostic_of(lambda: connect(Target("bq", "bigquery", {}), ROOT))
-    assert code == "E405" and "duckdb, postgres or snowflake target" in text
+    assert code == "E405" and "duckdb, postgres, snowflake, clickhouse, spark or databricks target" in text
 
 
 # ---- identifier case: what the emulator cannot see (fakesnow runs on DuckDB, whose names ignore case) ----

@@ -77,7 +77,7 @@ def cli() -> None:
     """segql: customer segments as code, checked against your schema and compiled to SQL."""
 
 
-DIALECTS = ("duckdb", "postgres", "snowflake")
+DIALECTS = ("duckdb", "postgres", "snowflake", "clickhouse", "spark", "databricks")
 OUTPUT_FORMATS = ("table", "csv", "jsonl", "parquet")
 as_of_option = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                             help="The as-of date (YYYY-MM-DD); default: today in the project's time zone.")

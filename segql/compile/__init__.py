@@ -1,4 +1,5 @@
-"""The compiler: CheckedSegment → sqlglot SELECT of the members' keys → SQL text per dialect.
+"""The compiler: CheckedSegment → sqlglot SELECT of the members' keys → SQL text per dialect, in stages
+(docs/compiler.md): planner (checked tree → plan) → rewrites (of the plan) → lower (plan → sqlglot, per dialect).
 
 Dialect-neutral (the dialects/ layer builds what differs). Imports sqlglot, segql.check.tree, segql.dialects.
 """
@@ -12,13 +13,18 @@ from typing import Any
 
 from sqlglot import exp
 
+from segql.check import tree as t
 from segql.check.tree import CheckedSegment
-from segql.compile.compiler import Compiler, bind_params
+from segql.compile.constants import Constants, bind_params
 from segql.compile.dates import FIRST, LAST, OutOfCalendar
+from segql.compile.lower import Columns, lower
+from segql.compile.plan import Output
+from segql.compile.planner import plan_query
 from segql.compile.render import DIALECT_KEY, render
+from segql.compile.rewrites import rewrite
 from segql.compile.tables import EventTable, LookupTable, TableMap
 from segql.diagnostics import Diagnostic, DiagnosticError, UsageProblem
-from segql.dialects import get_dialect
+from segql.dialects import SqlDialect, get_dialect
 
 
 def compile_segment(segment: CheckedSegment, *, tables: TableMap, dialect: str, as_of: dt.date | None,
@@ -28,11 +34,9 @@ def compile_segment(segment: CheckedSegment, *, tables: TableMap, dialect: str, 
     parsed by the declared type). User mistakes raise DiagnosticError (E206, E227, E301)."""
     d = get_dialect(dialect)
     check_as_of(as_of)
-    compiler = Compiler(tables, d, as_of, timezone, bind_params(segment, params))
+    constants = Constants(as_of, timezone, bind_params(segment, params))
     with within_calendar(segment, as_of):
-        query = compiler.query(segment.condition)
-    query.meta[DIALECT_KEY] = d.name
-    return query
+        return _columns((), tables, d, constants, segment.condition).select()
 
 
 def compile_memberships(segments: Sequence[CheckedSegment], *, tables: TableMap, dialect: str,
@@ -44,12 +48,12 @@ def compile_memberships(segments: Sequence[CheckedSegment], *, tables: TableMap,
     a segment's name to its overrides."""
     d = get_dialect(dialect)
     check_as_of(as_of)
-    compiler = Compiler(tables, d, as_of, timezone, {})
+    constants = Constants(as_of, timezone, {})
     names = list(columns) if columns is not None else [s.name for s in segments]
-    bound = [(name, s.condition, bind_params(s, (params or {}).get(s.name))) for name, s in zip(names, segments,
-                                                                                              strict=True)]
+    outputs = [Output(name, s.condition, bind_params(s, (params or {}).get(s.name)))
+               for name, s in zip(names, segments, strict=True)]
     try:
-        query = compiler.memberships(bound)
+        return _columns(outputs, tables, d, constants).select()
     except OutOfCalendar:  # which segments: each compiled alone says, at its own position
         problems: list[Diagnostic] = []
         for s in segments:
@@ -61,8 +65,27 @@ def compile_memberships(segments: Sequence[CheckedSegment], *, tables: TableMap,
         if not problems:
             raise
         raise DiagnosticError(problems) from None
-    query.meta[DIALECT_KEY] = d.name
-    return query
+
+
+def compile_columns(outputs: Sequence[Output], *, tables: TableMap, dialect: str, as_of: dt.date | None,
+                    timezone: str = "UTC", where: t.Expr | None = None,
+                    params: Mapping[str, Any] | None = None) -> Columns:
+    """Several checked expressions over one shared FROM: the customer table and the lookups, event passes (one per
+    event table, every aggregate of every output in it) and ranks table they read, each output a column. An
+    Output's `params` are its parameter values (see `bind_params`). With `where` (its parameter values `params`),
+    only the customers for whom it holds: a pass is INNER JOINed where a customer without its events can't be one.
+    `Columns.select()` is the memberships query; `Columns.select([...])` any other over the same joins, such as
+    `COUNT(*) FILTER (WHERE column)` per column."""
+    d = get_dialect(dialect)
+    check_as_of(as_of)
+    constants = Constants(as_of, timezone, params or {})
+    return _columns(outputs, tables, d, constants, where)
+
+
+def _columns(outputs: Sequence[Output], tables: TableMap, d: SqlDialect, constants: Constants,
+             where: t.Expr | None = None) -> Columns:
+    query = rewrite(plan_query(tables, outputs=outputs, where=where, params=constants.params), constants)
+    return lower(query, tables, d, constants)
 
 
 def check_as_of(as_of: dt.date | None) -> None:
@@ -85,4 +108,5 @@ def within_calendar(segment: CheckedSegment, as_of: dt.date | None) -> Iterator[
             "nothing more: `has orders` needs none), or choose another --as-of")]) from None
 
 
-__all__ = ["EventTable", "LookupTable", "TableMap", "compile_memberships", "compile_segment", "render"]
+__all__ = ["Columns", "EventTable", "LookupTable", "Output", "TableMap", "bind_params", "compile_columns",
+           "compile_memberships", "compile_segment", "render", "DIALECT_KEY"]

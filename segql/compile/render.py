@@ -122,10 +122,11 @@ def render(query: exp.Expression, dialect: str) -> str:
             "E301", f"this query was compiled for {compiled_for}, not {d.name}",
             hint=f"compile the segment again with dialect `{d.name}`")])
     sqlglot_dialect, generator, unchanged = _generator(d.name)
+    finished = d.finish(query)  # ClickHouse: its SETTINGS clause (a copy; the query given is unchanged)
     if not unchanged and d.string_sql("") is not None:
-        query = _safe_strings(query)
+        finished = _safe_strings(finished)  # a copy too
     try:
         return generator(dialect=sqlglot_dialect, pretty=True, identify=False,
-                         unsupported_level=ErrorLevel.RAISE).generate(query, copy=not unchanged)
+                         unsupported_level=ErrorLevel.RAISE).generate(finished, copy=not unchanged and finished is query)
     except UnsupportedError as err:
         raise DiagnosticError([Diagnostic("E301", f"{d.name} cannot express part of this segment: {err}")]) from None

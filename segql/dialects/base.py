@@ -85,13 +85,19 @@ class SqlDialect:
             alias=exp.TableAlias(this=self.identifier(alias)),
         )
 
+    # ---- the statement ----
+
+    def finish(self, statement: exp.Expression) -> exp.Expression:
+        """The statement as it is sent (render calls this last; the tree given is not changed)."""
+        return statement
+
     # ---- literals and types ----
 
     def string_sql(self, text: str) -> str | None:
         """The SQL text of a string literal when sqlglot's own is not safe on this engine; None: sqlglot's."""
         return None
 
-    def cast(self, expr: exp.Expression, type_name: str) -> exp.Cast:
+    def cast(self, expr: exp.Expression, type_name: str) -> exp.Expression:
         built = _TYPES.get((self.name, type_name))
         if built is None:  # DataType.build parses its argument: do it once per type, copy after
             built = _TYPES[(self.name, type_name)] = exp.DataType.build(type_name, dialect=self.name)
@@ -118,11 +124,11 @@ class SqlDialect:
 
     def divide(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
         """True division (never integer division); a zero divisor gives NULL, never an error."""
-        return exp.Div(this=self.cast(left, self.double_type), expression=_nullif_zero(right))
+        return exp.Div(this=self.cast(left, self.double_type), expression=nullif_zero(right))
 
     def modulo(self, left: exp.Expression, right: exp.Expression, floating: bool) -> exp.Expression:
         """Remainder with the sign of the dividend; a zero divisor gives NULL."""
-        return exp.Mod(this=left, expression=_nullif_zero(right))
+        return exp.Mod(this=left, expression=nullif_zero(right))
 
     def round(self, value: exp.Expression, digits: exp.Expression | None, floating: bool) -> exp.Expression:
         """Halves away from zero."""
@@ -254,5 +260,5 @@ class SqlDialect:
         return exp.LogicalOr(this=value) if boolean else exp.Max(this=value)
 
 
-def _nullif_zero(expr: exp.Expression) -> exp.Expression:
+def nullif_zero(expr: exp.Expression) -> exp.Expression:
     return exp.Nullif(this=expr, expression=exp.Literal.number(0))
