@@ -262,7 +262,8 @@ class Printer:
             steps = node.steps
             first = "has " + ("no " if node.negated else "") + self.step(steps[0], len(steps) > 1)
             return [first, *("then " + self.step(step, i < len(steps) - 1) for i, step in enumerate(steps) if i)]
-        subject, rest = node, ""
+        subject: ast.Expr = node
+        rest = ""
         if isinstance(node, ast.Compare):
             subject, rest = node.left, f" {node.op} {self.wrap(node.right, ADDITIVE)}"
         if not isinstance(subject, ast.BinOp):

@@ -754,3 +754,10 @@ ROUND2: list[Case] = [
     case("sql_trait", gt(DOUBLE_SCORE, 5), {1, 6}, golden=True),
 ]
 CASES += ROUND2
+
+
+def sqlglot_readable(sql: str) -> str:
+    """SQL as sqlglot's readers take it back. PostgreSQL's SQL writes a string holding a backslash as an escape
+    string (E'…', the same whatever standard_conforming_strings says), which sqlglot reads everywhere except after
+    ESCAPE: there `E'\\'` is read back as the `'\'` it means."""
+    return sql.replace("ESCAPE E'\\\\'", "ESCAPE '\\'")

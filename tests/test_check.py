@@ -500,7 +500,7 @@ BAD_DEFAULTS = [
     ("integer", "abc", "`abc` is not a whole number"),
     ("integer", "1.5", "not a whole number"),
     ("decimal", "ten", "not a number"),
-    ("decimal", "NaN", "not a finite number"),
+    ("decimal", "NaN", "`NaN` is not a number"),
     ("date", "2024-02-30", "not a date"),
     ("timestamp", "noon", "not a timestamp"),
     ("boolean", "maybe", "not true or false"),

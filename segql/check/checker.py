@@ -108,6 +108,7 @@ class Checker:
         self.consents: dict[str, t.Expr] = {}
         self.problems: list[Diagnostic] = []
         self.defs: dict[str, ast.SegmentDef] = {}
+        folded: dict[str, ast.SegmentDef] = {}  # warehouses fold names: `vip` and `VIP` would be one view
         for seg in segments:
             first = self.defs.get(seg.name)
             if first is not None and first is not seg:
@@ -115,6 +116,11 @@ class Checker:
                            f"first defined at {first.span.path}:{first.span.line}",
                            "segment names are unique across a project; rename one")
                 continue
+            other = folded.setdefault(seg.name.lower(), seg)
+            if other is not seg:
+                self.error("E220", f"segment `{seg.name}` differs from segment `{other.name}` only in case", seg.span,
+                           f"`{other.name}` is defined at {other.span.path}:{other.span.line}",
+                           "warehouses do not tell such names apart (one view or table would hold both); rename one")
             self.defs[seg.name] = seg
         self.traits_done: dict[str, t.Expr | None] = {}
         self.trait_stack: list[str] = []

@@ -136,7 +136,7 @@ def changes_command(project: str | None, target: str | None, schema: str | None,
         engine.close()
     schema_model = ws.loaded.schema
     key_attribute = schema_model.attributes.get(schema_model.key)
-    write_rows(["segment", "change", schema_model.key_column], found.rows, fmt, None,
+    write_rows(["segment", "change", warehouse.history_key(ws)], found.rows, fmt, None,
                key_attribute.type.kind if key_attribute else "string")
     for name, (entered, left) in found.counts.items():
         note = " (its definition changed between the two snapshots)" if name in found.redefined else ""

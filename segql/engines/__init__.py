@@ -8,6 +8,7 @@ by materialize and snapshot. Imports no sqlglot.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any, Literal, Protocol, overload
@@ -19,7 +20,10 @@ from segql.project import Target
 class Engine(Protocol):
     dialect: str
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]: ...
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        """Columns and rows of one SELECT; `params` are the values of its placeholders ($1, $2…), on the engines
+        whose dialect binds them (segql.compile.render_bound)."""
+        ...
 
     def close(self) -> None: ...
 
@@ -38,7 +42,7 @@ class Writer(Engine, Protocol):
 
     def transaction(self) -> AbstractContextManager[None]: ...
 
-    def execute(self, sql: str) -> None: ...
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None: ...
 
 
 @overload

@@ -7,12 +7,13 @@ password in a message. ClickHouse has no transactions, so segql does not write t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segql.engines.snowflake import not_a_single_select
-from segql.project import Target
+from segql.project import Target, redact
 
 # A server's settings, each a clickhouse_connect.get_client() argument of the same name; or `path` for chdb.
 CONNECTION_SETTINGS = ("host", "port", "username", "password", "database", "secure", "connect_timeout",
@@ -57,11 +58,11 @@ class ClickHouseEngine:
                                            self.target.span, "cannot connect", hint)])
 
     def _redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return redact(text, self.secrets)
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        if params:  # the dialect binds none (its strings are literals, escaped by sqlglot)
+            raise RuntimeError("the ClickHouse engine takes no bound parameters")
         refused = not_a_single_select(sql)
         if refused:
             raise self._query_error(f"segql only reads from target `{self.target.name}`: {refused}")
@@ -137,7 +138,7 @@ def _connect_server(engine: ClickHouseEngine, settings: dict[str, str]) -> Any:
     except Exception as err:
         if not _is_driver_error(err):
             raise
-        where = " ".join(f"{k}={params[k]}" for k in ("host", "port", "username", "database") if params.get(k))
+        where = engine.target.shown(("host", "port", "username", "database"))  # as written: `${VAR}`, not its value
         raise engine._connect_error(f"cannot connect to ClickHouse ({where}): {_first_line(err)}",
                                     "check the server, the settings and the credentials in the environment") from None
 

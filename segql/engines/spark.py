@@ -8,12 +8,13 @@ message. Only single SELECT statements are sent; segql does not write to these t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segql.engines.snowflake import not_a_single_select
-from segql.project import Target
+from segql.project import Target, redact
 
 SPARK_SETTINGS = ("master", "remote", "app_name")
 DATABRICKS_SETTINGS = ("host", "http_path", "token", "catalog", "schema")
@@ -31,14 +32,15 @@ class _SparkSql:
     secrets: list[str]
 
     def _error(self, code: str, message: str, label: str, hint: str) -> DiagnosticError:
-        for secret in self.secrets:
-            message = message.replace(secret, "***")
+        message = redact(message, self.secrets)
         return DiagnosticError([Diagnostic(code, message, self.target.span, label, hint)])
 
     def _connect_error(self, message: str, hint: str) -> DiagnosticError:
         return self._error("E402", f"target `{self.target.name}`: {message}", "cannot connect", hint)
 
-    def _checked(self, sql: str) -> None:
+    def _checked(self, sql: str, params: Sequence[Any] = ()) -> None:
+        if params:  # the dialect binds none (its strings are literals, escaped by sqlglot)
+            raise RuntimeError("the Spark engines take no bound parameters")
         refused = not_a_single_select(sql)
         if refused:
             raise self._error("E403", f"segql only reads from target `{self.target.name}`: {refused}", "query failed",
@@ -84,13 +86,13 @@ class SparkEngine(_SparkSql):
                 builder = builder.config(key, value)
             self.session = builder.getOrCreate()
         except Exception as err:  # pyspark raises from py4j, grpc and its own modules
-            where = f"remote={remote}" if remote else f"master={settings.get('master', DEFAULT_MASTER)}"
+            where = self.target.shown(("remote", "master")) or f"master={DEFAULT_MASTER}"  # as written
             raise self._connect_error(f"cannot start a Spark session ({where}): {_first_line(err)}",
                                       "check the Spark Connect URL, or that Java 17 is installed for a local "
                                       "session") from None
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        self._checked(sql)
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        self._checked(sql, params)
         try:
             frame = self.session.sql(sql)
             rows = frame.collect()
@@ -134,11 +136,11 @@ class DatabricksEngine(_SparkSql):
         try:
             self.connection = databricks_sql.connect(**params)
         except Exception as err:
-            raise self._connect_error(f"cannot connect to Databricks (host={settings['host']}): "
+            raise self._connect_error(f"cannot connect to Databricks ({self.target.shown(('host',))}): "
                                       f"{_first_line(err)}", "check the host, the HTTP path and the token") from None
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
-        self._checked(sql)
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
+        self._checked(sql, params)
         try:
             with self.connection.cursor() as cursor:
                 cursor.execute(sql)
