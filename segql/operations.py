@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from itertools import combinations
 from math import isqrt
 from typing import TYPE_CHECKING, Any
@@ -55,6 +55,28 @@ def output_columns(ws: Workspace, names: Sequence[str], *, include_pii: bool) ->
     return out
 
 
+def with_groups(segments: Sequence[CheckedSegment], params: Params | None = None
+                ) -> tuple[list[CheckedSegment], dict[str, dict[str, Any]]]:
+    """The segments, each followed by one segment per group of its splits or priority list, named `s.group` (as `in
+    segment s.group` names it) and holding membership in that group (DESIGN §3.13): counted, run and snapshotted
+    like any segment, so `count` gives sizes per group, `snapshot` records who is in which group and `changes`
+    who moved. Their parameter overrides are their segment's."""
+    out: list[CheckedSegment] = []
+    overrides = dict(params or {})
+    for segment in segments:
+        out.append(segment)
+        for group in segment.groups:
+            name = group_segment_name(segment.name, group.name)
+            out.append(replace(segment, name=name, condition=group.condition, groups=(), group_kind=""))
+            if segment.name in overrides:
+                overrides[name] = overrides[segment.name]
+    return out, overrides
+
+
+def group_segment_name(segment: str, group: str) -> str:
+    return f"{segment}.{group}"
+
+
 @dataclass(slots=True)
 class Members:
     """Customers in at least one of the segments: rows of (key, *columns, *one bool per segment), by key."""
@@ -66,6 +88,14 @@ class Members:
     def of(self, segment: str) -> list[Any]:
         at = 1 + len(self.columns) + self.segments.index(segment)
         return [row[0] for row in self.rows if row[at]]
+
+    def group(self, row: tuple[Any, ...], segment: CheckedSegment) -> str | None:
+        """The group of the segment a row's customer is in (the segments were given `with_groups`), or None."""
+        width = 1 + len(self.columns)
+        for group in segment.groups:
+            if row[width + self.segments.index(group_segment_name(segment.name, group.name))]:
+                return group.name
+        return None
 
     def long(self) -> list[tuple[Any, ...]]:
         """(segment, key, *columns) per membership, segment by segment in the order given, keys in order."""

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 from sqlglot import exp
 
 from segql.api import fetch
-from segql.compile import TableMap, compile_memberships, compile_segment, render
+from segql.compile import Output, TableMap, bind_params, compile_columns, compile_memberships, compile_segment, render
 from segql.compile.render import DIALECT_KEY, render_bound
 from segql.compile.summaries import numbered_names
 from segql.diagnostics import Diagnostic, DiagnosticError, UsageProblem
@@ -236,11 +236,11 @@ def materialize_statements(ws: Workspace, segment: CheckedSegment, *, dialect: s
     d = get_dialect(dialect)
     if segment.name.lower() in RESERVED_TABLES:
         raise UsageProblem(f"segment `{segment.name}` has the name of segql's history table; it cannot be materialized")
-    query = compile_segment(segment, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect, as_of=as_of,
-                            timezone=ws.project.timezone, params=params)
+    key = ws.loaded.schema.key_column
+    query = members_query(ws, segment, dialect=dialect, as_of=as_of, params=params)
+    columns = [key, group_column(key)] if segment.groups else [key]
     target = table_node(d, schema, segment.name)
     wanted = kind.upper()
-    key = ws.loaded.schema.key_column
     statements: list[exp.Expression] = []
 
     def create(into: exp.Table, replace: bool) -> exp.Create:
@@ -261,11 +261,34 @@ def materialize_statements(ws: Workspace, segment: CheckedSegment, *, dialect: s
         statements.append(exp.Alter(this=table_node(d, schema, temporary), kind="TABLE",
                                     actions=[exp.AlterRename(this=exp.Table(this=d.identifier(segment.name)))]))
         return statements
-    same_columns = existing is not None and [c.lower() for c in existing.columns] == [key.lower()]
+    same_columns = existing is not None and [c.lower() for c in existing.columns] == [c.lower() for c in columns]
     if existing is not None and (existing.kind != wanted or (d.name == "postgres" and not same_columns)):
         drop_existing()  # OR REPLACE cannot change a view into a table (or back), nor a PostgreSQL view's columns
     statements.append(create(target, replace=True))
     return statements
+
+
+def group_column(key: str) -> str:
+    """The column holding a member's group (of a segment's splits or priority list), never the key's name."""
+    return "group" if key.lower() != "group" else "member_group"
+
+
+def members_query(ws: Workspace, segment: CheckedSegment, *, dialect: str, as_of: dt.date | None,
+                  params: dict[str, Any] | None) -> exp.Select:
+    """SELECT the key of each member, and for a segment with groups each member's group (the first whose condition
+    holds: they never overlap)."""
+    tables = TableMap.from_schema(ws.loaded.schema)
+    if not segment.groups:
+        return compile_segment(segment, tables=tables, dialect=dialect, as_of=as_of, timezone=ws.project.timezone,
+                               params=params)
+    values = bind_params(segment, params)
+    found = compile_columns([Output(g.name, g.condition, values) for g in segment.groups], tables=tables,
+                            dialect=dialect, as_of=as_of, timezone=ws.project.timezone, where=segment.condition,
+                            params=values)
+    label = exp.Case(ifs=[exp.If(this=column, true=exp.Literal.string(g.name))
+                          for column, g in zip(found.columns, segment.groups, strict=True)])
+    d = get_dialect(dialect)
+    return found.select([found.key, exp.Alias(this=label, alias=d.identifier(group_column(ws.loaded.schema.key_column)))])
 
 
 def materialize(ws: Workspace, writer: Writer, segments: Iterable[CheckedSegment], *, schema: str, kind: str,

@@ -696,6 +696,7 @@ ROUND2: list[Case] = [
     case("mode", eq(agg("mode", "orders.channel"), "app"), {4}),
     case("mode_skips_missing", is_null(agg("mode", "orders.channel")), {3, 5}),
     case("mode_window", eq(agg("mode", "orders.status", window=last(90, "day")), "paid"), {1, 2, 4, 6}),
+    case("mode_untimed_events", eq(agg("mode", "tickets.topic"), "billing"), {2}),  # `time: none`: every one counts
     # ---- calendar periods (2024-06-30 is a Sunday) ----
     case("this_month", has("orders", window=this_w("month")), {1, 3, 4, 6}, golden=True),
     case("this_week_monday", has("visits", window=this_w("week")), {1, 2}),

@@ -112,6 +112,8 @@ def run_command(names: tuple[str, ...], every: bool, project: str | None, target
     wanted = operations.output_columns(ws, [c.strip() for c in columns.split(",") if c.strip()],
                                        include_pii=include_pii)
     overrides = segment_params(segments, parse_params(params), every or len(segments) > 1)
+    expanded, overrides = operations.with_groups(segments, overrides)  # a group column for splits and priority lists
+    grouped = [s for s in segments if s.groups]
     schema = ws.loaded.schema
     wide, keys_only = shape == "wide", len(segments) == 1 and not every
     key = schema.key
@@ -120,25 +122,40 @@ def run_command(names: tuple[str, ...], every: bool, project: str | None, target
     layout = [(key, "the key"), *((c, ATTRIBUTE) for c in wanted)]
     if wide:
         layout += [(s.name, f"segment `{s.name}`") for s in segments]
+        layout += [(f"{s.name}_group", f"the group in `{s.name}`") for s in grouped]
     elif not keys_only:
         layout.insert(0, ("segment", "the segment's name"))
+        if grouped:
+            layout.insert(2, ("group", "the member's group"))
+    elif grouped:
+        layout.insert(1, ("group", "the member's group"))
     header = unique_header(layout)
     chosen = ws.target(target)
     with progress(f"running {_segments(len(segments))} on {chosen.name}…"):
         engine = api.connect(ws, chosen)
         try:
-            found = operations.members(ws, engine, segments, as_date(as_of), overrides, wanted)
+            found = operations.members(ws, engine, expanded, as_date(as_of), overrides, wanted)
         finally:
             engine.close()
     key_kind = schema.attributes[schema.key].type.kind if schema.key in schema.attributes else "string"
     kinds = [key_kind, *(schema.attributes[c].type.kind for c in wanted)]
+    width = 1 + len(wanted)
+    flag = {s.name: width + found.segments.index(s.name) for s in segments}
+    rows: list[tuple[object, ...]]
     if wide:
-        rows = found.rows
-        kinds += ["boolean"] * len(found.segments)
+        rows = [(*row[:width], *(row[flag[s.name]] for s in segments), *(found.group(row, s) for s in grouped))
+                for row in found.rows]
+        kinds += ["boolean"] * len(segments) + ["string"] * len(grouped)
     elif keys_only:
-        rows = [row[:1 + len(wanted)] for row in found.rows]
+        (only,) = segments
+        labels = [found.group] if only.groups else []
+        rows = [(row[0], *(f(row, only) for f in labels), *row[1:width]) for row in found.rows if row[flag[only.name]]]
+        kinds[1:1] = ["string"] * len(labels)
     else:
-        rows, kinds = found.long(), ["string", *kinds]
+        labels = [found.group] if grouped else []
+        rows = [(s.name, row[0], *(f(row, s) for f in labels), *row[1:width])
+                for s in segments for row in found.rows if row[flag[s.name]]]
+        kinds = ["string", key_kind, *(["string"] * len(labels)), *kinds[1:]]
     if fmt in ("table", "csv"):
         rows = [tuple(_text(v) for v in row) for row in rows]
     write_rows(header, rows, fmt, output, key_kind, kinds)
@@ -191,7 +208,8 @@ def count_command(names: tuple[str, ...], project: str | None, target: str | Non
     with progress(f"counting {_segments(len(segments))} on {chosen.name}…"):
         engine = api.connect(ws, chosen)
         try:
-            counted = operations.sizes(ws, engine, segments, as_date(as_of), overrides)
+            expanded, overrides = operations.with_groups(segments, overrides)  # and each group, as `s.group`
+            counted = operations.sizes(ws, engine, expanded, as_date(as_of), overrides)
         finally:
             engine.close()
     rows = [(name, size, round(100.0 * counted.share(name), 2)) for name, size in counted.sizes.items()]

@@ -90,12 +90,14 @@ def materialize_command(names: tuple[str, ...], all_segments: bool, project: str
 @param_option
 def snapshot_command(names: tuple[str, ...], all_segments: bool, project: str | None, target: str | None,
                      schema: str | None, as_of: dt.datetime | None, params: tuple[str, ...]) -> None:
-    """Record the members of segments on the as-of date in the history table (a re-run replaces that day)."""
-    from segql import warehouse
+    """Record the members of segments on the as-of date in the history table (a re-run replaces that day); the
+    groups of a segment's splits or priority list are recorded as segments `s.group`."""
+    from segql import operations, warehouse
 
     ws = workspace_of(project)
     segments = chosen_segments(ws, names, all_segments)
     overrides = segment_params(segments, parse_params(params), all_segments or len(segments) > 1)
+    segments, overrides = operations.with_groups(segments, overrides)  # each group recorded as `s.group`
     day = as_date(as_of) or today_in(ws.project.timezone)
     chosen = ws.target(target)
     engine = warehouse.open_writer(ws, chosen)

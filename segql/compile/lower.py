@@ -103,7 +103,7 @@ def mode_join(lx: Lowering, mode: Mode) -> exp.Join:
         on = sql.binary(exp.EQ, d.column(lx.tables.key, lx.customer_alias), d.column(p.table.key, p.alias))
         inside.append(sql.join(d.table(lx.tables.customer, lx.customer_alias), on, side=""))
         inside += [lookup_join(lx, name) for name in p.lookups]
-    conditions = windows.time_filter(lx.clock, p, mode.lower)
+    conditions = windows.time_filter(lx.clock, p, mode.lower) if p.table.time else []  # `time: none`: all count
     if mode.condition is not None:
         conditions.append(mode.condition)
     query = build_mode(p, d, d.table(p.table.table, p.alias), inside, conditions, mode.value, MODE)
