@@ -10,7 +10,7 @@ EXAMPLE := examples/retail
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test,postgres]'
+	$(PY) -m pip install --quiet -e '.[test,postgres,serve]'
 	touch $@
 
 demo: $(VENV)/.installed
@@ -19,7 +19,16 @@ demo: $(VENV)/.installed
 	$(SEGQL) count --project $(EXAMPLE) --as-of 2026-06-30
 	$(SEGQL) compile high_value_lapsed --project $(EXAMPLE) --dialect duckdb --as-of 2026-06-30
 
-test: $(VENV)/.installed
+# The workbench's browser tests drive Debian's Chromium (Playwright's own browser download cannot work here).
+CHROMIUM := /usr/bin/chromium
+
+$(CHROMIUM):
+	command -v apt-get >/dev/null || { echo "make test needs Debian's chromium package at $(CHROMIUM) (apt-get not found)" >&2; exit 1; }
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	  || { echo "could not install Debian's chromium package, needed by the browser tests" >&2; exit 1; }
+	test -x $(CHROMIUM) || { echo "$(CHROMIUM) is missing after installing chromium" >&2; exit 1; }
+
+test: $(VENV)/.installed $(CHROMIUM)
 	$(PY) -m pytest -q
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check segql tests

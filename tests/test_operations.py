@@ -21,6 +21,7 @@ import duckdb
 import pytest
 
 from tests import cli, pg_server
+from tests.conftest import RETAIL_SEGMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
@@ -88,7 +89,7 @@ def test_run_all_members_equal_each_segments_own_query(project: Path, expected: 
     code, out, err = invoke("run", "--all", "--project", str(project), "--as-of", AS_OF, "--format", "jsonl")
     assert code == 0, err
     got = long_members(out)
-    assert len(expected) == 24 and sum(map(len, expected.values())) > 0
+    assert len(expected) == RETAIL_SEGMENTS and sum(map(len, expected.values())) > 0
     assert {name: got.get(name, set()) for name in expected} == expected
     assert set(got) <= set(expected)
 

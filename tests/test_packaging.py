@@ -33,6 +33,14 @@ def test_the_wheel_ships_grammar_schemas_and_example(wheel: Path) -> None:
     assert not any(n.endswith(".duckdb") for n in names)
 
 
+def test_the_wheel_ships_the_workbench(wheel: Path) -> None:
+    names = set(zipfile.ZipFile(wheel).namelist())
+    static = "segql/serve/static/"
+    assert {static + f for f in ("index.html", "app.js", "app.css", "charts.js", "editor/editor.js",
+                                 "editor/LICENSES.txt", "editor/VERSIONS.txt", "editor/package.json")} <= names
+    assert not any("node_modules" in n for n in names)
+
+
 def test_segql_from_the_wheel_inits_and_validates(wheel: Path, tmp_path: Path) -> None:
     unpacked = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(unpacked)

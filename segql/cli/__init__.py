@@ -8,11 +8,13 @@ from segql.cli import (  # noqa: F401
     diff,  # diff
     docs,  # docs
     fmt,  # fmt
+    insights,  # explain, breakdown
     json_schema,  # json-schema
     lint,  # lint
     ops,  # overlap, targets check
     run,  # compile, run, count
     scaffold,  # init
+    serve,  # serve
     testing,  # test
     validate,  # validate
     warehouse,  # materialize, snapshot, changes

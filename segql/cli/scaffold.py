@@ -28,3 +28,5 @@ def init_command(directory: str, no_data: bool) -> None:
     click.echo("  segql validate", err=True)
     click.echo("  segql count --as-of 2026-06-30", err=True)
     click.echo("  segql compile high_value_lapsed --as-of 2026-06-30", err=True)
+    click.echo("  segql serve --as-of 2026-06-30     # the workbench in your browser (pip install 'segql[serve]')",
+               err=True)
