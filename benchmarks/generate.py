@@ -3,11 +3,15 @@
     python benchmarks/generate.py [--out DIR] [--customers N] [--events N|10M|100M] [--seed S]
 
 Every column is a hash of (row, column, seed), so the same arguments always give the same rows, whatever
-the number of threads. Events are split over the four event tables in fixed shares; each customer's share
-of a table follows a persona (heavy, regular, occasional, browser, dormant) and how long they were active,
-and the per-customer counts are rounded from cumulative weights so that the total is exact. Writes one
-Parquet file per table (customers.parquet, addresses.parquet, orders.parquet, …) with COPY … TO.
-Imports duckdb only.
+the number of threads. `--events` rows are split over the four base event tables (orders, web sessions,
+support tickets, e-mail events) in fixed shares; each customer's share of a table follows a persona (heavy,
+regular, occasional, browser, dormant) and how long they were active, and the per-customer counts are
+rounded from cumulative weights so that the total is exact. The shop's tables come on top, as in the retail
+example (and from hash columns of their own, so the base tables keep every row): the items of every order,
+the product views and cart additions before web and app orders, browsing that ended in no order (half as
+many views as `--events`, about a third of them put in the cart), and reviews of some paid orders; about
+1.1 rows for every base event in all. Writes one Parquet file per table (customers.parquet,
+addresses.parquet, orders.parquet, …) with COPY … TO. Imports duckdb only.
 """
 
 from __future__ import annotations
@@ -28,9 +32,14 @@ TABLES = {
     "sessions": "web.sessions",
     "tickets": "support.tickets",
     "email_events": "marketing.email_events",
+    "order_items": "sales.order_items",
+    "product_views": "web.product_views",
+    "cart_adds": "shop.cart_adds",
+    "reviews": "shop.reviews",
 }
-# How the events are shared between the event tables.
+# How the events are shared between the base event tables (the shop's tables are drawn on top of them).
 EVENT_SHARES = {"orders": 0.30, "sessions": 0.40, "tickets": 0.05, "email_events": 0.25}
+SHOP_TABLES = ("order_items", "product_views", "cart_adds", "reviews")
 
 DATA_START = "2019-01-01"  # first sign-up
 DATA_END = "2026-09-30"  # the export runs three months past the benchmark's as-of date, 2026-06-30
@@ -47,6 +56,15 @@ DISCOUNT_CODES = ("WELCOME10", "SPRING15", "SUMMER20", "VIP20", "FREESHIP", "BF2
 SOURCES = ("google", "google", "google", "direct", "direct", "email", "social", "affiliate")
 CATEGORIES = ("delivery", "delivery", "returns", "billing", "product", "product", "account")
 THEMES = ("new-arrivals", "weekly-picks", "members-offer", "style-guide", "clearance", "back-in-stock")
+# The catalogue: product p (0-based) is in PRODUCT_CATEGORIES[p % 8], and its price follows from p; each customer
+# favours one category. Product views and cart additions are kept since SHOP_START (as in the example).
+PRODUCT_CATEGORIES = ("books", "electronics", "home", "toys", "garden", "beauty", "sports", "fashion")
+PRODUCTS = 4000
+SHOP_START = "2025-06-01"
+REVIEW_START = "2024-01-01"  # the review platform's first export
+BROWSE_SHARE = 0.5  # product views of browsing that ended in no order, as a share of `events`
+BROWSE_RATE = ("CASE persona WHEN 'browser' THEN 40 WHEN 'heavy' THEN 20 WHEN 'regular' THEN 10 "
+               "WHEN 'occasional' THEN 5 ELSE 1 END")
 
 
 def sql_list(items: tuple[str, ...] | list[str]) -> str:
@@ -216,6 +234,116 @@ COPY (
 """
 
 
+def product_sql(row: str, customer: str) -> str:
+    """The 0-based product of an item, view or cart addition: 60% in the customer's favourite category,
+    popular products more often than others."""
+    per_category = PRODUCTS // len(PRODUCT_CATEGORIES)
+    favourite = f"CAST(h({customer}, 70) % {len(PRODUCT_CATEGORIES)} AS BIGINT)"
+    return (f"CASE WHEN u({row}, 71) < 0.6 "
+            f"THEN {favourite} + {len(PRODUCT_CATEGORIES)} * CAST(floor(pow(u({row}, 72), 2) * {per_category}) AS BIGINT) "
+            f"ELSE CAST(floor(pow(u({row}, 73), 1.5) * {PRODUCTS}) AS BIGINT) END")
+
+
+def product_columns(p: str) -> str:
+    return (f"CAST({p} + 1 AS INTEGER) AS product_id, {sql_list(PRODUCT_CATEGORIES)}[1 + CAST({p} % {len(PRODUCT_CATEGORIES)} AS BIGINT)] "
+            "AS category")
+
+
+def price(p: str) -> str:
+    return f"CAST(round(4.99 + ({p} * 7919 % 23000) / 100.0, 2) AS DECIMAL(12, 2))"
+
+
+def items_sql(orders: Path) -> str:
+    """Every order's items (1 + floor(Exp(1.4)) of them, as in the example), in a temporary table with the
+    order's status and channel and a row number r for the hashes."""
+    return f"""
+CREATE OR REPLACE TEMP TABLE items AS
+SELECT *, {product_sql('r', 'customer_id')} AS p
+FROM (
+  SELECT o.order_id, o.customer_id, o.ordered_at, o.status, o.channel, k, o.order_id * 16 + k AS r
+  FROM read_parquet('{orders}') AS o,
+    unnest(range(1 + least(CAST(floor(-ln(u(o.order_id, 74)) / 1.4) AS BIGINT), 15))) AS t(k)
+)
+"""
+
+
+def order_items_sql(path: Path) -> str:
+    return f"""
+COPY (
+  SELECT order_id, customer_id, ordered_at, {product_columns('p')},
+    CAST(1 + floor(-ln(u(r, 78)) / 2) AS INTEGER) AS quantity, {price('p')} AS price
+  FROM items
+) TO '{path}' (FORMAT parquet, COMPRESSION zstd)
+"""
+
+
+# What led to a web or app order since SHOP_START: for 80% of its items, a cart addition 2 to 600 minutes
+# before the order and a product view 1 to 90 minutes before that.
+ORDER_LED = f"channel IN ('web', 'app') AND ordered_at >= TIMESTAMP '{SHOP_START}' AND u(r, 79) < 0.8"
+ADDED = "(ordered_at - to_minutes(CAST(2 + h(r, 80) % 598 AS BIGINT)))"
+
+
+def browsing_sql() -> str:
+    """Browsing that ended in no order: product views (0.3% without a time) between the later of sign-up and
+    SHOP_START and the end, at each persona's rate, about a third of them put in the cart 1 to 29 minutes later."""
+    row = "id * 4096 + j"
+    start = f"greatest(signup_at, TIMESTAMP '{SHOP_START}')"
+    return f"""
+CREATE OR REPLACE TEMP TABLE browsing AS
+SELECT customer_id, viewed_at, p,
+  CASE WHEN viewed_at IS NOT NULL AND u(rn, 84) < 0.3
+       THEN viewed_at + to_minutes(CAST(1 + h(rn, 85) % 29 AS BIGINT)) END AS added_at
+FROM (
+  SELECT CAST(id AS INTEGER) AS customer_id, {row} AS rn, {product_sql(row, 'id')} AS p,
+    CASE WHEN u({row}, 82) < 0.003 THEN NULL ELSE {between(start, f"TIMESTAMP '{DATA_END} 23:59:59'", row, 83)} END
+      AS viewed_at
+  FROM {rows_sql('browsing')}
+)
+"""
+
+
+def product_views_sql(path: Path) -> str:
+    return f"""
+COPY (
+  SELECT customer_id, {ADDED} - to_minutes(CAST(1 + h(r, 81) % 89 AS BIGINT)) AS viewed_at, {product_columns('p')}
+  FROM items WHERE {ORDER_LED}
+  UNION ALL
+  SELECT customer_id, viewed_at, {product_columns('p')} FROM browsing
+) TO '{path}' (FORMAT parquet, COMPRESSION zstd)
+"""
+
+
+def cart_adds_sql(path: Path) -> str:
+    return f"""
+COPY (
+  SELECT customer_id, {ADDED} AS added_at, {product_columns('p')}, {price('p')} AS price
+  FROM items WHERE {ORDER_LED}
+  UNION ALL
+  SELECT customer_id, added_at, {product_columns('p')}, {price('p')} AS price FROM browsing WHERE added_at IS NOT NULL
+) TO '{path}' (FORMAT parquet, COMPRESSION zstd)
+"""
+
+
+def reviews_sql(path: Path) -> str:
+    """A review of the first item of 10% of the paid orders since REVIEW_START, 2 to 39 days later (a date;
+    1% without one), up to the end of the export."""
+    stars = "[5, 5, 5, 5, 5, 5, 5, 5, 5, 4, 4, 4, 4, 4, 4, 3, 3, 2, 1, 1]"
+    return f"""
+COPY (
+  SELECT customer_id, reviewed_on, CAST(p + 1 AS INTEGER) AS product_id, stars
+  FROM (
+    SELECT customer_id, p,
+      CASE WHEN u(r, 86) < 0.01 THEN NULL ELSE CAST(ordered_at AS DATE) + CAST(2 + h(r, 87) % 38 AS INTEGER) END
+        AS reviewed_on,
+      {stars}[1 + CAST(h(r, 88) % 20 AS BIGINT)] AS stars
+    FROM items
+    WHERE k = 0 AND status = 'paid' AND ordered_at >= TIMESTAMP '{REVIEW_START}' AND u(r, 89) < 0.10
+  )
+  WHERE reviewed_on IS NULL OR reviewed_on <= DATE '{DATA_END}'
+) TO '{path}' (FORMAT parquet, COMPRESSION zstd)
+"""
+
+
 def customers_sql(orders: Path, path: Path) -> str:
     first = pick(tuple(FIRST_NAMES), "h(id, 2)")
     local = f"lower(coalesce({first}, 'customer')) || '.' || id"
@@ -279,6 +407,7 @@ def generate(out: Path, customers: int, events: int, seed: int, memory_limit: st
 
     out.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false")
     if memory_limit:
         con.execute(f"SET memory_limit = '{memory_limit}'")
     if threads:
@@ -308,6 +437,22 @@ def generate(out: Path, customers: int, events: int, seed: int, memory_limit: st
         written[table] = con.execute(f"SELECT count(*) FROM read_parquet('{out / table}.parquet')").fetchone()[0]
         if log:
             print(f"  {table}: {written[table]:,} rows in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+    # the shop's tables, from the orders and a browsing stream of their own (the tables above never change)
+    shop_start = f"greatest(signup_at, TIMESTAMP '{SHOP_START}')"
+    con.execute(counts_sql("browsing", f"({BROWSE_RATE}) * {days(shop_start, end)} / 365", round(events * BROWSE_SHARE)))
+    started = time.perf_counter()
+    con.execute(items_sql(out / "orders.parquet"))
+    con.execute(browsing_sql())
+    shop = {"order_items": order_items_sql, "product_views": product_views_sql, "cart_adds": cart_adds_sql,
+            "reviews": reviews_sql}
+    for table, build in shop.items():
+        con.execute(build(out / f"{table}.parquet"))
+        written[table] = con.execute(f"SELECT count(*) FROM read_parquet('{out / table}.parquet')").fetchone()[0]
+    if log:
+        print("  shop: " + ", ".join(f"{t} {written[t]:,}" for t in shop) + f" rows in "
+              f"{time.perf_counter() - started:.1f}s", file=sys.stderr)
+    con.execute("DROP TABLE items")
+    con.execute("DROP TABLE browsing")
     con.execute(customers_sql(out / "orders.parquet", out / "customers.parquet"))
     con.execute(addresses_sql(out / "addresses.parquet"))
     for table in ("customers", "addresses"):
@@ -329,7 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT / "10M", help="folder for the Parquet files")
     parser.add_argument("--customers", type=parse_count, default=1_000_000, help="customers (default 1M)")
     parser.add_argument("--events", type=parse_count, default=10_000_000,
-                        help="event rows over the four event tables (default 10M; 100M for the big run)")
+                        help="event rows over the four base event tables (default 10M; 100M for the big run); "
+                             "the shop's tables add about 1.1 rows for each")
     parser.add_argument("--seed", type=int, default=20260630)
     parser.add_argument("--memory-limit", default=None, help="DuckDB memory_limit, e.g. 16GB")
     args = parser.parse_args(argv)

@@ -1,7 +1,8 @@
 """The benchmark suite: the retail example's segments plus a few heavy ones, and hand-written SQL for each.
 
-`bench_project` assembles a segql project from examples/retail (schema, segments) and benchmarks/segments;
-`compare` checks that each compiled segment selects exactly the members of its hand-written SQL.
+`bench_project` assembles a segql project from examples/retail (schema, segments), benchmarks/segments and
+the shape suite (benchmarks/shapes, see shape_suite.py); `compare` checks that each compiled segment selects
+exactly the members of its hand-written SQL.
 Imports segql and duckdb.
 """
 
@@ -20,7 +21,8 @@ AS_OF = dt.date(2026, 6, 30)  # the hand-written SQL is written for this as-of d
 
 
 def bench_project(dest: Path) -> Path:
-    """A project in `dest`: the retail schema and segments, and the heavy segments of benchmarks/segments."""
+    """A project in `dest`: the retail schema and segments, the heavy segments of benchmarks/segments, and the
+    shapes of benchmarks/shapes with the segments they refer to."""
     if dest.exists():
         shutil.rmtree(dest)
     (dest / "segments").mkdir(parents=True)
@@ -28,7 +30,7 @@ def bench_project(dest: Path) -> Path:
     (dest / "segql.yml").write_text(
         "name: retail_bench\nschema: schema.yml\nsegments: segments/\ntimezone: UTC\n"
         "channels:\n  email: {requires: email_opt_in}\n  sms: {requires: sms_opt_in}\n", encoding="utf-8")
-    for source in (RETAIL / "segments", HERE / "segments"):
+    for source in (RETAIL / "segments", HERE / "segments", HERE / "shapes", HERE / "shapes" / "referenced"):
         for path in sorted(source.glob("*.yml")):
             shutil.copy(path, dest / "segments" / path.name)
     return dest

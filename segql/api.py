@@ -14,10 +14,11 @@ from segql import ast
 from segql.check import CheckResult, check_project
 from segql.check.tree import CheckedSegment
 from segql.diagnostics import Diagnostic, DiagnosticError, UsageProblem, did_you_mean, sort_key
+from segql.limits import MAX_SEGMENTS
 from segql.project import Project, Target, load_project
 from segql.schema import Schema, load_schema
+from segql.source import SourceFile, Span
 from segql.syntax.segments import load_segment_file
-from segql.syntax.yamlpos import read_source
 
 if TYPE_CHECKING:
     from segql.engines import Engine
@@ -36,7 +37,7 @@ class Loaded:
 def load(root: Path) -> Loaded:
     project, problems = load_project(root)
     try:
-        source = read_source(str(project.schema_path), project.display(project.schema_path))
+        source = project.read(project.schema_path)
         schema, schema_problems = load_schema(source)
     except DiagnosticError as err:
         schema, schema_problems = load_schema_placeholder(), err.diagnostics
@@ -44,15 +45,27 @@ def load(root: Path) -> Loaded:
     if not schema_problems:
         problems += table_file_problems(project, schema)
     segments: list[ast.SegmentDef] = []
-    for path in project.segment_files():
+    files = project.segment_files()
+    if len(files) > MAX_SEGMENTS:
+        folder = SourceFile(project.display(project.segments_path), "")
+        problems.append(Diagnostic("E108", f"the segments folder holds {len(files)} segment files; segql reads at "
+                                   f"most {MAX_SEGMENTS}", Span(folder, 0, 0), "",
+                                   "keep only segment files there, or split the project"))
+        files = []
+    for path in files:
         try:
-            source = read_source(str(path), project.display(path))
+            source = project.read(path)
         except DiagnosticError as err:
             problems += err.diagnostics
             continue
         defs, file_problems = load_segment_file(source)
         segments += defs
         problems += file_problems
+        if len(segments) > MAX_SEGMENTS:
+            problems.append(Diagnostic("E108", f"the project defines more than {MAX_SEGMENTS} segments",
+                                       defs[-1].span, "one too many", "split the project, or remove segments"))
+            segments = segments[:MAX_SEGMENTS]
+            break
     return Loaded(project, schema, segments, problems)
 
 
@@ -134,6 +147,31 @@ class Workspace:
         return project.targets[chosen]
 
 
+def protected_files(ws: Workspace) -> dict[Path, str]:
+    """The files no output of segql may replace, with what each is: the project's own (segql.yml, the schema,
+    segment and test files) and the data of its targets (a DuckDB database, files mapped as tables). A target
+    whose `${VAR}` is not set is skipped: its files cannot be known."""
+    project = ws.project
+    found: dict[Path, str] = {project.root / "segql.yml": "the project file", project.schema_path: "the schema"}
+    for path in project.segment_files():
+        found[path] = "a segment file"
+    if project.tests_path.is_dir():
+        for path in project.tests_path.rglob("*"):
+            found.setdefault(path, "a file of the project's tests")
+    for target in project.targets.values():
+        try:
+            settings = target.resolved()
+            mapped = [target.resolve(t.location, t.table) for t in target.tables]
+        except DiagnosticError:
+            continue
+        if target.type == "duckdb" and settings.get("path", ":memory:") != ":memory:":
+            found[project.root / settings["path"]] = f"the database of target `{target.name}`"
+        for location in mapped:
+            for path in project.root.glob(location) if not Path(location).is_absolute() else [Path(location)]:
+                found.setdefault(path, f"a file target `{target.name}` reads as a table")
+    return found
+
+
 def open_workspace(root: Path) -> Workspace:
     """Load and check a project; any error in its files raises DiagnosticError with all of them."""
     loaded = load(root)
@@ -168,10 +206,19 @@ def connect(ws: Workspace, target: Target) -> Engine:
     return open_engine(target, ws.project.root)
 
 
+def fetch(engine: Engine, query: Any) -> tuple[list[str], list[tuple[Any, ...]]]:
+    """Run a SELECT tree on an engine: rendered for its dialect, with its string values bound as parameters where
+    the engine's driver takes them (segql.compile.render_bound)."""
+    from segql.compile.render import render_bound
+
+    sql, values = render_bound(query, engine.dialect)
+    return engine.query(sql, values) if values else engine.query(sql)
+
+
 def members(ws: Workspace, engine: Engine, segment: CheckedSegment, as_of: dt.date | None,
             params: dict[str, Any] | None = None) -> list[Any]:
     """The keys of a segment's members on a target, sorted."""
-    _, rows = engine.query(compile_sql(ws, segment, engine.dialect, as_of, params))
+    _, rows = fetch(engine, compile_query(ws, segment, engine.dialect, as_of, params))
     return sorted(row[0] for row in rows)
 
 
@@ -184,7 +231,7 @@ def customer_count(ws: Workspace, engine: Engine) -> int:
     dialect = get_dialect(engine.dialect)
     table = dialect.table(ws.loaded.schema.table, "c")
     query = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(table, copy=False)
-    _, rows = engine.query(query.sql(dialect=engine.dialect))
+    _, rows = fetch(engine, query)
     return int(rows[0][0])
 
 
@@ -193,11 +240,9 @@ def segment_size(ws: Workspace, engine: Engine, segment: CheckedSegment, as_of: 
     """How many customers a segment selects on a target (one COUNT over its query)."""
     from sqlglot import exp
 
-    from segql.compile import render
-
     query = compile_query(ws, segment, engine.dialect, as_of, params)
     counted = exp.Select(expressions=[exp.Count(this=exp.Star())]).from_(
         exp.Subquery(this=query, alias=exp.TableAlias(this=exp.to_identifier("members"))), copy=False)
     counted.meta.update(query.meta)
-    _, rows = engine.query(render(counted, engine.dialect))
+    _, rows = fetch(engine, counted)
     return int(rows[0][0])

@@ -24,6 +24,7 @@ CODES: dict[str, str] = {
     "E105": "unknown key",
     "E106": "not a segment file",
     "E107": "invalid value",
+    "E108": "input exceeds a resource limit",
     "E110": "syntax error in expression",
     "E111": "unterminated string",
     "E112": "unexpected character",
@@ -95,6 +96,7 @@ CODES: dict[str, str] = {
     "E267": "invalid SQL trait declaration",
     # E3xx: dialect support
     "E301": "construct not supported by this dialect",
+    "E302": "date outside the calendar",
     "E310": "SQL trait without SQL for this dialect",
     # E4xx: running
     "E401": "unknown target",
@@ -104,6 +106,7 @@ CODES: dict[str, str] = {
     "E405": "unsupported target type",
     "E406": "invalid table mapping of a target",
     "E407": "write schema refused",
+    "E408": "name too long for the target",
     # W0xx: warnings of `segql lint` (segql.lint)
     "W001": "contradiction: conditions that cannot hold together",
     "W002": "condition always true or always false",

@@ -256,8 +256,14 @@ class Printer:
     # ---- several lines ----
 
     def hang(self, node: ast.Expr) -> list[str]:
-        """A long arithmetic term broken before each of its outermost operators (`a\\n    / b > c`)."""
-        subject, rest = node, ""
+        """A long arithmetic term broken before each of its outermost operators (`a\\n    / b > c`); a long
+        sequence broken before each `then`."""
+        if isinstance(node, ast.Sequence):
+            steps = node.steps
+            first = "has " + ("no " if node.negated else "") + self.step(steps[0], len(steps) > 1)
+            return [first, *("then " + self.step(step, i < len(steps) - 1) for i, step in enumerate(steps) if i)]
+        subject: ast.Expr = node
+        rest = ""
         if isinstance(node, ast.Compare):
             subject, rest = node.left, f" {node.op} {self.wrap(node.right, ADDITIVE)}"
         if not isinstance(subject, ast.BinOp):

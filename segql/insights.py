@@ -65,7 +65,7 @@ def values_read(node: t.Expr) -> list[tuple[str, t.Expr]]:
     while stack:
         current = stack.pop()
         if isinstance(current, t.Column | t.TraitRef | t.Aggregate | t.Param | t.Percentile | t.SegmentRef):
-            if isinstance(current, t.Column) and current.scope == "event":
+            if isinstance(current, t.Column) and current.scope in ("event", "step"):
                 continue
             name = _value_name(current)
             if name and name not in out:

@@ -20,7 +20,7 @@ PROJECT_FILE = "segql.yml"
 PROJECT_KEYS = ("name", "schema", "segments", "tests", "timezone", "week_start", "default_target", "targets",
                 "channels", "description")
 WEEK_STARTS = {"monday": 1, "sunday": 7}  # segql.yml's `week_start` → the ISO weekday weeks start on
-TARGET_TYPES = ("duckdb", "postgres", "snowflake")
+TARGET_TYPES = ("duckdb", "postgres", "snowflake", "clickhouse", "spark", "databricks")
 # A duckdb target's `tables:` maps schema tables to files; the reader is chosen by the file's ending.
 TABLE_FILE_READERS = {".parquet": "read_parquet", ".pq": "read_parquet", ".csv": "read_csv_auto",
                       ".tsv": "read_csv_auto", ".csv.gz": "read_csv_auto", ".json": "read_json_auto",
@@ -70,6 +70,23 @@ class Target:
         texts = [*self.settings.values(), *(t.location for t in self.tables)]
         return sorted({env[m] for text in texts for m in _VAR.findall(text) if env.get(m)}, key=len, reverse=True)
 
+    def shown(self, keys: tuple[str, ...]) -> str:
+        """`key=value` of the settings among `keys`, as written in segql.yml (`${VAR}`, never its value)."""
+        return " ".join(f"{k}={self.settings[k]}" for k in keys if self.settings.get(k))
+
+
+def redact(text: str, secrets: list[str]) -> str:
+    """`text` with every secret replaced by `***` where it stands as a whole: not inside a longer word, so a short
+    value (`${DB}` being `e`) hides itself without turning `exists` into `e***ists`. A value without a letter or
+    digit (`.`, `/`) is no secret and is left alone."""
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        if not any(c.isalnum() for c in secret):  # `.` or `/` hide nothing, and would blot out every one
+            continue
+        before = r"(?<![A-Za-z0-9])" if secret[0].isalnum() else ""
+        after = r"(?![A-Za-z0-9])" if secret[-1].isalnum() else ""
+        text = re.sub(before + re.escape(secret) + after, "***", text)
+    return text
+
 
 @dataclass(frozen=True, slots=True)
 class Channel:
@@ -102,12 +119,32 @@ class Project:
         except ValueError:
             return str(path)
 
+    def read(self, path: Path) -> SourceFile:
+        """A file of the project as text (read_source), refusing one reached through a link that leaves the project
+        folder (E100): a link in a pull request would otherwise show any file's lines in diagnostics, and let fmt
+        rewrite it. A path segql.yml names outside the folder (`schema: ../shared/schema.yml`) is read as named."""
+        shown = self.display(path)
+        refused = link_leaving(path, self.root, shown)
+        if refused is not None:
+            raise DiagnosticError([refused])
+        return read_source(str(path), shown)
+
     def segment_files(self) -> list[Path]:
         if self.segments_path.is_file():
             return [self.segments_path]
         if not self.segments_path.is_dir():
             return []
         return sorted(p for p in self.segments_path.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
+
+
+def link_leaving(path: Path, folder: Path, shown: str) -> Diagnostic | None:
+    """E100 when `path`, inside `folder` as written, is a link (or lies in a linked folder) whose file is outside it."""
+    inside = Path(os.path.abspath(path)).is_relative_to(os.path.abspath(folder))
+    if not inside or path.resolve().is_relative_to(folder.resolve()):
+        return None
+    return Diagnostic("E100", f"`{shown}` is a link to a file outside the project; segql does not follow it",
+                      Span(SourceFile(shown, ""), 0, 0), "",
+                      "copy the file into the project, or name it in segql.yml (`schema: ../shared/schema.yml`)")
 
 
 def find_project(start: Path) -> Path | None:
@@ -125,7 +162,7 @@ def load_project(root: Path, text: str | None = None) -> tuple[Project, list[Dia
     path = root / PROJECT_FILE
     project = Project(root, root.name, root / "schema.yml", root / "segments", root / "tests")
     try:
-        source = read_source(str(path), PROJECT_FILE) if text is None else SourceFile(PROJECT_FILE, text)
+        source = project.read(path) if text is None else SourceFile(PROJECT_FILE, text)
         node = load_yaml(source)
     except DiagnosticError as err:
         return project, err.diagnostics
@@ -161,7 +198,7 @@ def load_project(root: Path, text: str | None = None) -> tuple[Project, list[Dia
         kind = shape.scalar(spec.get("type"), "the target's `type`")
         if kind is None:
             shape.error("E104", f"target `{key.value}` has no `type`", key.span, "type missing",
-                        "add `type: duckdb`, `postgres` or `snowflake`")
+                        "add `type:` and one of " + ", ".join(TARGET_TYPES))
             continue
         if kind.value not in TARGET_TYPES:
             shape.error("E107", f"unknown target type `{kind.value}`", kind.span, "not a target type",

@@ -90,6 +90,23 @@ class Schema:
         return attr.column if attr else self.key
 
 
+def _key_hint(key: str, attributes: dict[str, Attribute]) -> str:
+    """The fix for a key that names no attribute: the attribute reading that column; a near-identical name (a
+    typo: `customer_idd`); else to declare it, a merely similar attribute mentioned after, never instead
+    (`c_customer_sk` is not `customer_code`)."""
+    import difflib
+
+    reading = [a.name for a in attributes.values() if a.column == key]
+    if reading:
+        return f"the attribute `{reading[0]}` reads the column `{key}`: write `key: {reading[0]}`"
+    declare = f"declare it under `attributes:`, e.g. `{key}: integer`"
+    typo = difflib.get_close_matches(key, list(attributes), n=1, cutoff=0.9)
+    if typo:
+        return f"did you mean `{typo[0]}`? If not, {declare}"
+    close = did_you_mean(key, attributes)
+    return declare + (f" (or, if the key is another attribute, name it: {close})" if close else "")
+
+
 def load_schema(source: SourceFile) -> tuple[Schema, list[Diagnostic]]:
     """A best-effort schema and the problems found; unusable parts are left out or typed `error`."""
     shape = Shape()
@@ -111,7 +128,7 @@ def load_schema(source: SourceFile) -> tuple[Schema, list[Diagnostic]]:
     key_node = top.get("key")
     if key and key not in attributes and isinstance(key_node, YScalar):
         shape.error("E201", f"the key `{key}` is not among the attributes", key_node.span, "not declared",
-                    did_you_mean(key, attributes) or f"declare it under `attributes`, e.g. `{key}: integer`")
+                    _key_hint(key, attributes))
     schema = Schema(entity, table, key, attributes, source=source)
     names: dict[str, tuple[str, Span]] = {entity: ("the entity", Span(source, 0, 0))}
 

@@ -16,7 +16,7 @@ from segql.check.params import parse_value
 from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
 from segql.schema import Attribute, Schema
 from segql.source import Span
-from segql.syntax.yamlpos import Shape, YMap, YNode, YScalar, YSeq, load_yaml, read_source
+from segql.syntax.yamlpos import Shape, YMap, YNode, YScalar, YSeq, load_yaml
 from segql.types import INTEGER, STRING, Type
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ TEST_KEYS = ("description", "as_of", "fixtures", "segments")
 CASE_KEYS = ("expect", "expect_not", "members", "params", "as_of", "description")
 
 # How each declared type is stored in the fixture database (the width of a warehouse's usual columns).
+DECIMAL_DIGITS_BEFORE_POINT = 28  # of DECIMAL(38, 10), below
 SQL_TYPES = {"integer": "BIGINT", "decimal": "DECIMAL(38, 10)", "float": "DOUBLE", "string": "VARCHAR",
              "enum": "VARCHAR", "boolean": "BOOLEAN", "date": "DATE", "timestamp": "TIMESTAMP"}
 
@@ -297,7 +298,13 @@ class TestFileLoader:
                 raise ValueError(f"`{text}` is not a whole number")
             if scalar.style is not None and typ.kind in ("integer", "decimal", "float", "boolean"):
                 raise ValueError(f"`{scalar.value}` is quoted, so it is text")
-            return parse_value(text, typ)
+            value = parse_value(text, typ)
+            if typ.kind == "decimal" and value.adjusted() >= DECIMAL_DIGITS_BEFORE_POINT:
+                raise ValueError(f"`{text}` has more than {DECIMAL_DIGITS_BEFORE_POINT} digits before the point, "
+                                 f"more than a decimal column of the fixtures holds ({SQL_TYPES['decimal']})")
+            if typ.kind == "integer" and not -(2 ** 63) <= value < 2 ** 63:
+                raise ValueError(f"`{text}` is beyond the range of an integer column of the fixtures (BIGINT)")
+            return value
         except ValueError as err:
             self.error("E242", f"the value of `{table.name}.{col.name}` must be {_a(typ.kind)}: {err}", scalar.span,
                        f"not {_a(typ.kind)}", _example(typ.kind))
@@ -462,7 +469,7 @@ def run_tests(ws: Workspace, names: tuple[str, ...] | list[str] = ()) -> TestRun
     project = ws.project
     for path in test_files(ws):
         try:
-            source = read_source(str(path), project.display(path))
+            source = project.read(path)
         except DiagnosticError as err:
             run.diagnostics += err.diagnostics
             run.not_run += 1

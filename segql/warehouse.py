@@ -16,8 +16,10 @@ from typing import TYPE_CHECKING, Any
 
 from sqlglot import exp
 
-from segql.compile import TableMap, compile_memberships, compile_segment, render
-from segql.compile.render import DIALECT_KEY
+from segql.api import fetch
+from segql.compile import Output, TableMap, bind_params, compile_columns, compile_memberships, compile_segment, render
+from segql.compile.render import DIALECT_KEY, render_bound
+from segql.compile.summaries import numbered_names
 from segql.diagnostics import Diagnostic, DiagnosticError, UsageProblem
 from segql.dialects import get_dialect
 
@@ -37,6 +39,9 @@ SYSTEM_SCHEMAS = ("information_schema", "pg_catalog", "pg_toast")
 # Where an unqualified table of schema.yml lives on each engine (its default search path).
 DEFAULT_SCHEMA = {"duckdb": "main", "postgres": "public", "snowflake": "public"}
 KEY_TYPES = {"integer": "BIGINT", "decimal": "DECIMAL(38, 9)", "date": "DATE", "timestamp": "TIMESTAMP"}
+# The columns segql's tables and `changes` have beside the customer key: a key column named like one of them is
+# `<key>_key` there (history_key).
+OWN_COLUMNS = ("as_of", "segment", "definition_hash", "change")
 
 
 # ---- the write schema ----
@@ -60,12 +65,38 @@ def session_schemas(engine: Engine) -> set[str]:
     yet included: a table segql created there could shadow the data), else the current schema."""
     if engine.dialect == "postgres":
         setting = exp.Anonymous(this="current_setting", expressions=[exp.Literal.string("search_path")])
-        _, rows = engine.query(exp.select(setting, exp.CurrentUser()).sql(dialect="postgres"))
+        _, rows = fetch(engine, exp.select(setting, exp.CurrentUser()))
         path, user = str(rows[0][0]), str(rows[0][1])
-        names = [p.strip() for p in path.split(",")]
-        return {(user if n.strip('"') == "$user" else n[1:-1] if n.startswith('"') else n).lower() for n in names if n}
-    _, rows = engine.query(exp.select(exp.Anonymous(this="current_schema")).sql(dialect=get_dialect(engine.dialect).name))
+        return {user.lower() if name == "$user" else name.lower() for name in search_path_names(path)}
+    _, rows = fetch(engine, exp.select(exp.Anonymous(this="current_schema")))
     return {str(r[0]).lower() for r in rows if r[0] is not None}
+
+
+def search_path_names(path: str) -> list[str]:
+    """The schema names of a PostgreSQL search_path setting, read as the server reads them: separated by commas,
+    each bare (folded to lower case) or in double quotes (as written, `""` a quote; commas and spaces are part of
+    the name there). A naive split at commas read `"my,data", public` as `"my` and `data"`, so a write schema
+    `my,data` passed for one outside the path."""
+    names: list[str] = []
+    i, n = 0, len(path)
+    while i < n:
+        while i < n and path[i] in " \t\n,":
+            i += 1
+        if i >= n:
+            break
+        if path[i] == '"':
+            name, i = [], i + 1
+            while i < n and not (path[i] == '"' and path[i + 1:i + 2] != '"'):
+                name.append(path[i])
+                i += 2 if path[i] == '"' else 1
+            names.append("".join(name))
+            i += 1
+        else:
+            start = i
+            while i < n and path[i] != ",":
+                i += 1
+            names.append(path[start:i].strip().lower())
+    return names
 
 
 def write_schema(ws: Workspace, target_name: str | None, given: str | None, engine: Engine) -> str:
@@ -76,6 +107,12 @@ def write_schema(ws: Workspace, target_name: str | None, given: str | None, engi
     if not name or not name.strip():
         raise UsageProblem(f"target `{target.name}` has no `schema` setting: name the schema segql may write to "
                            f"with --schema NAME or `schema: NAME` in the target (e.g. `schema: segments`)")
+    limit = get_dialect(engine.dialect).max_name_bytes
+    if limit is not None and len(name.encode()) > limit:
+        raise DiagnosticError([Diagnostic(
+            "E408", f"the write schema `{name}` is {len(name.encode())} bytes long; {engine.dialect} keeps only the "
+            f"first {limit} of a name, so two such schemas would be one", target.span, "schema name too long",
+            f"name a schema of at most {limit} bytes")])
     used = data_schemas(ws, engine)
     if name.lower() in used or name.lower() in SYSTEM_SCHEMAS or name.lower().startswith("pg_"):
         where = "holds tables of schema.yml" if name.lower() in used else "is a system schema"
@@ -123,15 +160,23 @@ def locked_transaction(writer: Writer, schema: str) -> Iterator[None]:
 
 
 def execute_all(writer: Writer, statements: Sequence[exp.Expression]) -> None:
-    texts = [statement_sql(s, writer.dialect) for s in statements]  # all rendered before the first is run
-    for text in texts:
-        writer.execute(text)
+    """Each statement in its own call (string values bound where the driver takes them), all rendered before the
+    first is run."""
+    texts = [render_bound(s, writer.dialect) for s in statements]
+    for text, values in texts:
+        if values:
+            writer.execute(text, values)
+        else:
+            writer.execute(text)
 
 
 def schema_lock(dialect: str, schema: str) -> list[exp.Expression]:
+    """The statement taking the write schema's lock, keyed by the name the server keeps (`--schema RACY` and
+    `--schema racy` write to one schema, so they take one lock)."""
     if dialect != "postgres":
         return []
-    key = int.from_bytes(hashlib.sha256(f"segql write schema {schema}".encode()).digest()[:8], "big", signed=True)
+    stored = get_dialect(dialect).stored_name(schema)
+    key = int.from_bytes(hashlib.sha256(f"segql write schema {stored}".encode()).digest()[:8], "big", signed=True)
     number = exp.Literal.number(key) if key >= 0 else exp.Neg(this=exp.Literal.number(-key))
     return [exp.select(exp.Anonymous(this="pg_advisory_xact_lock", expressions=[number]))]
 
@@ -143,19 +188,23 @@ class Existing:
 
 
 def find_relation(engine: Engine, schema: str, name: str) -> Existing | None:
-    """A table or view `schema.name` in the current database (names compared case-insensitively), from
-    information_schema, which DuckDB and PostgreSQL both have."""
+    """The table or view `schema.name` that segql's statements name, in the current database, from
+    information_schema, which DuckDB and PostgreSQL both have. Names are compared as the engine compares them:
+    as it keeps them on PostgreSQL (where LOWER is ASCII-only under the C locale, so `Ünïcödé` once went unfound
+    and was created twice), case-insensitively by the engine's own LOWER on DuckDB."""
     d = get_dialect(engine.dialect)
 
     def matches(column: str, value: str) -> exp.Expression:
-        return exp.EQ(this=exp.Lower(this=exp.column(column, "t")), expression=exp.Literal.string(value.lower()))
+        if d.quoted_names_exact:
+            return exp.EQ(this=exp.column(column, "t"), expression=exp.Literal.string(d.stored_name(value)))
+        return exp.EQ(this=exp.Lower(this=exp.column(column, "t")), expression=exp.Lower(this=exp.Literal.string(value)))
 
     where = exp.and_(matches("table_schema", schema), matches("table_name", name),
                      exp.EQ(this=exp.column("table_catalog", "t"), expression=exp.Anonymous(this="current_database")))
     kinds = exp.select(exp.column("table_type", "t")).from_(
         exp.Table(this=exp.to_identifier("tables"), db=exp.to_identifier("information_schema"),
                   alias=exp.TableAlias(this=exp.to_identifier("t")))).where(where)
-    _, rows = engine.query(kinds.sql(dialect=d.name))
+    _, rows = fetch(engine, kinds)
     if not rows:
         return None
     kind = "VIEW" if str(rows[0][0]).upper() == "VIEW" else "TABLE"
@@ -163,7 +212,7 @@ def find_relation(engine: Engine, schema: str, name: str) -> Existing | None:
         exp.Table(this=exp.to_identifier("columns"), db=exp.to_identifier("information_schema"),
                   alias=exp.TableAlias(this=exp.to_identifier("t")))).where(where.copy()).order_by(
         exp.column("ordinal_position", "t"))
-    _, cols = engine.query(columns.sql(dialect=d.name))
+    _, cols = fetch(engine, columns)
     return Existing(kind, tuple(str(c[0]) for c in cols))
 
 
@@ -187,11 +236,11 @@ def materialize_statements(ws: Workspace, segment: CheckedSegment, *, dialect: s
     d = get_dialect(dialect)
     if segment.name.lower() in RESERVED_TABLES:
         raise UsageProblem(f"segment `{segment.name}` has the name of segql's history table; it cannot be materialized")
-    query = compile_segment(segment, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect, as_of=as_of,
-                            timezone=ws.project.timezone, params=params)
+    key = ws.loaded.schema.key_column
+    query = members_query(ws, segment, dialect=dialect, as_of=as_of, params=params)
+    columns = [key, group_column(key)] if segment.groups else [key]
     target = table_node(d, schema, segment.name)
     wanted = kind.upper()
-    key = ws.loaded.schema.key_column
     statements: list[exp.Expression] = []
 
     def create(into: exp.Table, replace: bool) -> exp.Create:
@@ -212,11 +261,34 @@ def materialize_statements(ws: Workspace, segment: CheckedSegment, *, dialect: s
         statements.append(exp.Alter(this=table_node(d, schema, temporary), kind="TABLE",
                                     actions=[exp.AlterRename(this=exp.Table(this=d.identifier(segment.name)))]))
         return statements
-    same_columns = existing is not None and [c.lower() for c in existing.columns] == [key.lower()]
+    same_columns = existing is not None and [c.lower() for c in existing.columns] == [c.lower() for c in columns]
     if existing is not None and (existing.kind != wanted or (d.name == "postgres" and not same_columns)):
         drop_existing()  # OR REPLACE cannot change a view into a table (or back), nor a PostgreSQL view's columns
     statements.append(create(target, replace=True))
     return statements
+
+
+def group_column(key: str) -> str:
+    """The column holding a member's group (of a segment's splits or priority list), never the key's name."""
+    return "group" if key.lower() != "group" else "member_group"
+
+
+def members_query(ws: Workspace, segment: CheckedSegment, *, dialect: str, as_of: dt.date | None,
+                  params: dict[str, Any] | None) -> exp.Select:
+    """SELECT the key of each member, and for a segment with groups each member's group (the first whose condition
+    holds: they never overlap)."""
+    tables = TableMap.from_schema(ws.loaded.schema)
+    if not segment.groups:
+        return compile_segment(segment, tables=tables, dialect=dialect, as_of=as_of, timezone=ws.project.timezone,
+                               params=params)
+    values = bind_params(segment, params)
+    found = compile_columns([Output(g.name, g.condition, values) for g in segment.groups], tables=tables,
+                            dialect=dialect, as_of=as_of, timezone=ws.project.timezone, where=segment.condition,
+                            params=values)
+    label = exp.Case(ifs=[exp.If(this=column, true=exp.Literal.string(g.name))
+                          for column, g in zip(found.columns, segment.groups, strict=True)])
+    d = get_dialect(dialect)
+    return found.select([found.key, exp.Alias(this=label, alias=d.identifier(group_column(ws.loaded.schema.key_column)))])
 
 
 def materialize(ws: Workspace, writer: Writer, segments: Iterable[CheckedSegment], *, schema: str, kind: str,
@@ -228,6 +300,14 @@ def materialize(ws: Workspace, writer: Writer, segments: Iterable[CheckedSegment
     if kind == "view" and as_of is not None:
         raise UsageProblem("a view always reads the current date; use --kind table to pin --as-of")
     d = get_dialect(writer.dialect)
+    segments = list(segments)
+    too_long = [s for s in segments if d.max_name_bytes is not None and len(s.name.encode()) > d.max_name_bytes]
+    if too_long:
+        raise DiagnosticError([Diagnostic(
+            "E408", f"segment `{s.name}` is {len(s.name.encode())} characters long: {d.name} keeps only the first "
+            f"{d.max_name_bytes} of a view or table name, so it cannot be materialized there", s.definition.span,
+            "name too long to materialize", f"rename the segment to at most {d.max_name_bytes} characters "
+            "(run, count and snapshot take it as it is)") for s in too_long])
     with locked_transaction(writer, schema):
         execute_all(writer, [create_schema(d, schema)])
     done = []
@@ -255,6 +335,13 @@ def definition_hash(ws: Workspace, segment: CheckedSegment, params: dict[str, An
     return hashlib.sha256(render(query, HASH_DIALECT).encode()).hexdigest()[:16]
 
 
+def history_key(ws: Workspace) -> str:
+    """The name of the customer key's column in the history (and in the output of `changes`): the key column's,
+    unless segql's own columns have it (a key named `segment` is `segment_key` there)."""
+    key = ws.loaded.schema.key_column
+    return f"{key}_key" if key.lower() in OWN_COLUMNS else key
+
+
 def key_type(ws: Workspace, d: SqlDialect) -> exp.DataType:
     schema = ws.loaded.schema
     attribute = schema.attributes.get(schema.key)
@@ -276,10 +363,11 @@ def snapshot_statements(ws: Workspace, segments: Sequence[CheckedSegment], *, di
                         as_of: dt.date, params: Mapping[str, dict[str, Any]] | None = None) -> list[exp.Expression]:
     """Replace the snapshot of `segments` on `as_of` in the history: create the tables if missing, delete that
     day's rows of these segments, insert the members from one memberships query (unpivoted to one row per member
-    and segment, inside the warehouse) and record each snapshot. Run them in one transaction."""
+    and segment, inside the warehouse; one per group of segments where the engine limits a SELECT's columns) and
+    record each snapshot. Run them in one transaction."""
     d = get_dialect(dialect)
     names = [s.name for s in segments]
-    key = ws.loaded.schema.key_column
+    key, stored_key = ws.loaded.schema.key_column, history_key(ws)
     history, snapshots = table_node(d, schema, HISTORY), table_node(d, schema, SNAPSHOTS)
     day = d.date_literal(as_of)
     params = params or {}
@@ -296,35 +384,47 @@ def snapshot_statements(ws: Workspace, segments: Sequence[CheckedSegment], *, di
         return exp.Insert(this=exp.Schema(this=table.copy(), expressions=[d.identifier(c) for c in columns]),
                           expression=query)
 
-    # The segment of each output row and its hash, as a VALUES list joined to every customer's memberships.
-    chosen = exp.Values(
-        expressions=[exp.Tuple(expressions=[exp.Literal.string(n), exp.Literal.string(hashes[n])]) for n in names],
-        alias=exp.TableAlias(this=d.identifier("s"), columns=[d.identifier("segment"), d.identifier("definition_hash")]))
-    memberships = compile_memberships(segments, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect,
-                                      as_of=as_of, timezone=ws.project.timezone, params=params)
-    is_member = exp.Case(this=d.column("segment", "s"),
-                         ifs=[exp.If(this=exp.Literal.string(n), true=d.column(n, "m")) for n in names])
-    members = (exp.select(day.copy(), d.column("segment", "s"), d.column(key, "m"), d.column("definition_hash", "s"))
-               .from_(exp.Subquery(this=memberships, alias=exp.TableAlias(this=d.identifier("m"))), copy=False)
-               .join(chosen, join_type="CROSS", copy=False)
-               .where(is_member, copy=False))
+    # The segment of each output row and its hash, as a VALUES list joined to every customer's memberships: in
+    # one INSERT, or one per group of segments where the engine limits a SELECT's columns (PostgreSQL).
+    def chosen_of(group: Sequence[str]) -> exp.Values:
+        return exp.Values(
+            expressions=[exp.Tuple(expressions=[exp.Literal.string(n), exp.Literal.string(hashes[n])]) for n in group],
+            alias=exp.TableAlias(this=d.identifier("s"), columns=[d.identifier("segment"),
+                                                                  d.identifier("definition_hash")]))
+
+    def insert_members(group: Sequence[CheckedSegment]) -> exp.Insert:
+        flags = numbered_names("flag_", len(group), [key])
+        memberships = compile_memberships(group, tables=TableMap.from_schema(ws.loaded.schema), dialect=dialect,
+                                          as_of=as_of, timezone=ws.project.timezone, params=params, columns=flags)
+        is_member = exp.Case(this=d.column("segment", "s"),
+                             ifs=[exp.If(this=exp.Literal.string(s.name), true=d.column(f, "m"))
+                                  for s, f in zip(group, flags, strict=True)])
+        members = (exp.select(day.copy(), d.column("segment", "s"), d.column(key, "m"), d.column("definition_hash", "s"))
+                   .from_(exp.Subquery(this=memberships, alias=exp.TableAlias(this=d.identifier("m"))), copy=False)
+                   .join(chosen_of([s.name for s in group]), join_type="CROSS", copy=False)
+                   .where(is_member, copy=False))
+        insert = into(history, ["as_of", "segment", stored_key, "definition_hash"], members)
+        insert.meta[DIALECT_KEY] = memberships.meta[DIALECT_KEY]
+        return insert
+
+    size = max(1, len(segments) if d.max_columns is None else d.max_columns - 1)
+    inserts = [insert_members(segments[i:i + size]) for i in range(0, len(segments), size)]
+    chosen = chosen_of(names)
     count = exp.select(exp.Count(this=exp.Star())).from_(exp.Table(this=d.identifier(HISTORY), db=d.identifier(schema),
                                                                    alias=exp.TableAlias(this=d.identifier("h"))))
     count = count.where(exp.and_(exp.EQ(this=d.column("as_of", "h"), expression=day.copy()),
                                  exp.EQ(this=d.column("segment", "h"), expression=d.column("segment", "s"))))
     recorded = exp.select(day.copy(), d.column("segment", "s"), d.column("definition_hash", "s"),
                           exp.Subquery(this=count)).from_(chosen.copy())
-    insert_members = into(history, ["as_of", "segment", key, "definition_hash"], members)
-    insert_members.meta[DIALECT_KEY] = memberships.meta[DIALECT_KEY]
     return [
         create_schema(d, schema),
         create_table(history, [column_def(d, "as_of", "DATE"), column_def(d, "segment", "TEXT"),
-                               column_def(d, key, key_type(ws, d)), column_def(d, "definition_hash", "TEXT")]),
+                               column_def(d, stored_key, key_type(ws, d)), column_def(d, "definition_hash", "TEXT")]),
         create_table(snapshots, [column_def(d, "as_of", "DATE"), column_def(d, "segment", "TEXT"),
                                  column_def(d, "definition_hash", "TEXT"), column_def(d, "members", "BIGINT")]),
         this_day(history),
         this_day(snapshots),
-        insert_members,
+        *inserts,
         into(snapshots, ["as_of", "segment", "definition_hash", "members"], recorded),
     ]
 
@@ -342,7 +442,7 @@ def snapshot(ws: Workspace, writer: Writer, segments: Sequence[CheckedSegment], 
     sizes = exp.select(d.column("segment"), d.column("members")).from_(table_node(d, schema, SNAPSHOTS)).where(
         exp.and_(exp.EQ(this=d.column("as_of"), expression=d.date_literal(as_of)),
                  in_list(d.column("segment"), [s.name for s in segments])))
-    _, rows = writer.query(sizes.sql(dialect=d.name))
+    _, rows = fetch(writer, sizes)
     return {str(name): int(size) for name, size in rows}
 
 
@@ -373,7 +473,7 @@ def changes(ws: Workspace, engine: Engine, *, schema: str, start: dt.date, end: 
         where.append(exp.EQ(this=d.column("segment"), expression=exp.Literal.string(segment)))
     inventory = exp.select(d.column("as_of"), d.column("segment"), d.column("definition_hash")).from_(
         table_node(d, schema, SNAPSHOTS)).where(exp.and_(*where))
-    _, rows = engine.query(inventory.sql(dialect=d.name))
+    _, rows = fetch(engine, inventory)
     taken: dict[dt.date, dict[str, str]] = {start: {}, end: {}}
     for day, name, digest in rows:
         taken[_as_date(day)][str(name)] = str(digest)
@@ -387,7 +487,7 @@ def changes(ws: Workspace, engine: Engine, *, schema: str, start: dt.date, end: 
     redefined = [n for n in both if taken[start][n] != taken[end][n]]
     found: list[tuple[str, str, Any]] = []
     if both:
-        _, diff = engine.query(changes_query(ws, d, schema, start, end, both).sql(dialect=d.name))
+        _, diff = fetch(engine, changes_query(ws, d, schema, start, end, both))
         found = [(str(s), str(c), k) for s, c, k in diff]
     counts = {n: (0, 0) for n in both}
     for name, change, _ in found:
@@ -399,7 +499,7 @@ def changes(ws: Workspace, engine: Engine, *, schema: str, start: dt.date, end: 
 def changes_query(ws: Workspace, d: SqlDialect, schema: str, start: dt.date, end: dt.date,
                   names: Sequence[str]) -> exp.Select:
     """(segment, change, key) for every member on one date and not the other: a FULL JOIN of the two days."""
-    key = ws.loaded.schema.key_column
+    key = history_key(ws)
 
     def day(value: dt.date, alias: str) -> exp.Subquery:
         rows = exp.select(d.column("segment"), d.column(key)).from_(table_node(d, schema, HISTORY)).where(
@@ -436,7 +536,7 @@ def _dates_hint(engine: Engine, d: SqlDialect, schema: str, segment: str | None)
     query = exp.select(d.column("as_of")).distinct().from_(table_node(d, schema, SNAPSHOTS))
     if segment is not None:
         query = query.where(exp.EQ(this=d.column("segment"), expression=exp.Literal.string(segment)))
-    _, rows = engine.query(query.order_by(d.column("as_of")).sql(dialect=d.name))
+    _, rows = fetch(engine, query.order_by(d.column("as_of")))
     dates = [_as_date(r[0]).isoformat() for r in rows]
     if not dates:
         return "; there are none yet"

@@ -26,8 +26,13 @@ TABLES = TableMap(
         "tickets": EventTable(("support", "tickets"), "customer_id", None),
         "cart_adds": EventTable(("shop", "cart_adds"), "customer_id", "added_at", "timestamp"),
         "reviews": EventTable(("shop", "reviews"), "customer_id", "review_date", "date"),
+        "logins": EventTable(("web", "logins"), "customer_id", "logged_at", "timestamp"),
     },
 )
+
+# the database schemas the fixture's tables are in (copied to every engine)
+SCHEMAS = tuple(dict.fromkeys(table[0] for table in (TABLES.customer, *(lk.table for lk in TABLES.lookups.values()),
+                                                         *(ev.table for ev in TABLES.events.values()))))
 
 # ---- the fixture: 6 customers; 5 has no events at all ----
 
@@ -43,6 +48,7 @@ CREATE TABLE web.visits (customer_id INTEGER, visit_date DATE, page VARCHAR);
 CREATE TABLE support.tickets (customer_id INTEGER, topic VARCHAR);
 CREATE TABLE shop.cart_adds (customer_id INTEGER, added_at TIMESTAMP, product_id INTEGER, category VARCHAR);
 CREATE TABLE shop.reviews (customer_id INTEGER, review_date DATE, product_id INTEGER, stars INTEGER);
+CREATE TABLE web.logins (customer_id INTEGER, logged_at TIMESTAMP);
 """
 
 D, TS = dt.date, dt.datetime
@@ -99,13 +105,23 @@ REVIEWS = [
     (4, D(2024, 5, 1), 14, 1),  # the day of the addition and of the orders
     (6, D(2024, 6, 9), 16, 2),  # before the order of 06-10 00:00 UTC, the same day in New York
 ]
+# Near the starts of days in New York (04:00 UTC in June), for windows whose first day is read from a column
+LOGINS = [
+    (1, TS(2024, 6, 30, 2)),
+    (2, TS(2024, 6, 29, 3)),  # 23:00 on 06-28 in New York: before customer 2's signup day there (06-29)
+    (4, TS(2024, 6, 30, 5)),  # 01:00 on 06-30 in New York: on customer 4's signup day there (06-30)
+    (6, TS(2024, 6, 29, 4)),  # midnight in New York
+    (3, TS(2024, 7, 1, 3)),  # 23:00 on the as-of day in New York; customer 3 has no signup
+]
+EVENT_ROWS = {"orders": ORDERS, "visits": VISITS, "tickets": TICKETS, "logins": LOGINS,
+              "cart_adds": CART_ADDS, "reviews": REVIEWS}
 
 
 def build_database(con: Any) -> None:
     con.execute(DDL)
     for table, rows in (("crm.customers", CUSTOMERS), ("crm.addresses", ADDRESSES), ("sales.orders", ORDERS),
-                        ("web.visits", VISITS), ("support.tickets", TICKETS), ("shop.cart_adds", CART_ADDS),
-                        ("shop.reviews", REVIEWS)):
+                        ("web.visits", VISITS), ("support.tickets", TICKETS), ("web.logins", LOGINS),
+                        ("shop.cart_adds", CART_ADDS), ("shop.reviews", REVIEWS)):
         marks = ", ".join("?" * len(rows[0]))
         con.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
 
@@ -332,7 +348,7 @@ def step_col(alias: str, source: str) -> t.Column:
 
 
 def bucket_of(salt: str) -> t.Call:
-    return t.Call("bucket", (lit(salt),), INTEGER)
+    return t.Call("bucket", (lit(salt), col("customer_id")), INTEGER)
 
 
 def hashlib_bucket(salt: str, key: object) -> int:
@@ -598,6 +614,12 @@ CASES: list[Case] = [
     case("unpinned_mixed_windows", or_(has("orders", window=last(1200, "month")),
                                        has("orders", window=since(D(2024, 6, 1)))), {1, 2, 3, 4, 6}, as_of=None,
          golden=True),
+    # ---- a local day's start read from a column: New York's midnight is 04:00 UTC in June ----
+    case("since_column", has("logins", window=since(date_of(col("signup_at")))), {1, 2, 6}),
+    case("tz_since_column", has("logins", window=since(date_of(col("signup_at")))), {1, 4, 6},
+         timezone="America/New_York", golden=True),
+    case("tz_unpinned_since_column", has("logins", window=since(date_of(col("signup_at")))), {1, 4, 6}, as_of=None,
+         timezone="America/New_York", golden=True),
     case("timestamp_param_with_offset", gt(col("signup_at"), param("since", TIMESTAMP)), {2, 4},
          specs=(t.ParamSpec("since", TIMESTAMP, None),), params={"since": "2024-06-30T01:00:00+02:00"}),
 ]
@@ -611,7 +633,8 @@ MONTHS_SPEC = t.ParamSpec("n", INTEGER, 2)
 LAPSED = ref("lapsed", eq(agg("count", "orders", window=last(30, "day")), 0))
 VIP = ref("vip", gt(col("lifetime_value"), 1000))
 DOUBLE_SCORE = trait("double_score", t.SqlTrait("double_score", (
-    ("duckdb", "c.score * 2"), ("postgres", "c.score * 2"), ("snowflake", "c.score * 2")), FLOAT))
+    ("duckdb", "c.score * 2"), ("postgres", "c.score * 2"), ("snowflake", "c.score * 2"), ("clickhouse", "c.score * 2"),
+    ("spark", "c.score * 2")), FLOAT))
 
 
 def _bucketed(salt: str, low: int, high: int) -> set[int]:
@@ -673,6 +696,7 @@ ROUND2: list[Case] = [
     case("mode", eq(agg("mode", "orders.channel"), "app"), {4}),
     case("mode_skips_missing", is_null(agg("mode", "orders.channel")), {3, 5}),
     case("mode_window", eq(agg("mode", "orders.status", window=last(90, "day")), "paid"), {1, 2, 4, 6}),
+    case("mode_untimed_events", eq(agg("mode", "tickets.topic"), "billing"), {2}),  # `time: none`: every one counts
     # ---- calendar periods (2024-06-30 is a Sunday) ----
     case("this_month", has("orders", window=this_w("month")), {1, 3, 4, 6}, golden=True),
     case("this_week_monday", has("visits", window=this_w("week")), {1, 2}),
@@ -730,3 +754,11 @@ ROUND2: list[Case] = [
     # ---- a SQL trait (the evaluator refuses it: its meaning is the engine's) ----
     case("sql_trait", gt(DOUBLE_SCORE, 5), {1, 6}, golden=True),
 ]
+CASES += ROUND2
+
+
+def sqlglot_readable(sql: str) -> str:
+    """SQL as sqlglot's readers take it back. PostgreSQL's SQL writes a string holding a backslash as an escape
+    string (E'…', the same whatever standard_conforming_strings says), which sqlglot reads everywhere except after
+    ESCAPE: there `E'\\'` is read back as the `'\'` it means."""
+    return sql.replace("ESCAPE E'\\\\'", "ESCAPE '\\'")

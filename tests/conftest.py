@@ -15,6 +15,10 @@ import pytest
 TESTS = Path(__file__).parent
 GOLDEN = TESTS / "golden"
 RETAIL = TESTS.parent / "examples" / "retail"
+RETAIL_SEGMENTS = len(list((RETAIL / "segments").glob("*.yml")))  # one segment (or priority list) per file
+# the groups of the example's splits and priority lists, as `count`, `snapshot` and `diff` name them
+RETAIL_GROUPS = ("cart_abandoners.reminder", "cart_abandoners.holdout", "campaign_waves.cart_abandoners",
+                 "campaign_waves.browse_abandoners", "campaign_waves.birthday_next_week")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,6 +56,8 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("--deep"):  # read when tests/test_properties.py picks its hypothesis profile
         os.environ["SEGQL_DEEP"] = "1"
     config.addinivalue_line("markers", "snowflake: runs Snowflake SQL on the emulator (fixture snowflake_emulator)")
+    for name in ENGINE_RUNS:
+        config.addinivalue_line("markers", f"{name}: runs SQL on the session's {name} worker (fixture {name}_worker)")
 
 
 @pytest.fixture(scope="session")
@@ -76,6 +82,9 @@ def pytest_runtest_call(item: pytest.Item) -> None:
         POSTGRES_RUN["tests"] = int(POSTGRES_RUN["tests"]) + 1
     if item.get_closest_marker("snowflake"):
         SNOWFLAKE_RUN["tests"] = int(SNOWFLAKE_RUN["tests"]) + 1
+    for name, run in ENGINE_RUNS.items():
+        if item.get_closest_marker(name):
+            run["tests"] = int(run["tests"]) + 1
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -85,6 +94,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if SNOWFLAKE_RUN["tests"]:
         terminalreporter.write_line(f"snowflake emulator: {SNOWFLAKE_RUN['tests']} tests executed "
                                     f"(fakesnow {SNOWFLAKE_RUN['version'] or 'of an unknown version'})")
+    for name, run in ENGINE_RUNS.items():
+        if run["tests"]:
+            terminalreporter.write_line(f"{name}: {run['tests']} tests executed on {run['version'] or 'an unknown version'}")
 
 
 # ---- Snowflake: fakesnow in its own virtual environment (tests/snowflake_emulator.py), and a count of its tests ----
@@ -107,6 +119,42 @@ def snowflake_emulator() -> Any:
     SNOWFLAKE_RUN["version"] = emulator.versions["fakesnow"]
     return emulator
 
+
+# ---- ClickHouse (chdb) and Spark (pyspark): one worker each for the session (tests/engine_workers.py) ----
+
+ENGINE_RUNS: dict[str, dict[str, int | str]] = {"clickhouse": {"tests": 0, "version": ""},
+                                                "spark": {"tests": 0, "version": ""}}
+_WORKERS: dict[str, Any] = {}
+
+
+def _worker(name: str) -> Iterator[Any]:
+    """The engine's worker, started once; a worker that cannot be started fails the tests using it (never skips)."""
+    from tests import engine_workers, venvs
+
+    if name not in _WORKERS:
+        try:
+            _WORKERS[name] = engine_workers.start(name)
+        except (venvs.VenvUnavailable, RuntimeError) as err:
+            pytest.fail(f"no {name} engine for the tests: {err}", pytrace=False)
+        versions = _WORKERS[name].versions
+        ENGINE_RUNS[name]["version"] = ("chdb " + versions["chdb"] + " (ClickHouse " + versions["chdb-core"] + ")"
+                                        if name == "clickhouse" else "pyspark " + versions["pyspark"] + " (local mode)")
+    yield _WORKERS[name]
+
+
+@pytest.fixture(scope="session")
+def clickhouse_worker() -> Iterator[Any]:
+    yield from _worker("clickhouse")
+
+
+@pytest.fixture(scope="session")
+def spark_worker() -> Iterator[Any]:
+    yield from _worker("spark")
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    for worker in _WORKERS.values():
+        worker.close()
 
 
 @pytest.fixture(scope="session")

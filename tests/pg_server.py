@@ -13,7 +13,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,53 +101,81 @@ def postgres_server() -> Iterator[Server]:
         yield Server(dsn, server_version(dsn))
 
 
-@contextmanager
-def private_server() -> Iterator[str]:
-    bin_dir = find_bin_dir()
-    if bin_dir is None:
-        install_debian_postgres()
+class Cluster:
+    """A private PostgreSQL cluster in a temporary folder: made by initdb, started and stopped at will (the fault
+    tests stop one in the middle of a run), removed with its folder by `remove`."""
+
+    def __init__(self, *initdb: str, durable: bool = False) -> None:
+        self.durable = durable
         bin_dir = find_bin_dir()
         if bin_dir is None:
-            raise ServerUnavailable(f"installed `{DEBIAN_PACKAGE}` but found no initdb under /usr/lib/postgresql")
-    folder = Path(tempfile.mkdtemp(prefix="segql-pg-"))
-    data = folder / "data"
-    as_user: list[str] = []
-    started = False
-    try:
+            install_debian_postgres()
+            bin_dir = find_bin_dir()
+            if bin_dir is None:
+                raise ServerUnavailable(f"installed `{DEBIAN_PACKAGE}` but found no initdb under /usr/lib/postgresql")
+        self.bin_dir = bin_dir
+        self.folder = Path(tempfile.mkdtemp(prefix="segql-pg-"))
+        self.data = self.folder / "data"
+        self.as_user: list[str] = []
+        self.port = 0
+        self.running = False
         if is_root():  # initdb refuses to run as root: the cluster belongs to the postgres user
-            shutil.chown(folder, SERVER_USER, SERVER_USER)
-            as_user = ["runuser", "-u", SERVER_USER, "--"]
+            shutil.chown(self.folder, SERVER_USER, SERVER_USER)
+            self.as_user = ["runuser", "-u", SERVER_USER, "--"]
+        self.run(str(bin_dir / "initdb"), "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
+                 "--locale=C", "--no-sync", *initdb)
 
-        def run(*command: str) -> None:
-            done = subprocess.run([*as_user, *command], cwd=folder, capture_output=True, text=True, check=False)
-            if done.returncode != 0:
-                log = folder / "server.log"
-                extra = log.read_text(errors="replace")[-800:] if log.exists() else ""
-                raise ServerUnavailable(f"`{Path(command[0]).name} {command[1]}…` failed (exit {done.returncode}): "
-                                        f"{(done.stderr or done.stdout).strip()[-800:]} {extra}".strip())
+    def run(self, *command: str, preexec: Callable[[], None] | None = None) -> None:
+        done = subprocess.run([*self.as_user, *command], cwd=self.folder, capture_output=True, text=True,
+                              check=False, preexec_fn=preexec)
+        if done.returncode != 0:
+            log = self.folder / "server.log"
+            extra = log.read_text(errors="replace")[-800:] if log.exists() else ""
+            raise ServerUnavailable(f"`{Path(command[0]).name} {command[1]}…` failed (exit {done.returncode}): "
+                                    f"{(done.stderr or done.stdout).strip()[-800:]} {extra}".strip())
 
-        run(str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8",
-            "--locale=C", "--no-sync")
+    def start(self, preexec: Callable[[], None] | None = None) -> None:
+        """Start the server (on its first start, at a free port); `preexec` runs in the server's process first
+        (to set a resource limit it and its backends inherit, say)."""
+        # Quick rather than safe against power loss; but a cluster that is stopped abruptly (`durable`) must keep
+        # what was committed, so its commits wait for the WAL.
+        commits = "" if self.durable else " -c synchronous_commit=off"
         for attempt in range(3):  # another process may take the free port between probing and listening
-            port = free_port()
-            options = (f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={folder} "
-                       "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+            port = self.port or free_port()
+            options = (f"-p {port} -c listen_addresses=127.0.0.1 -c unix_socket_directories={self.folder} "
+                       f"-c fsync=off -c full_page_writes=off{commits}")
             try:
-                run(str(bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(data),
-                    "-l", str(folder / "server.log"), "-o", options)
-                started = True
-                break
+                self.run(str(self.bin_dir / "pg_ctl"), "start", "-w", "-t", "60", "-D", str(self.data),
+                         "-l", str(self.folder / "server.log"), "-o", options, preexec=preexec)
+                self.port, self.running = port, True
+                return
             except ServerUnavailable:
-                if attempt == 2:
+                if attempt == 2 or self.port:
                     raise
-        admin = f"host=127.0.0.1 port={port} user=postgres dbname=postgres"
-        create_database(admin, DATABASE)
-        yield f"host=127.0.0.1 port={port} user=postgres dbname={DATABASE}"
+
+    def stop(self, mode: str = "immediate") -> None:
+        if self.running:
+            subprocess.run([*self.as_user, str(self.bin_dir / "pg_ctl"), "stop", "-D", str(self.data), "-m", mode,
+                            "-w"], cwd=self.folder, capture_output=True, check=False)
+            self.running = False
+
+    def dsn(self, dbname: str = "postgres") -> str:
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname={dbname}"
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+@contextmanager
+def private_server() -> Iterator[str]:
+    cluster = Cluster()
+    try:
+        cluster.start()
+        create_database(cluster.dsn(), DATABASE)
+        yield cluster.dsn(DATABASE)
     finally:
-        if started:
-            subprocess.run([*as_user, str(bin_dir / "pg_ctl"), "stop", "-D", str(data), "-m", "immediate", "-w"],
-                           cwd=folder, capture_output=True, check=False)
-        shutil.rmtree(folder, ignore_errors=True)
+        cluster.remove()
 
 
 def create_database(dsn: str, name: str) -> str:

@@ -253,7 +253,9 @@ EVENT_ATTRS = {  # event → family → attributes (enum attributes with their v
 }
 TIMELESS = "wishes"  # no windows, no first/last
 TIME_FAMILY = {"orders": "ts", "sessions": "date"}
-UNITS = ["day", "days", "week", "weeks", "month", "months", "year", "years"]
+UNITS = ["day", "days", "week", "weeks", "month", "months", "year", "years", "quarter", "quarters"]
+PERIODS = ["week", "month", "quarter", "year"]  # of calendar windows (DESIGN §3.11)
+SALTS = ["spring", "a", "O'Brien", "50%", "", "ü"]
 
 
 @dataclass(slots=True)
@@ -363,6 +365,8 @@ class Writer:
             (1, lambda: f"length({self.text(d, event)[0]})"),
             (2, lambda: f"{self.pick(['years_between', 'days_between'])}({self.temporal(d, event)}, {self.temporal(d, event)})"),
             (2, lambda: f"{self.pick(['days_since', 'day_of_week', 'year', 'month'])}({self.temporal(d, event)})"),
+            (2, lambda: f"{self.pick(['day', 'quarter', 'day_of_year', 'days_until'])}({self.temporal(d, event)})"),
+            (1, lambda: f"bucket({string_literal(self.pick(SALTS))})"),
         ]
         if event is None:
             compound += [(6, lambda: self.numeric_aggregate(d)), (1, lambda: f"percentile({self.num(d)})")]
@@ -370,10 +374,13 @@ class Writer:
 
     def numeric_aggregate(self, depth: int) -> str:
         ev = self.pick(["orders", "sessions", TIMELESS])
-        func = self.pick(["sum", "avg", "count", "min", "max", "count_distinct", "first", "last", "count"])
-        if ev == TIMELESS and func in ("first", "last"):
+        func = self.pick(["sum", "avg", "count", "min", "max", "count_distinct", "first", "last", "count", "median",
+                          "mode", "nth", "count_days", "count_weeks", "count_months"])
+        if ev == TIMELESS and func in ("first", "last", "nth", "count_days", "count_weeks", "count_months"):
             func = "count"
-        if func == "count":
+        if func.startswith("count_") and func != "count_distinct":
+            target = ev
+        elif func == "count":
             target = self.pick([ev, f"{ev}.{self.pick(EVENT_ATTRS[ev]['num'] + EVENT_ATTRS[ev]['str'])}"])
         elif func == "count_distinct":
             a = EVENT_ATTRS[ev]
@@ -383,7 +390,8 @@ class Writer:
         return self.aggregate(func, ev, target, depth)
 
     def aggregate(self, func: str, ev: str, target: str, depth: int) -> str:
-        return f"{func}({target}{self.where_and_window(ev, depth)})"
+        position = f", {self.pick(['1', '2', '3', self.param('int')])}" if func.startswith("nth") else ""
+        return f"{func}({target}{self.where_and_window(ev, depth)}{position})"
 
     def where_and_window(self, ev: str, depth: int) -> str:
         """` where C`, a window, both or neither. Before a `between` window, C is written `(C) = true`: the
@@ -409,6 +417,10 @@ class Writer:
             (2, lambda: f"{self.kw('since')} {self.window_date()}"),
             (1, lambda: f"{self.kw('before')} {self.window_date()}"),
             (2, lambda: f"{self.kw('between')} {self.window_date()} {self.kw('and')} {self.window_date()}"),
+            (2, lambda: f"{self.kw('in this')} {self.pick(PERIODS)}"),
+            (2, lambda: f"{self.kw('in previous')} {self.pick(PERIODS)}"),
+            (1, lambda: f"{self.kw('in previous')} {self.pick(['1', '2', '3', self.param('int')])} "
+                        f"{self.pick(PERIODS)}s"),
         ])
 
     def window_date(self) -> str:
@@ -446,7 +458,7 @@ class Writer:
             return f"coalesce({self.text(d, event)[0]}, {self.text(d, event)[0]})", None
         ev = self.pick(["orders", "sessions"])
         attr, values = self.pick([(a, None) for a in EVENT_ATTRS[ev]["str"]] + EVENT_ATTRS[ev]["enum"])
-        func = self.pick(["first", "last", "min", "max"])
+        func = self.pick(["first", "last", "min", "max", "mode", "nth"])
         return self.aggregate(func, ev, f"{ev}.{attr}", d), values
 
     def text_literal_for(self, values: list[str] | None) -> str:
@@ -473,10 +485,13 @@ class Writer:
             (3, lambda: f"{self.date(d, event)} {self.pick(['+', '-'])} {self.amount()} {self.pick(UNITS)}"),
             (2, lambda: f"date({self.ts(d, event)})"),
             (1, lambda: f"coalesce({self.date(d, event)}, {self.date(d, event)})"),
+            (2, lambda: f"{self.pick(['start_of_week', 'start_of_month', 'start_of_quarter', 'start_of_year'])}"
+                        f"({self.temporal(d, event)})"),
+            (2, lambda: f"next_anniversary({self.temporal(d, event)})"),
         ]
         if event is None:
             compound += [
-                (2, lambda: self.aggregate(self.pick(["first_time", "last_time"]), "sessions", "sessions", d)),
+                (2, lambda: self.aggregate(self.pick(["first_time", "last_time", "nth_time"]), "sessions", "sessions", d)),
                 (1, lambda: self.aggregate(self.pick(["min", "max", "first", "last"]), "sessions", "sessions.day", d)),
             ]
         return self.choose([(5, lambda: self.choose(compound)), (4, lambda: self.choose(atoms))])
@@ -499,7 +514,7 @@ class Writer:
         ]
         if event is None:
             compound += [
-                (2, lambda: self.aggregate(self.pick(["first_time", "last_time"]), "orders", "orders", d)),
+                (2, lambda: self.aggregate(self.pick(["first_time", "last_time", "nth_time"]), "orders", "orders", d)),
                 (1, lambda: self.aggregate(self.pick(["min", "max", "first", "last"]), "orders", "orders.ordered_at", d)),
             ]
         return self.choose([(5, lambda: self.choose(compound)), (4, lambda: self.choose(atoms))])
@@ -537,6 +552,7 @@ class Writer:
         if event is None:
             leaves += [
                 (4, lambda: self.has(d)),
+                (4, lambda: self.sequence(d)),
                 (2, lambda: f"{self.kw('top')} {self.pick(['10', '50', '25.5', '100', '1'])}% {self.kw('by')} {self.num(d)}"),
                 (1, lambda: f"percentile({self.num(d)}) {self.compare_op()} {self.pick(['0', '50', '100', '33.3'])}"),
             ]
@@ -592,6 +608,45 @@ class Writer:
     def has(self, depth: int) -> str:
         ev = self.pick(["orders", "sessions", TIMELESS])
         return f"({self.kw('has')} {self.pick(['', 'no '])}{ev}{self.where_and_window(ev, depth)})"
+
+    def sequence(self, depth: int) -> str:
+        """`(has A [as t0] … then [no] B [as t1] [where … t0.x …] [within N unit] …)` (DESIGN §3.10): two or three
+        steps over the timed events, the same table twice now and then, later steps reading earlier ones."""
+        count = self.pick([2, 2, 3])
+        earlier: list[tuple[str, str]] = []  # (alias, event) of the steps before
+        parts: list[str] = []
+        previous = ""
+        for i in range(count):
+            ev = self.pick(["orders", "sessions"])
+            alias = f"t{i}" if self.flip() else ""
+            named = f"{ev} {self.kw('as')} {alias}" if alias else ev
+            if i == 0:
+                parts.append(f"{self.kw('has')} {named}{self.where_and_window(ev, depth)}")
+            else:
+                negated = i == count - 1 and self.flip()
+                text = f"{self.kw('then')} {self.kw('no') + ' ' if negated else ''}{named}"
+                if self.flip():
+                    text += f" {self.kw('where')} {self.step_where(ev, earlier, depth)}"
+                if self.draw(index(4)) != 0:
+                    instant = TIME_FAMILY[previous] == TIME_FAMILY[ev] == "ts"
+                    units = [*UNITS, "hour", "hours"] if instant else UNITS
+                    text += f" {self.kw('within')} {self.pick(['0', '1', '2', '7', '30', self.param('int')])} " \
+                            f"{self.pick(units)}"
+                parts.append(text)
+            if alias:
+                earlier.append((alias, ev))
+            previous = ev
+        return "(" + " ".join(parts) + ")"
+
+    def step_where(self, ev: str, earlier: list[tuple[str, str]], depth: int) -> str:
+        """A later step's condition: on its own event, or comparing it with an earlier step's attribute."""
+        if not earlier or self.flip():
+            return self.cond(min(depth, 1), ev)
+        alias, other = self.pick(earlier)
+        family = self.pick([f for f in ("num", "str") if EVENT_ATTRS[ev][f] and EVENT_ATTRS[other][f]])
+        mine, theirs = self.pick(EVENT_ATTRS[ev][family]), self.pick(EVENT_ATTRS[other][family])
+        op = self.compare_op() if family == "num" else self.pick(["=", "!="])
+        return f"{mine} {op} {alias}.{theirs}"
 
 
 def given_value(writer: Writer, ptype: str) -> str:

@@ -12,16 +12,18 @@ on stdout.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-import shutil
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+if __package__:  # imported by the tests (run as a script inside the emulator's environment, it needs none of this)
+    from tests import venvs
+
+    EmulatorUnavailable = venvs.VenvUnavailable  # conftest's name for it
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV = ROOT / ".venv-fakesnow"
@@ -33,15 +35,9 @@ REQUIREMENTS = (
     "lark>=1.2,<1.4",
     "pyyaml>=6.0,<7",
 )
-STAMP = "segql-emulator.json"  # written last, after a complete install: the requirements' hash and the versions
-INSTALL_TIMEOUT = 600  # seconds
 # Settings of the emulated target: fakesnow ignores the credentials but needs a database to work in.
 SETTINGS = {"account": "emulated", "user": "segql", "password": "not-a-secret", "database": "SEGQL_TEST",
             "schema": "PUBLIC"}
-
-
-class EmulatorUnavailable(Exception):
-    """The emulator's environment could not be made; the message says why."""
 
 
 @dataclass(frozen=True)
@@ -72,61 +68,10 @@ class Emulator:
         return merged
 
 
-def requirements_hash() -> str:
-    text = "\n".join(REQUIREMENTS) + f"\npython {sys.version_info[0]}.{sys.version_info[1]}\n"
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
 def ensure(venv: Path = VENV) -> Emulator:
     """The emulator's environment: reused when complete and made for these requirements, else made anew."""
-    import fcntl
-
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    with open(venv.parent / f"{venv.name}.lock", "w") as lock:  # two test runs at once make it only once
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        python = venv / "bin" / "python"
-        stamp = venv / STAMP
-        try:
-            recorded = json.loads(stamp.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            recorded = {}
-        if recorded.get("requirements") == requirements_hash() and python.exists():
-            return Emulator(python, recorded["versions"], None)
-        started = time.monotonic()
-        shutil.rmtree(venv, ignore_errors=True)
-        _make(venv)
-        versions = _versions(python)
-        stamp.write_text(json.dumps({"requirements": requirements_hash(), "versions": versions}), encoding="utf-8")
-        return Emulator(python, versions, time.monotonic() - started)
-
-
-def _make(venv: Path) -> None:
-    steps = [
-        [sys.executable, "-m", "venv", str(venv)],
-        [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
-         *REQUIREMENTS],
-    ]
-    for step in steps:
-        try:
-            done = subprocess.run(step, capture_output=True, text=True, timeout=INSTALL_TIMEOUT)
-        except (OSError, subprocess.TimeoutExpired) as err:
-            raise EmulatorUnavailable(f"`{' '.join(step[:4])} …` did not complete: {err}") from None
-        if done.returncode != 0:
-            errors = [line for line in done.stderr.splitlines() if not line.startswith("WARNING:")]
-            raise EmulatorUnavailable(
-                f"`{' '.join(step[:4])} …` failed (exit {done.returncode}); PyPI must be reachable to install "
-                f"{', '.join(REQUIREMENTS)} into {venv}:\n" + "\n".join(errors[-15:]))
-
-
-def _versions(python: Path) -> dict[str, str]:
-    names = ("fakesnow", "snowflake-connector-python", "sqlglot", "duckdb")
-    code = f"import importlib.metadata as m, json; print(json.dumps({{n: m.version(n) for n in {names!r}}}))"
-    done = subprocess.run([str(python), "-c", code], capture_output=True, text=True, timeout=120)
-    if done.returncode != 0:
-        raise EmulatorUnavailable(f"the emulator's environment in {python.parent.parent} is incomplete:\n"
-                                  f"{done.stderr[-2000:]}")
-    versions: dict[str, str] = json.loads(done.stdout)
-    return versions
+    made = venvs.ensure(venv, REQUIREMENTS, ("fakesnow", "snowflake-connector-python", "sqlglot", "duckdb"))
+    return Emulator(made.python, made.versions, made.created_in)
 
 
 # ---- fixture data: DuckDB tables → Parquet files → Snowflake tables (CREATE TABLE, PUT, COPY INTO) ----

@@ -16,6 +16,7 @@ import pytest
 
 from segql import api
 from tests.cli import invoke
+from tests.conftest import RETAIL_SEGMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
@@ -89,7 +90,7 @@ def retail(tmp_path_factory: pytest.TempPathFactory) -> Path:
     code, out, err = invoke("docs", "--project", str(root), "--as-of", AS_OF)
     assert code == 0, err
     assert out == ""
-    assert "26 pages" in err
+    assert f"{RETAIL_SEGMENTS + 2} pages" in err
     return root
 
 
@@ -100,7 +101,7 @@ def pages(retail: Path) -> dict[str, Page]:
 
 def test_every_segment_has_a_page_listed_in_the_index(retail: Path, pages: dict[str, Page]) -> None:
     names = sorted(api.open_workspace(retail).result.segments)
-    assert len(names) == 24
+    assert len(names) == RETAIL_SEGMENTS
     assert sorted(pages) == ["index.html", "schema.html", *(f"segments/{n}.html" for n in names)]
     assert sorted({link for link in pages["index.html"].links if link.startswith("segments/")}) == [
         f"segments/{n}.html" for n in names]

@@ -500,7 +500,7 @@ BAD_DEFAULTS = [
     ("integer", "abc", "`abc` is not a whole number"),
     ("integer", "1.5", "not a whole number"),
     ("decimal", "ten", "not a number"),
-    ("decimal", "NaN", "not a finite number"),
+    ("decimal", "NaN", "`NaN` is not a number"),
     ("date", "2024-02-30", "not a date"),
     ("timestamp", "noon", "not a timestamp"),
     ("boolean", "maybe", "not true or false"),
@@ -648,7 +648,8 @@ def test_splits_take_consecutive_bucket_ranges_in_the_order_written(project: Pat
     assert result.diagnostics == []
     seg = result.segments["promo"]
     assert seg.group_kind == "splits" and [g.name for g in seg.groups] == ["treatment", "control", "holdout"]
-    bucket = t.Call("bucket", (t.Literal("spring_2026", t.STRING),), t.INTEGER)
+    key = t.Column("customer", "", "customer_id", "customer_id", t.INTEGER)
+    bucket = t.Call("bucket", (t.Literal("spring_2026", t.STRING), key), t.INTEGER)
     assert _range(seg.groups[0]) == t.Compare("<", bucket, lit(8750, t.INTEGER))
     assert _range(seg.groups[1]) == t.Between(bucket, lit(8750, t.INTEGER), lit(8974, t.INTEGER))
     assert _range(seg.groups[2]) == t.Compare(">=", bucket, lit(8975, t.INTEGER))

@@ -10,51 +10,90 @@ import pytest
 from sqlglot import exp
 
 from segql.check import tree as t
-from segql.compile import compile_segment, render
+from segql.compile import TableMap, compile_segment, render
 from segql.diagnostics import DiagnosticError
 from segql.dialects import SqlDialect, get_dialect
-from tests.compile_cases import AS_OF, SUM_PAID, TABLES, col, eq, gt, segment
+from tests.compile_cases import AS_OF, SUM_PAID, TABLES, call, col, eq, gt, segment
 
 X, D = exp.column("x"), exp.column("d")
 
-# construct → (duckdb, postgres, snowflake)
-CONSTRUCTS: list[tuple[str, Callable[[SqlDialect], exp.Expression], tuple[str, str, str]]] = [
-    ("plain_name", lambda d: d.column("customer_id", "c"), ("c.customer_id",) * 3),
-    ("reserved_word", lambda d: d.column("order"), ('"order"',) * 3),
-    ("mixed_case", lambda d: d.column("VipLevel"), ('"VipLevel"',) * 3),
-    ("upper_case_kept_bare", lambda d: d.column("ID"), ("ID",) * 3),
-    ("special_characters", lambda d: d.column('first "name"'), ('"first ""name"""',) * 3),
-    ("table", lambda d: d.table(("crm", "customers"), "c"), ("crm.customers AS c",) * 3),
-    ("date_plus_days", lambda d: d.add(D, 30, "day", True), ("d + 30", "d + 30", "DATEADD(DAY, 30, d)")),
-    ("date_minus_days", lambda d: d.add(D, -30, "day", True), ("d - 30", "d - 30", "DATEADD(DAY, -30, d)")),
+# construct → (duckdb, postgres, snowflake, clickhouse, spark)
+ENGINES = ("duckdb", "postgres", "snowflake", "clickhouse", "spark")
+CONSTRUCTS: list[tuple[str, Callable[[SqlDialect], exp.Expression], tuple[str, str, str, str, str]]] = [
+    ("plain_name", lambda d: d.column("customer_id", "c"), ("c.customer_id",) * 5),
+    ("reserved_word", lambda d: d.column("order"), ('"order"',) * 4 + ("`order`",)),
+    ("mixed_case", lambda d: d.column("VipLevel"), ('"VipLevel"',) * 4 + ("`VipLevel`",)),
+    ("upper_case_kept_bare", lambda d: d.column("ID"), ("ID",) * 5),
+    ("special_characters", lambda d: d.column('first "name"'), ('"first ""name"""',) * 4 + ('`first "name"`',)),
+    ("table", lambda d: d.table(("crm", "customers"), "c"), ("crm.customers AS c",) * 5),
+    ("date_plus_days", lambda d: d.add(D, 30, "day", True),
+     ("d + 30", "d + 30", "DATEADD(DAY, 30, d)", "addDays(d, 30)", "DATE_ADD(d, 30)")),
+    ("date_minus_days", lambda d: d.add(D, -30, "day", True),
+     ("d - 30", "d - 30", "DATEADD(DAY, -30, d)", "addDays(d, -30)", "DATE_ADD(d, -30)")),
     ("date_plus_months", lambda d: d.add(D, 1, "month", True),
-     ("CAST(d + INTERVAL '1' MONTH AS DATE)", "CAST(d + INTERVAL '1 MONTH' AS DATE)", "DATEADD(MONTH, 1, d)")),
+     ("CAST(d + INTERVAL '1' MONTH AS DATE)", "CAST(d + INTERVAL '1 MONTH' AS DATE)", "DATEADD(MONTH, 1, d)",
+      "addMonths(d, 1)", "ADD_MONTHS(d, 1)")),
+    ("timestamp_plus_months", lambda d: d.add(X, 1, "month", False),
+     ("x + INTERVAL '1' MONTH", "x + INTERVAL '1 MONTH'", "DATEADD(MONTH, 1, x)", "addMonths(toTimeZone(x, 'UTC'), 1)",
+      "x + INTERVAL '1' MONTH")),
     ("timestamp_minus_hours", lambda d: d.add(X, -12, "hour", False),
-     ("x - INTERVAL '12' HOUR", "x - INTERVAL '12 HOUR'", "DATEADD(HOUR, -12, x)")),
-    ("days_between", lambda d: d.days_between(D, X), ("x - d", "x - d", "DATEDIFF(DAY, d, x)")),
+     ("x - INTERVAL '12' HOUR", "x - INTERVAL '12 HOUR'", "DATEADD(HOUR, -12, x)", "addHours(x, -12)",
+      "x - INTERVAL '12' HOUR")),
+    ("days_between", lambda d: d.days_between(D, X),
+     ("x - d", "x - d", "DATEDIFF(DAY, d, x)", "dateDiff('day', d, x)", "DATEDIFF(x, d)")),
     ("day_of_week", lambda d: d.day_of_week(D),
-     ("EXTRACT(ISODOW FROM d)", "EXTRACT(ISODOW FROM d)", "DAYOFWEEKISO(d)")),
+     ("EXTRACT(ISODOW FROM d)", "EXTRACT(ISODOW FROM d)", "DAYOFWEEKISO(d)", "toDayOfWeek(d, 0, 'UTC')",
+      "EXTRACT(DAYOFWEEK_ISO FROM d)")),
+    ("local_day_of_week", lambda d: d.day_of_week(d.utc_to_local(X, "Asia/Tokyo")),
+     ("EXTRACT(ISODOW FROM x AT TIME ZONE 'UTC' AT TIME ZONE 'Asia/Tokyo')",) * 2
+     + ("DAYOFWEEKISO(CONVERT_TIMEZONE('UTC', 'Asia/Tokyo', x))", "toDayOfWeek(x, 0, 'Asia/Tokyo')",
+        "EXTRACT(DAYOFWEEK_ISO FROM CONVERT_TIMEZONE('UTC', 'Asia/Tokyo', x))")),
     ("divide", lambda d: d.divide(X, D),
      ("CAST(x AS DOUBLE) / NULLIF(d, 0)", "CAST(x AS DOUBLE PRECISION) / NULLIF(d, 0)",
-      "CAST(x AS DOUBLE) / NULLIF(d, 0)")),
+      "CAST(x AS DOUBLE) / NULLIF(d, 0)", "toFloat64(x) / nullIf(toFloat64(d), 0)", "CAST(x AS DOUBLE) / NULLIF(d, 0)")),
     ("modulo_float", lambda d: d.modulo(X, D, True),
-     ("x % NULLIF(d, 0)", "CAST(x AS DECIMAL) % NULLIF(CAST(d AS DECIMAL), 0)", "x % NULLIF(d, 0)")),
-    ("round", lambda d: d.round(X, None, True), ("ROUND(x)", "ROUND(CAST(x AS DECIMAL))", "ROUND(x)")),
-    ("never_null", lambda d: d.never_null(X), ("COALESCE(x, FALSE)",) * 3),
+     ("x % NULLIF(d, 0)", "CAST(x AS DECIMAL) % NULLIF(CAST(d AS DECIMAL), 0)", "x % NULLIF(d, 0)",
+      "toFloat64(x) % nullIf(toFloat64(d), 0)", "x % NULLIF(d, 0)")),
+    ("modulo_decimal", lambda d: d.modulo(X, D, False),
+     ("x % NULLIF(d, 0)", "CAST(x AS DECIMAL) % NULLIF(CAST(d AS DECIMAL), 0)", "x % NULLIF(d, 0)",
+      "toDecimal128(x, 18) % nullIf(toDecimal128(d, 18), 0)", "x % NULLIF(d, 0)")),
+    ("round", lambda d: d.round(X, None, True),
+     ("ROUND(x)", "ROUND(CAST(x AS DECIMAL))", "ROUND(x)",
+      "COALESCE(toFloat64(ROUND(toDecimal128OrNull(toString(x), 18))), toFloat64(ROUND(x)))", "ROUND(x)")),
+    ("never_null", lambda d: d.never_null(X), ("COALESCE(x, FALSE)",) * 5),
     ("like", lambda d: d.like_insensitive(X, exp.Literal.string("%50\\%%")),
-     ("LOWER(x) LIKE LOWER('%50\\%%') ESCAPE '\\'",) * 2 + ("LOWER(x) LIKE LOWER('%50\\\\%%') ESCAPE '\\\\'",)),
+     ("LOWER(x) LIKE LOWER('%50\\%%') ESCAPE '\\'",) * 2 + ("LOWER(x) LIKE LOWER('%50\\\\%%') ESCAPE '\\\\'",)
+     + ("lowerUTF8(x) LIKE lowerUTF8('%50\\\\%%')", "LOWER(x) LIKE LOWER('%50\\\\%%') ESCAPE '\\\\'")),
     ("current_date", lambda d: d.current_date("Europe/Paris"),
      ("CAST(CURRENT_TIMESTAMP AT TIME ZONE 'Europe/Paris' AS DATE)",) * 2
-     + ("CAST(CONVERT_TIMEZONE('Europe/Paris', CURRENT_TIMESTAMP()) AS DATE)",)),
+     + ("CAST(CONVERT_TIMEZONE('Europe/Paris', CURRENT_TIMESTAMP()) AS DATE)",
+        "toDate32(now64(6, 'UTC'), 'Europe/Paris')", "CAST(CONVERT_TIMEZONE('Europe/Paris', CURRENT_TIMESTAMP()) AS DATE)")),
     ("current_instant", lambda d: d.current_instant(),
      ("CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS TIMESTAMP)",) * 2
-     + ("CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ)",)),
+     + ("CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS TIMESTAMPNTZ)", "now64(6, 'UTC')",
+        "CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP())")),
     ("utc_to_local", lambda d: d.utc_to_local(X, "Europe/Paris"),
-     ("x AT TIME ZONE 'UTC' AT TIME ZONE 'Europe/Paris'",) * 2 + ("CONVERT_TIMEZONE('UTC', 'Europe/Paris', x)",)),
+     ("x AT TIME ZONE 'UTC' AT TIME ZONE 'Europe/Paris'",) * 2
+     + ("CONVERT_TIMEZONE('UTC', 'Europe/Paris', x)", "toTimeZone(x, 'Europe/Paris')",
+        "CONVERT_TIMEZONE('UTC', 'Europe/Paris', x)")),
+    ("midnight_to_utc", lambda d: d.local_to_utc(d.to_timestamp(D), "Europe/Paris"),
+     ("CAST(d AS TIMESTAMP) AT TIME ZONE 'Europe/Paris' AT TIME ZONE 'UTC'",) * 2
+     + ("CONVERT_TIMEZONE('Europe/Paris', 'UTC', CAST(d AS TIMESTAMPNTZ))", "toDateTime64(d, 6, 'Europe/Paris')",
+        "CONVERT_TIMEZONE('Europe/Paris', 'UTC', CAST(d AS TIMESTAMP_NTZ))")),
+    ("date_of_instant", lambda d: d.cast(X, "DATE"),
+     ("CAST(x AS DATE)",) * 3 + ("toDate32(x, 'UTC')", "CAST(x AS DATE)")),
     ("timestamp_literal", lambda d: d.timestamp_literal(dt.datetime(2024, 6, 30, 23, 59, 59, 999999)),
      ("CAST('2024-06-30 23:59:59.999999' AS TIMESTAMP)",) * 2
-     + ("CAST('2024-06-30 23:59:59.999999' AS TIMESTAMPNTZ)",)),
-    ("first_boolean", lambda d: d.min_value(X, True), ("BOOL_AND(CAST(x AS BOOLEAN))", "BOOL_AND(x)", "BOOLAND_AGG(x)")),
+     + ("CAST('2024-06-30 23:59:59.999999' AS TIMESTAMPNTZ)", "toDateTime64('2024-06-30 23:59:59.999999', 6, 'UTC')",
+        "CAST('2024-06-30 23:59:59.999999' AS TIMESTAMP_NTZ)")),
+    ("date_literal", lambda d: d.date_literal(dt.date(1850, 1, 1)),
+     ("CAST('1850-01-01' AS DATE)",) * 3 + ("toDate32('1850-01-01')", "CAST('1850-01-01' AS DATE)")),
+    ("first_boolean", lambda d: d.min_value(X, True),
+     ("BOOL_AND(CAST(x AS BOOLEAN))", "BOOL_AND(x)", "BOOLAND_AGG(x)", "MIN(x)", "BOOL_AND(x)")),
+]
+
+# round 2's dialect methods on the first three engines (ClickHouse and Spark get theirs with their round-2 work)
+ROUND2_CONSTRUCTS: list[tuple[str, Callable[[SqlDialect], exp.Expression], tuple[str, str, str]]] = [
     ("start_of_week_monday", lambda d: d.period_start(D, "week", 1),
      ("d - CAST(EXTRACT(ISODOW FROM d) - 1 AS INT)",) * 2 + ("DATEADD(DAY, -(DAYOFWEEKISO(d) - 1), d)",)),
     ("start_of_week_sunday", lambda d: d.period_start(D, "week", 7),
@@ -81,10 +120,18 @@ CONSTRUCTS: list[tuple[str, Callable[[SqlDialect], exp.Expression], tuple[str, s
 
 
 @pytest.mark.parametrize(("name", "build", "expected"), CONSTRUCTS, ids=[c[0] for c in CONSTRUCTS])
-@pytest.mark.parametrize("index", range(3), ids=["duckdb", "postgres", "snowflake"])
-def test_construct(name: str, build: Callable[[SqlDialect], exp.Expression], expected: tuple[str, str, str],
-                   index: int) -> None:
-    d = get_dialect(("duckdb", "postgres", "snowflake")[index])
+@pytest.mark.parametrize("index", range(len(ENGINES)), ids=list(ENGINES))
+def test_construct(name: str, build: Callable[[SqlDialect], exp.Expression],
+                   expected: tuple[str, str, str, str, str], index: int) -> None:
+    d = get_dialect(ENGINES[index])
+    assert build(d).sql(dialect=d.name) == expected[index]
+
+
+@pytest.mark.parametrize(("name", "build", "expected"), ROUND2_CONSTRUCTS, ids=[c[0] for c in ROUND2_CONSTRUCTS])
+@pytest.mark.parametrize("index", range(3), ids=list(ENGINES[:3]))
+def test_round2_construct(name: str, build: Callable[[SqlDialect], exp.Expression], expected: tuple[str, str, str],
+                          index: int) -> None:
+    d = get_dialect(ENGINES[index])
     assert build(d).sql(dialect=d.name) == expected[index]
 
 
@@ -95,6 +142,16 @@ def compile_(condition: t.Expr, **kw: object) -> exp.Select:
 
 
 MIN = t.ParamSpec("min", t.DECIMAL, None)
+ONLY_DUCKDB = t.TraitRef("score_2", t.SqlTrait("score_2", (("duckdb", "c.score * 2"),), t.FLOAT), t.FLOAT)
+
+
+def test_a_sql_trait_without_the_dialect_names_the_trait_and_the_fix() -> None:
+    with pytest.raises(DiagnosticError) as err:
+        compile_(gt(ONLY_DUCKDB, 1), dialect="snowflake")
+    (problem,) = err.value.diagnostics
+    assert problem.code == "E310" and "`score_2`" in problem.message and "snowflake" in problem.message
+    assert "`snowflake: …`" in problem.hint and "duckdb" in problem.hint
+    assert "c.score * 2" in render(compile_(gt(ONLY_DUCKDB, 1)), "duckdb")
 
 
 @pytest.mark.parametrize(("code", "make"), [
@@ -104,8 +161,9 @@ MIN = t.ParamSpec("min", t.DECIMAL, None)
     ("E227", lambda: compile_(gt(SUM_PAID, t.Param("min", t.DECIMAL)), specs=(MIN,))),
     ("E227", lambda: compile_(gt(SUM_PAID, t.Param("min", t.DECIMAL)), specs=(MIN,), params={"min": "lots"})),
     ("E206", lambda: compile_(gt(SUM_PAID, t.Param("min", t.DECIMAL)), specs=(MIN,), params={"mni": "1"})),
+    ("E310", lambda: compile_(gt(ONLY_DUCKDB, 1), dialect="postgres")),
 ], ids=["unknown_dialect", "rendered_for_another_dialect", "unknown_time_zone", "parameter_without_value",
-        "parameter_not_a_number", "unknown_parameter"])
+        "parameter_not_a_number", "unknown_parameter", "sql_trait_without_the_dialect"])
 def test_compile_errors(code: str, make: Callable[[], object]) -> None:
     with pytest.raises(DiagnosticError) as err:
         make()
@@ -119,3 +177,30 @@ def test_param_value_given_as_python_value() -> None:
 
 def test_postgresql_is_an_alias() -> None:
     assert get_dialect("postgresql") is get_dialect("postgres")
+
+
+def test_databricks_is_spark_sql() -> None:
+    assert get_dialect("databricks") is get_dialect("spark")
+
+
+def test_clickhouse_sql_carries_its_settings_and_utf8_case() -> None:
+    """join_use_nulls (a LEFT JOIN miss is NULL, not 0 or '') and aggregate_functions_null_for_empty, in the query
+    itself so that it means the same in clickhouse-client; lower/upper by character, not by byte."""
+    query = compile_(eq(call("lower", col("name")), "élan"), dialect="clickhouse")
+    text = render(query, "clickhouse")
+    assert text.endswith("SETTINGS join_use_nulls = 1, aggregate_functions_null_for_empty = 1")
+    assert "lowerUTF8(c.name) = 'élan'" in text and "LOWER(" not in text
+    assert "SETTINGS" not in query.sql("clickhouse"), "render adds the settings to a copy"
+
+
+def test_clickhouse_refuses_a_catalog() -> None:
+    tables = TableMap(("lake", "crm", "customers"), "customer_id")
+    with pytest.raises(DiagnosticError) as err:
+        compile_segment(segment(eq(col("country"), "US"), "s"), tables=tables, dialect="clickhouse", as_of=AS_OF)
+    assert [d.code for d in err.value.diagnostics] == ["E301"] and "database.table" in err.value.diagnostics[0].message
+
+
+def test_spark_round_takes_constant_places() -> None:
+    with pytest.raises(DiagnosticError) as err:
+        render(compile_(eq(call("round", col("score"), col("group")), 1), dialect="spark"), "spark")
+    assert [d.code for d in err.value.diagnostics] == ["E301"]

@@ -24,15 +24,10 @@ from tests.compile_cases import (
     ADDRESSES,
     ALL,
     AS_OF,
-    CART_ADDS,
     CASES,
     CUSTOMERS,
-    ORDERS,
-    REVIEWS,
-    ROUND2,
+    EVENT_ROWS,
     TABLES,
-    TICKETS,
-    VISITS,
     Case,
     arith,
     between,
@@ -97,10 +92,7 @@ def _rows(table: tuple[str, ...], tuples: list[tuple[object, ...]]) -> list[dict
 DATA = Dataset(
     _rows(TABLES.customer, CUSTOMERS),
     {"address": _rows(TABLES.lookups["address"].table, ADDRESSES)},
-    {"orders": _rows(TABLES.events["orders"].table, ORDERS), "visits": _rows(TABLES.events["visits"].table, VISITS),
-     "tickets": _rows(TABLES.events["tickets"].table, TICKETS),
-     "cart_adds": _rows(TABLES.events["cart_adds"].table, CART_ADDS),
-     "reviews": _rows(TABLES.events["reviews"].table, REVIEWS)},
+    {name: _rows(TABLES.events[name].table, rows) for name, rows in EVENT_ROWS.items()},
 )
 
 
@@ -130,7 +122,7 @@ def _uses_sql(node: object) -> bool:
                for f in getattr(type(node), "__dataclass_fields__", ()) if f != "span")
 
 
-EVALUATED = [c for c in CASES + ROUND2 if not _uses_sql(c.condition)]
+EVALUATED = [c for c in CASES if not _uses_sql(c.condition)]
 
 
 @pytest.mark.parametrize("case", EVALUATED, ids=lambda c: c.name)
@@ -140,7 +132,7 @@ def test_members(case: Case) -> None:
 
 def test_a_sql_trait_is_refused() -> None:
     """§3.14: the meaning of a SQL trait is the engine's, so the evaluator says it cannot compute one."""
-    sql_cases = [c for c in CASES + ROUND2 if _uses_sql(c.condition)]
+    sql_cases = [c for c in CASES if _uses_sql(c.condition)]
     assert sql_cases
     for case in sql_cases:
         with pytest.raises(EvaluationRefused, match="written in SQL"):
@@ -155,7 +147,7 @@ def test_not_is_the_complement(case: Case) -> None:
 
 def test_one_evaluator_for_all_cases() -> None:
     """Like `run --all`: one Evaluator (shared indexes and percentile caches) gives every case its members."""
-    cases = [c for c in CASES if c.as_of == AS_OF and c.timezone == "UTC"]
+    cases = [c for c in EVALUATED if c.as_of == AS_OF and c.timezone == "UTC"]
     evaluator = Evaluator(SCHEMA, DATA, as_of=AS_OF)
     for case in cases:
         assert evaluator.members(case.segment, case.params) == case.expected, case.name

@@ -16,11 +16,11 @@ import pytest
 
 from segql.check import tree as t
 from segql.compile import compile_memberships, compile_segment, render
-from tests import pg_server
+from tests import compile_cases, pg_server
 from tests.compile_cases import ALL, AS_OF, CASES, TABLES, Case, build_database, segment
 
 DATABASE = "segql_compile_cases"
-SCHEMAS = ("crm", "sales", "web", "support")
+SCHEMAS = compile_cases.SCHEMAS
 
 pytestmark = pytest.mark.postgres
 
@@ -35,7 +35,7 @@ def pg(pg_dsn: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     dsn = pg_server.create_database(pg_dsn, DATABASE)
     copied = pg_server.copy_duckdb(path, dsn, SCHEMAS)
     assert copied == {"crm.addresses": 3, "crm.customers": 6, "sales.orders": 13, "support.tickets": 2,
-                      "web.visits": 6}
+                      "web.logins": 5, "web.visits": 6, "shop.cart_adds": 8, "shop.reviews": 5}
     con = psycopg.connect(dsn, autocommit=True)
     try:
         yield con

@@ -157,6 +157,13 @@ LAYOUTS = [
     # a long arithmetic term hangs before its outermost operators
     ("count(orders where status = 'paid') / count(orders where channel = 'web') > $share",
      'count(orders where status = "paid")\n    / count(orders where channel = "web") > $share'),
+    # a long sequence breaks before each `then`, also as an item of a chain
+    ("has orders where status = 'paid' in last 1 year then reviews within 30 days then orders within 60 days",
+     'has orders where status = "paid" in last 1 year\nthen reviews within 30 days\nthen orders within 60 days'),
+    ("email_opt_in and has product_views as v in last 3 days then no order_items where product_id = v.product_id "
+     "within 2 days",
+     "email_opt_in\nand has product_views as v in last 3 days\n"
+     "then no order_items where product_id = v.product_id within 2 days"),
     # comments beside the conditions they follow, or on their own lines
     ("a  # one\nAND b   #two\n# three\nand c\n# four", "a  # one\nand b  #two\n# three\nand c\n# four"),
     ("# lead\nx > 1", "# lead\nx > 1"),

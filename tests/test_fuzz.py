@@ -193,10 +193,14 @@ def test_cli_never_exits_3(project: Path, text: str, fmt: str) -> None:
 def test_mutated_schema_and_project_files(tmp_path_factory: pytest.TempPathFactory, name: str,
                                           text: st.DataObject) -> None:
     original = (ACME / name).read_text()
-    mutation = text.draw(mutated([original], YAML_ALPHABET + TOKENS))
-    root = tmp_path_factory.mktemp("fuzzproject", numbered=True)
+    validate_project_file(tmp_path_factory.mktemp("fuzzproject", numbered=True), name,
+                          text.draw(mutated([original], YAML_ALPHABET + TOKENS)))
+
+
+def validate_project_file(root: Path, name: str, text: str) -> None:
+    """The acme project with `name` (schema.yml or segql.yml) replaced by `text`: only diagnostics."""
     shutil.copytree(ACME, root, dirs_exist_ok=True)
-    (root / name).write_text(mutation, encoding="utf-8", errors="surrogatepass")
+    (root / name).write_text(text, encoding="utf-8", errors="surrogatepass")
     result = api.validate(root)
     for d in result.diagnostics:
         assert d.code[:2] in ("E1", "E2", "E4"), d
@@ -224,3 +228,105 @@ def test_source_file_positions_are_consistent() -> None:
     assert [source.position(i) for i in range(len(source.text) + 1)] == [
         (1, 1), (1, 2), (1, 3), (2, 1), (2, 2), (2, 3), (3, 1), (4, 1), (4, 2), (4, 3)]
     assert [source.line_text(n) for n in range(1, 5)] == ["ab", "cd", "", "ef"]
+
+
+# ---- YAML-level mutations: the files' structure changed, not their characters ----
+# Each file is loaded as data, changed where a careless or hostile author would change it (a value of another
+# kind, a key dropped, renamed or added, a value shared as an anchor and aliases, a value holding itself, aliases
+# of aliases, nesting past the limit), and written back as YAML. However it ends, validate gives diagnostics.
+
+YAML_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(10 ** 40), 10 ** 40), st.floats(allow_nan=True),
+                         st.text(max_size=12), st.dates(), st.sampled_from(["", "~", "null", "yes", "1_000", "0x1F",
+                                                                            "2024-02-30", ".inf", "*a", "&a"]))
+YAML_KEYS = ["name", "where", "all", "any", "none", "params", "type", "default", "tags", "table", "key",
+             "attributes", "events", "lookups", "traits", "targets", "segments", "schema", "timezone", "values",
+             "time", "on", "description", "channel", "x"]
+
+
+def _paths(node: object, path: tuple[object, ...] = (), seen: set[int] | None = None) -> list[tuple[object, ...]]:
+    """The path of every value, each shared (or self-holding) value entered once."""
+    seen = set() if seen is None else seen
+    found = [path]
+    if isinstance(node, dict | list) and id(node) not in seen and len(path) < 30:
+        seen.add(id(node))
+        items = node.items() if isinstance(node, dict) else enumerate(node)
+        for key, value in items:
+            found += _paths(value, (*path, key), seen)
+    return found
+
+
+def _at(node: object, path: tuple[object, ...]) -> object:
+    for step in path:
+        node = node[step]  # type: ignore[index]
+    return node
+
+
+def _set(root: object, path: tuple[object, ...], value: object) -> object:
+    if not path:
+        return value
+    _at(root, path[:-1])[path[-1]] = value  # type: ignore[index]
+    return root
+
+
+@st.composite
+def yaml_mutated(draw: st.DrawFn, texts: list[str]) -> str:
+    import copy
+
+    import yaml
+
+    root: object = copy.deepcopy(yaml.safe_load(draw(st.sampled_from(texts))))
+    for _ in range(draw(st.integers(1, 3))):
+        path = draw(st.sampled_from(_paths(root)))
+        node = _at(root, path)
+        kind = draw(st.sampled_from(["scalar", "list", "mapping", "drop", "rename", "add", "share", "self", "bomb",
+                                     "deep"]))
+        if kind == "scalar":
+            root = _set(root, path, draw(YAML_SCALARS))
+        elif kind == "list":
+            root = _set(root, path, [node] * draw(st.integers(0, 3)))
+        elif kind == "mapping":
+            root = _set(root, path, {draw(st.sampled_from(YAML_KEYS)): node})
+        elif kind in ("drop", "rename") and isinstance(node, dict) and node:
+            key = draw(st.sampled_from(sorted(node, key=str)))
+            value = node.pop(key)
+            if kind == "rename":
+                node[draw(st.sampled_from(YAML_KEYS))] = value
+        elif kind == "add" and isinstance(node, dict):
+            node[draw(st.sampled_from(YAML_KEYS))] = draw(YAML_SCALARS)
+        elif kind == "share" and path:  # the same object twice: an anchor and an alias
+            other = draw(st.sampled_from(_paths(root)))
+            if other[:len(path)] != path:
+                root = _set(root, other, node)
+        elif kind == "self" and isinstance(node, dict | list):  # a value holding itself
+            if isinstance(node, dict):
+                node[draw(st.sampled_from(YAML_KEYS))] = node
+            else:
+                node.append(node)
+        elif kind == "bomb":
+            layer: object = ["lol"] * 4
+            for _ in range(draw(st.integers(1, 14))):
+                layer = [layer] * 4
+            root = _set(root, path, layer)
+        elif kind == "deep":
+            nested: object = node
+            for _ in range(draw(st.sampled_from([10, 199, 250]))):
+                nested = [nested]
+            root = _set(root, path, nested)
+    return yaml.safe_dump(root, allow_unicode=True, sort_keys=False)
+
+
+@settings(deadline=None, max_examples=60, suppress_health_check=[HealthCheck.too_slow,
+                                                                  HealthCheck.function_scoped_fixture])
+@given(text=yaml_mutated(SEGMENT_TEXTS))
+def test_yaml_mutated_segment_files(project: Path, text: str) -> None:
+    validate_bytes(project, text.encode("utf-8", "surrogatepass"))
+
+
+@pytest.mark.parametrize("name", ["schema.yml", "segql.yml"])
+@settings(deadline=None, max_examples=15, suppress_health_check=[HealthCheck.too_slow,
+                                                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_yaml_mutated_schema_and_project_files(tmp_path_factory: pytest.TempPathFactory, name: str,
+                                               data: st.DataObject) -> None:
+    validate_project_file(tmp_path_factory.mktemp("yamlfuzz", numbered=True), name,
+                          data.draw(yaml_mutated([(ACME / name).read_text()])))

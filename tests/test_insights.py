@@ -58,18 +58,15 @@ def test_size_and_count_after_each_condition(world: tuple[Path, api.Workspace, E
     assert report.conditions[-1].cumulative == report.members
 
 
-# DESIGN §3.10-3.13 in the workbench's queries: sequences, ordinals, frequency, calendar, buckets. The checker and
-# the evaluator know them; the compiler does not yet (it raises "cannot compile"): strict xfails, which fail as soon
-# as it does, so that they are turned into plain cases then.
-PENDING = pytest.mark.xfail(strict=True, raises=AssertionError, reason="the compiler does not compile it yet")
-ROUND_TWO = [pytest.param(where, marks=PENDING) for where in (
+# DESIGN §3.10-3.13 in the workbench's queries: sequences, ordinals, frequency, calendar, buckets.
+ROUND_TWO = [
     "has cart_adds in last 30 days then no orders within 2 days",
     "has product_views as v in last 60 days then cart_adds where category = v.category within 1 day",
     "count_days(orders in this year) >= 2 and median(orders.amount) > 40",
     "nth_time(orders, 2) >= 2026-01-01 and mode(orders.channel) = \"web\"",
     "days_until(next_anniversary(birth_date)) < 60 and bucket(\"promo\") < 5000",
     "has orders in previous 3 months and not has orders in this month",
-)]
+]
 
 
 @pytest.mark.parametrize("where", ROUND_TWO)

@@ -257,6 +257,37 @@ def test_laws_of_two_valued_logic_hold_on_every_engine(engines: Engines, example
                 assert members[law.name] == expected, f"{engine}: ({a}) {op} ({b})"
 
 
+def assert_agrees_on(dialect: str, example: Example, run: Any) -> None:
+    """Every segment of the example and its negation, compiled for `dialect`, against the evaluator: `run(source,
+    folder, queries)` loads the example's tables from the DuckDB connection `source` (through files in `folder`)
+    into the engine and returns each query's result ({"rows"} or {"error"}) by name."""
+    laws = [law for law in law_segments(example.segments) if law.name.startswith("not_")]
+    checked = check(example.segments + laws)
+    source = duckdb.connect()
+    try:
+        for statement in ddl("duckdb"):
+            source.execute(statement)
+        load_duckdb(source, example.world)
+        queries = {s.name: sql_for(checked[s.name], example.world, dialect, s.given) for s in example.segments + laws}
+        for name, sql in queries.items():
+            show(f"-- {name} on {dialect}:\n{sql}")
+        with tempfile.TemporaryDirectory(prefix="segql-props-") as folder:
+            results = run(source, Path(folder), queries)
+    finally:
+        source.close()
+    oracle = oracle_for(example.world)
+    for segment in example.segments + laws:
+        result = results[segment.name]
+        assert "error" not in result, f"{segment.name}: {result.get('error')}"
+        keys = [row[0] for row in result["rows"]]
+        assert len(keys) == len(set(keys)), f"{dialect} returned a customer twice: {sorted(keys)}"
+        found = {"evaluator": oracle.members(checked[segment.name], segment.given), dialect: set(keys)}
+        assert found[dialect] == found["evaluator"], explain(example, segment.name, found)
+
+
+SCHEMAS = tuple(sorted({s for s, _ in TABLES}))
+
+
 @pytest.mark.snowflake
 @examples_for(4, deep=100)
 @given(example=examples())
@@ -266,30 +297,41 @@ def test_snowflake_sql_on_the_emulator_agrees_with_the_evaluator(snowflake_emula
     from segql.dialects.snowflake import Snowflake
     from tests.snowflake_emulator import fixture_statements
 
-    laws = [law for law in law_segments(example.segments) if law.name.startswith("not_")]
-    checked = check(example.segments + laws)
-    source = duckdb.connect()
-    try:
-        for statement in ddl("duckdb"):
-            source.execute(statement)
-        load_duckdb(source, example.world)
-        with tempfile.TemporaryDirectory(prefix="segql-props-") as folder:
-            schemas = tuple(sorted({s for s, _ in TABLES}))
-            setup = fixture_statements(source, schemas, Path(folder), Snowflake.reserved)
-            queries = {s.name: sql_for(checked[s.name], example.world, "snowflake", s.given)
-                       for s in example.segments + laws}
-            for name, sql in queries.items():
-                show(f"-- {name} on snowflake:\n{sql}")
-            results = snowflake_emulator.run({"setup": setup, "queries": queries})["results"]
-    finally:
-        source.close()
-    oracle = oracle_for(example.world)
-    for segment in example.segments + laws:
-        result = results[segment.name]
-        assert "error" not in result, f"{segment.name}: {result.get('error')}"
-        found = {"evaluator": oracle.members(checked[segment.name], segment.given),
-                 "snowflake": {row[0] for row in result["rows"]}}
-        assert found["snowflake"] == found["evaluator"], explain(example, segment.name, found)
+    def run(source: Any, folder: Path, queries: dict[str, str]) -> dict[str, Any]:
+        setup = fixture_statements(source, SCHEMAS, folder, Snowflake.reserved)
+        results: dict[str, Any] = snowflake_emulator.run({"setup": setup, "queries": queries})["results"]
+        return results
+
+    assert_agrees_on("snowflake", example, run)
+
+
+def on_worker(worker: Any) -> Any:
+    """A `run` for assert_agrees_on: the tables as Parquet files, loaded and queried by an engine's worker."""
+    from tests.engine_workers import parquet_tables
+
+    def run(source: Any, folder: Path, queries: dict[str, str]) -> dict[str, Any]:
+        worker.load(parquet_tables(source, SCHEMAS, folder))
+        results: dict[str, Any] = worker.run(queries)
+        return results
+
+    return run
+
+
+@pytest.mark.clickhouse
+@examples_for(40, deep=500)
+@given(example=examples())
+def test_clickhouse_sql_on_chdb_agrees_with_the_evaluator(clickhouse_worker: Any, example: Example) -> None:
+    """Random segments and their negations on ClickHouse (the embedded chdb, its timestamp columns in a zone of
+    their own): the same members as the reference evaluator."""
+    assert_agrees_on("clickhouse", example, on_worker(clickhouse_worker))
+
+
+@pytest.mark.spark
+@examples_for(6, deep=200)
+@given(example=examples())
+def test_spark_sql_on_pyspark_agrees_with_the_evaluator(spark_worker: Any, example: Example) -> None:
+    """A few examples on Spark (pyspark in local mode, in a Tokyo session): the same members as the evaluator."""
+    assert_agrees_on("spark", example, on_worker(spark_worker))
 
 
 @examples_for(150)
@@ -299,7 +341,7 @@ def test_compiled_sql_is_deterministic(example: Example) -> None:
     checked = check(example.segments)
     again = check(example.segments)
     for segment in example.segments:
-        for dialect in ("duckdb", "postgres", "snowflake"):
+        for dialect in ("duckdb", "postgres", "snowflake", "clickhouse", "spark"):
             first = sql_for(checked[segment.name], example.world, dialect, segment.given)
             assert sql_for(checked[segment.name], example.world, dialect, segment.given) == first
             assert sql_for(again[segment.name], example.world, dialect, segment.given) == first

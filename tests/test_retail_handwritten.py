@@ -12,6 +12,7 @@ import duckdb
 import pytest
 
 from segql import api
+from tests.compile_cases import sqlglot_readable
 from tests.oracles import retail_handwritten as oracle
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,6 @@ def test_every_example_segment_renders_sql_that_the_dialects_reader_parses(diale
 
     for name, segment in workspace.result.segments.items():
         sql = api.compile_sql(workspace, segment, dialect, dt.date(2026, 6, 30))
-        parsed = sqlglot.parse_one(sql, read=dialect)
+        parsed = sqlglot.parse_one(sqlglot_readable(sql), read=dialect)
         assert parsed.find(sqlglot.exp.Select) is not None, name
         assert api.compile_sql(workspace, segment, dialect, dt.date(2026, 6, 30)) == sql, f"{name} is not deterministic"

@@ -140,7 +140,7 @@ SCHEMA_PROBLEMS = [
     ("E201 key not declared", "table: t\nkey: cid\nattributes:\n  id: integer\n", [("E201", 2, 6)],
      "did you mean `id`?"),
     ("E201 key not declared, nothing close", "table: t\nkey: zz\nattributes:\n  id: integer\n", [("E201", 2, 6)],
-     "declare it under `attributes`"),
+     "declare it under `attributes:`, e.g. `zz: integer`"),
     ("E103 schema is a list", "- a\n", [("E103", 1, 1)], "must be a mapping"),
     ("E103 trait is a list", BASE + "traits:\n  t: [1]\n", [("E103", 6, 6)], "single value"),
     ("E107 pii not a boolean", BASE + "  x: {type: boolean, pii: maybe}\n", [("E107", 5, 27)], "true or false"),

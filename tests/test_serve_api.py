@@ -15,6 +15,7 @@ import pytest
 from segql import api, insights
 from segql.analysis import Analysis
 from segql.evaluate import Evaluator
+from tests.conftest import RETAIL_SEGMENTS
 from tests.workbench import PORT, TOKEN, client, comparable, make_project, retail_evaluator
 
 HVL = "segments/high_value_lapsed.yml"
@@ -160,7 +161,7 @@ def test_only_selects_reach_the_target(root: Path, monkeypatch: pytest.MonkeyPat
 
 def test_segments(app: Any, root: Path) -> None:
     listed = {s["name"]: s for s in app.get("/api/segments").json()}
-    assert len(listed) == 24
+    assert len(listed) == RETAIL_SEGMENTS
     hvl = listed["high_value_lapsed"]
     assert {k: hvl[k] for k in ("name", "description", "owner", "tags", "file", "channel", "params")} == {
         "name": "high_value_lapsed", "description": "Spent over $500 in the last year, nothing in the last 90 days.",

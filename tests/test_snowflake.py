@@ -26,13 +26,14 @@ from segql.dialects.snowflake import Snowflake
 from segql.engines import connect
 from segql.engines.snowflake import not_a_single_select
 from segql.project import Target
+from tests import compile_cases
 from tests.compile_cases import ALL, AS_OF, CASES, TABLES, Case, build_database, segment
 from tests.snowflake_emulator import Emulator, fixture_statements
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
 RETAIL_SCHEMAS = ("crm", "sales", "web", "support", "marketing", "shop")
-CASE_SCHEMAS = ("crm", "sales", "web", "support")
+CASE_SCHEMAS = compile_cases.SCHEMAS
 AS_OF_DATES = ("2026-06-30", "2026-03-01")
 ZONES = ("UTC", "America/New_York")
 SECRET = "hunter2-Zq9"  # a password that must never appear in any message
@@ -112,7 +113,7 @@ def test_settings_name_environment_variables(monkeypatch: pytest.MonkeyPatch) ->
 
 def test_other_target_types_are_e405_naming_the_supported_ones() -> None:
     code, text = diagnostic_of(lambda: connect(Target("bq", "bigquery", {}), ROOT))
-    assert code == "E405" and "duckdb, postgres or snowflake target" in text
+    assert code == "E405" and "duckdb, postgres, snowflake, clickhouse, spark or databricks target" in text
 
 
 # ---- identifier case: what the emulator cannot see (fakesnow runs on DuckDB, whose names ignore case) ----

@@ -32,14 +32,14 @@ def test_every_example_test_passes() -> None:
     assert run.diagnostics == []
     assert {Path(r.file).name for r in run.results} == {p.name for p in (RETAIL / "tests").glob("*.yml")}
     assert [r.case.title for r in run.results if not r.passed] == []
-    assert run.summary == "23 passed, 0 failed"
+    assert run.summary == "27 passed, 0 failed"
 
 
 def test_command_output_ends_with_the_summary_line() -> None:
     code, out, err = invoke("test", "--project", str(RETAIL))
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert lines[-1] == "23 passed, 0 failed"
+    assert lines[-1] == "27 passed, 0 failed"
     assert "PASS  tests/vip.yml:74  vip [min_spend=2500] as of 2026-06-30" in lines
 
 

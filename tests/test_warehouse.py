@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,8 @@ from sqlglot import exp
 from segql import api, warehouse
 from segql.diagnostics import DiagnosticError, UsageProblem
 from tests import cli, pg_server
+from tests.compile_cases import sqlglot_readable
+from tests.conftest import RETAIL_GROUPS
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
@@ -223,7 +225,7 @@ def test_every_statement_writes_only_into_the_write_schema(dialect: str) -> None
     for plan in plans:
         for statement in plan:
             text = warehouse.statement_sql(statement, dialect)
-            for tree in (statement, sqlglot.parse_one(text, read=dialect)):  # the tree, and the SQL it renders to
+            for tree in (statement, sqlglot.parse_one(sqlglot_readable(text), read=dialect)):  # the tree, and the SQL it renders to
                 seen.add(type(tree).__name__)
                 target = written_object(tree)
                 assert target.db == SCHEMA, text
@@ -240,7 +242,7 @@ def test_statements_are_trees_without_user_text(project: Path) -> None:
     hostile = 'x"; DROP SCHEMA crm; --'
     for statement in warehouse.materialize_statements(ws, ws.segment("vip"), dialect="postgres", schema=hostile,
                                                       kind="view", as_of=None, existing=None):
-        parsed = sqlglot.parse(warehouse.statement_sql(statement, "postgres"), read="postgres")
+        parsed = sqlglot.parse(sqlglot_readable(warehouse.statement_sql(statement, "postgres")), read="postgres")
         assert len(parsed) == 1 and written_object(parsed[0]).db == hostile
 
 
@@ -253,7 +255,7 @@ def test_a_snapshot_run_twice_holds_no_duplicates(project: Path) -> None:
     rows = history(project)
     assert len(rows) == len(set(rows))
     ws = workspace(project)
-    names = sorted(ws.result.segments)
+    names = sorted([*ws.result.segments, *RETAIL_GROUPS])  # each group recorded as a segment `s.group`
     by_segment: dict[str, set[Any]] = {n: set() for n in names}
     for as_of, segment, key, _ in rows:
         assert as_of == D2
@@ -289,11 +291,11 @@ def test_a_snapshot_failing_part_way_leaves_the_history_as_it_was(project: Path,
     def take(ws: api.Workspace, writer: Any) -> None:
         real_execute = writer.execute
 
-        def execute(sql: str) -> None:
+        def execute(sql: str, params: Sequence[Any] = ()) -> None:
             executed.append(sql)
             if failure == "killed after the delete" and sql.startswith("INSERT"):
                 raise KeyboardInterrupt  # as if the process were interrupted between the DELETE and the INSERT
-            real_execute(sql)
+            real_execute(sql, params)
 
         writer.execute = execute
         warehouse.snapshot(ws, writer, ws.segments(list(SOME)), schema=SCHEMA, as_of=D2)
@@ -497,9 +499,9 @@ def test_every_statement_executed_writes_only_into_the_write_schema(project: Pat
         dialects.append(writer.dialect)
         real_execute = writer.execute
 
-        def execute(sql: str) -> None:
+        def execute(sql: str, params: Sequence[Any] = ()) -> None:
             executed.append(sql)
-            real_execute(sql)
+            real_execute(sql, params)
 
         writer.execute = execute
         some = ws.segments(list(SOME))
@@ -512,7 +514,7 @@ def test_every_statement_executed_writes_only_into_the_write_schema(project: Pat
     with_writer(project, run_all)
     kinds = set()
     for sql in executed:
-        [tree] = sqlglot.parse(sql, read=dialects[0])
+        [tree] = sqlglot.parse(sqlglot_readable(sql), read=dialects[0])
         kinds.add(type(tree).__name__)
         if isinstance(tree, exp.Select):
             assert not tree.args.get("into") and not list(tree.find_all(exp.Create, exp.Insert, exp.Delete)), sql

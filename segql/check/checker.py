@@ -108,6 +108,7 @@ class Checker:
         self.consents: dict[str, t.Expr] = {}
         self.problems: list[Diagnostic] = []
         self.defs: dict[str, ast.SegmentDef] = {}
+        folded: dict[str, ast.SegmentDef] = {}  # warehouses fold names: `vip` and `VIP` would be one view
         for seg in segments:
             first = self.defs.get(seg.name)
             if first is not None and first is not seg:
@@ -115,6 +116,11 @@ class Checker:
                            f"first defined at {first.span.path}:{first.span.line}",
                            "segment names are unique across a project; rename one")
                 continue
+            other = folded.setdefault(seg.name.lower(), seg)
+            if other is not seg:
+                self.error("E220", f"segment `{seg.name}` differs from segment `{other.name}` only in case", seg.span,
+                           f"`{other.name}` is defined at {other.span.path}:{other.span.line}",
+                           "warehouses do not tell such names apart (one view or table would hold both); rename one")
             self.defs[seg.name] = seg
         self.traits_done: dict[str, t.Expr | None] = {}
         self.trait_stack: list[str] = []
@@ -202,7 +208,14 @@ class Checker:
                        f"{' + '.join(str(g.percent) for g in splits.groups)} = {total}",
                        "the shares are percentages of the segment's members; make them sum to 100")
             return ()
-        bucket = t.Call("bucket", (t.Literal(splits.salt, STRING, span=splits.salt_span),), INTEGER, span=splits.span)
+        key = self.schema.attributes.get(self.schema.key)
+        if key is None or key.type.kind not in ("integer", "string", "enum"):
+            self.error("E259", "`splits` needs the customer key to be an integer or a string", splits.span,
+                       "no stable text for this key", "bucket hashes the key's text, the same on every engine "
+                       "only for integers and strings")
+            return ()
+        salt = t.Literal(splits.salt, STRING, span=splits.salt_span)
+        bucket = t.Call("bucket", (salt, _column("customer", "", key, splits.span)), INTEGER, span=splits.span)
         groups = []
         low = 0
         for g in splits.groups:
@@ -603,6 +616,8 @@ class Checker:
                        node.span, "no stable text for this key",
                        "bucket hashes the key's text, which only integers and strings have the same on every engine")
             return _bad(node.span)
+        if fn.name == "bucket" and key is not None:  # what is hashed: the customer's key
+            args.append(_column("customer", "", key, node.span))
         if fn.name == "start_of_week":  # the project's first day of the week, for the compiler and the evaluator
             args.append(t.Literal(self.week_start, INTEGER, span=node.span))
         if fn.name == "coalesce" and common_type([a.type for a in args]) is None:

@@ -112,8 +112,8 @@ class Call:
     """A scalar function (see segql.check.functions for the list and signatures).
 
     The checker completes two calls with what the project decides: `start_of_week(d)` gets a second argument,
-    the ISO weekday weeks start on (1 Monday, 7 Sunday: segql.yml's `week_start`), and `bucket(salt)` holds the
-    salt only (the customer's key is implied)."""
+    the ISO weekday weeks start on (1 Monday, 7 Sunday: segql.yml's `week_start`), and `bucket(salt)` gets the
+    customer's key column, the text hashed after the salt."""
 
     name: str
     args: tuple[Expr, ...]

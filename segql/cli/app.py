@@ -7,7 +7,9 @@ errors, 2 the command was called wrongly, 3 a bug in segql. Imports no sqlglot o
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import os
+import re
 import sys
 import traceback
 from collections.abc import Iterator, Sequence
@@ -75,7 +77,7 @@ def cli() -> None:
     """segql: customer segments as code, checked against your schema and compiled to SQL."""
 
 
-DIALECTS = ("duckdb", "postgres", "snowflake")
+DIALECTS = ("duckdb", "postgres", "snowflake", "clickhouse", "spark", "databricks")
 OUTPUT_FORMATS = ("table", "csv", "jsonl", "parquet")
 as_of_option = click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
                             help="The as-of date (YYYY-MM-DD); default: today in the project's time zone.")
@@ -146,6 +148,23 @@ def progress(message: str) -> Iterator[None]:
         yield
 
 
+def refuse_to_overwrite(ws: Workspace, output: str | None) -> None:
+    """An --output that is a file of the project or the data of a target (under any name: links and hard links
+    are the same file) is refused before anything runs."""
+    if output is None or not Path(output).exists():
+        return
+    from segql import api
+
+    for path, what in api.protected_files(ws).items():
+        try:
+            same = path.exists() and os.path.samefile(path, output)
+        except OSError:
+            same = False
+        if same:
+            raise UsageProblem(f"--output `{output}` is {what} (`{ws.project.display(path)}`); segql never "
+                               "writes over it: name another file")
+
+
 PARQUET_TYPES = {"integer": "BIGINT", "decimal": "DOUBLE", "float": "DOUBLE", "boolean": "BOOLEAN", "date": "DATE",
                  "timestamp": "TIMESTAMP"}  # any other kind (string, enum) is VARCHAR
 
@@ -160,18 +179,19 @@ def write_rows(header: list[str], rows: Sequence[tuple[object, ...]], fmt: str, 
 
     if fmt == "parquet":
         assert output is not None
-        import duckdb
-
-        con = duckdb.connect()
         kinds = kinds or ["string"] * (len(header) - 1) + [key_kind]
-        columns = ", ".join('"' + h.replace('"', '""') + f'" {PARQUET_TYPES.get(k, "VARCHAR")}'
-                            for h, k in zip(header, kinds, strict=True))
-        con.execute(f"CREATE TABLE members ({columns})")  # names from schema.yml and segment names, quoted
-        if rows:
-            con.executemany(f"INSERT INTO members VALUES ({', '.join('?' for _ in header)})", rows)
-        con.table("members").write_parquet(output)
-        con.close()
+        with replacing(output) as path:
+            _write_parquet(header, rows, kinds, path)
         click.echo(f"wrote {len(rows)} rows to {output}", err=True)
+        return
+    if fmt == "table" and output is None and colour_enabled(sys.stdout):
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*header)
+        for row in rows:
+            table.add_row(*(str(v) for v in row))
+        Console().print(table)
         return
     buffer = io.StringIO()
     if fmt == "csv":
@@ -182,34 +202,65 @@ def write_rows(header: list[str], rows: Sequence[tuple[object, ...]], fmt: str, 
         for row in rows:
             buffer.write(json.dumps(dict(zip(header, row, strict=True)), default=str) + "\n")
     else:
-        stream = open(output, "w", encoding="utf-8") if output else sys.stdout  # noqa: SIM115
-        if output is None and colour_enabled(sys.stdout):
-            from rich.console import Console
-            from rich.table import Table
-
-            table = Table(*header)
-            for row in rows:
-                table.add_row(*(str(v) for v in row))
-            Console().print(table)
-            return
         widths = [max([len(h)] + [len(str(r[i])) for r in rows]) for i, h in enumerate(header)]
         buffer.write("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip() + "\n")
         for row in rows:
             buffer.write("  ".join(str(v).ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() + "\n")
-        if output:
-            stream.write(buffer.getvalue())
-            stream.close()
-            return
     if output:
-        Path(output).write_text(buffer.getvalue(), encoding="utf-8")
+        with replacing(output) as path:
+            Path(path).write_text(buffer.getvalue(), encoding="utf-8")
     else:
         click.echo(buffer.getvalue(), nl=False)
+
+
+def _write_parquet(header: list[str], rows: Sequence[tuple[object, ...]], kinds: list[str], path: str) -> None:
+    import duckdb
+
+    con = duckdb.connect()
+    try:
+        columns = ", ".join('"' + h.replace('"', '""') + f'" {PARQUET_TYPES.get(k, "VARCHAR")}'
+                            for h, k in zip(header, kinds, strict=True))
+        con.execute(f"CREATE TABLE members ({columns})")  # names from schema.yml and segment names, quoted
+        if rows:
+            con.executemany(f"INSERT INTO members VALUES ({', '.join('?' for _ in header)})", rows)
+        con.table("members").write_parquet(path)
+    except duckdb.IOException as err:  # writing the file: a missing folder, no permission, a full disk
+        number = re.search(r'"errno":"(\d+)"', str(err))
+        raise OSError(os.strerror(int(number[1])) if number else str(err).splitlines()[0]) from None
+    finally:
+        con.close()
+
+
+@contextmanager
+def replacing(output: str) -> Iterator[str]:
+    """A path to write `output`'s new contents to: a file beside it, renamed over it once complete, so a write
+    that fails (a full disk) leaves no half-written file and the old one as it was. A device or pipe (not a
+    regular file) is written directly. Failing to write is a usage problem naming the file, never exit 3."""
+    target = Path(output)
+    if not target.parent.is_dir():
+        raise UsageProblem(f"cannot write `{output}`: there is no folder `{target.parent}`")
+    direct = target.exists() and not target.is_file()
+    temporary = target.with_name(f".{target.name}.segql-{os.getpid()}.tmp")
+    try:
+        yield str(target if direct else temporary)
+        if not direct:
+            os.replace(temporary, target)
+    except OSError as err:
+        raise UsageProblem(f"cannot write `{output}`: {err.strerror or err}") from None
+    finally:
+        if not direct and temporary.exists():
+            temporary.unlink()
+
+
+# Writing standard output failed for want of room or a device: the place the output goes, not segql, is at fault.
+WRITE_ERRORS = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO, errno.EROFS)
 
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point: runs the click group and turns every outcome into an exit code."""
     try:
         cli.main(args=argv, prog_name="segql", standalone_mode=False)
+        sys.stdout.flush()  # here, where a full device is reported, not at exit
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
     except click.ClickException as err:
@@ -228,6 +279,12 @@ def main(argv: list[str] | None = None) -> None:
         raise
     except BrokenPipeError:
         sys.exit(EXIT_OK)
+    except OSError as err:
+        if err.errno not in WRITE_ERRORS:
+            raise
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115  (what was not written cannot be flushed at exit either)
+        click.echo(f"Error: cannot write the output: {err.strerror}", err=True)
+        sys.exit(EXIT_USAGE)
     except Exception as err:  # a bug in segql: say so, never show users a traceback by default
         click.echo(f"internal error in segql {__version__}: {type(err).__name__}: {err}", err=True)
         click.echo("This is a bug in segql, not in your files. Please report it with the command you ran"

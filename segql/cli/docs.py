@@ -21,7 +21,7 @@ from segql.cli.app import DIALECTS, as_date, cli, project_option, project_root, 
               help="Compile the SQL as of this date (YYYY-MM-DD); default: not pinned, the SQL reads the "
                    "current date when it runs.")
 @click.option("--dialect", "dialects", type=click.Choice(DIALECTS), multiple=True,
-              help="Show the SQL of this dialect only. Repeatable; default: all of them.")
+              help="Show the SQL of this dialect only. Repeatable; default: DuckDB, PostgreSQL and Snowflake.")
 def docs_command(project: str | None, out: Path | None, as_of: dt.datetime | None, dialects: tuple[str, ...]) -> None:
     """Write a static HTML catalog of the segments: an index, a page per segment (condition, parameters,
     references, the schema it reads, its SQL per dialect) and a schema page. Reads no customer data."""
@@ -34,7 +34,7 @@ def docs_command(project: str | None, out: Path | None, as_of: dt.datetime | Non
         raise click.BadParameter(f"`{folder}` holds {PROJECT_FILE}; write the site into a folder of its own",
                                  param_hint="--out")
     ws = workspace_of(project)
-    chosen = [d for d in DIALECTS if d in dialects] if dialects else list(DIALECTS)
+    chosen = [d for d in DIALECTS if d in dialects] if dialects else list(catalog.DIALECT_TITLES)
     site = catalog.build_site(ws, chosen, as_date(as_of))
     written = _write(folder, site.pages)
     for name, dialect, why in site.unavailable:

@@ -32,10 +32,17 @@ def fmt(files: tuple[Path, ...], check: bool, show_diff: bool, project: str | No
     expression text changes; comments, key order and quoting elsewhere in each file stay as they are.
     A file with YAML or syntax errors is left alone and its problems are shown.
     """
+    from segql.project import link_leaving
+
     targets = _files(files, project)
     problems: list[Diagnostic] = []
     changed = unchanged = broken = 0
-    for path, shown in targets:
+    for path, shown, folder in targets:
+        refused = link_leaving(path, folder, shown) if folder is not None else None
+        if refused is not None:  # never rewrite a file elsewhere through a link
+            problems.append(refused)
+            broken += 1
+            continue
         outcome = _format_file(path, shown, write=not (check or show_diff), show_diff=show_diff)
         if isinstance(outcome, list):
             problems.extend(outcome)
@@ -51,23 +58,24 @@ def fmt(files: tuple[Path, ...], check: bool, show_diff: bool, project: str | No
     sys.exit(EXIT_ERRORS if broken or (check and changed) else EXIT_OK)
 
 
-def _files(files: tuple[Path, ...], project: str | None) -> list[tuple[Path, str]]:
-    """The files to format and how to show them: as given, or every segment file of the project."""
+def _files(files: tuple[Path, ...], project: str | None) -> list[tuple[Path, str, Path | None]]:
+    """The files to format, how to show them, and the folder they must not leave through a link (None for a file
+    named on the command line): as given, or every segment file of the project."""
     if files:
-        out: list[tuple[Path, str]] = []
+        out: list[tuple[Path, str, Path | None]] = []
         for given in files:
             if given.is_dir():
                 found = sorted(p for p in given.rglob("*") if p.suffix in (".yml", ".yaml") and p.is_file())
-                out.extend((p, str(p)) for p in found)
+                out.extend((p, str(p), given) for p in found)
             else:
-                out.append((given, str(given)))
+                out.append((given, str(given), None))
         return out
     from segql.project import load_project
 
     loaded, diagnostics = load_project(project_root(project))
     if any(d.is_error for d in diagnostics):
         raise DiagnosticError(diagnostics)
-    return [(p, loaded.display(p)) for p in loaded.segment_files()]
+    return [(p, loaded.display(p), loaded.root) for p in loaded.segment_files()]
 
 
 def _format_file(path: Path, shown: str, write: bool, show_diff: bool) -> bool | list[Diagnostic]:
@@ -77,9 +85,12 @@ def _format_file(path: Path, shown: str, write: bool, show_diff: bool) -> bool |
 
     data = path.read_bytes()
     bom = data.startswith(_BOM)
-    crlf = b"\r\n" in data
-    if crlf and data.count(b"\n") != data.count(b"\r\n"):
+    crlf = data.count(b"\r\n")
+    kinds = {"\r\n": crlf, "\r": data.count(b"\r") - crlf, "\n": data.count(b"\n") - crlf}
+    used = [ending for ending, count in kinds.items() if count]
+    if len(used) > 1:
         return False  # mixed line endings: rewriting would touch lines the formatter did not change
+    newline = used[0] if used else "\n"  # kept as the file has them: CRLF, LF, or lone CR (old Mac files)
     try:
         text = data[len(_BOM) if bom else 0:].decode("utf-8")
     except UnicodeDecodeError:
@@ -92,7 +103,7 @@ def _format_file(path: Path, shown: str, write: bool, show_diff: bool) -> bool |
         raise
     if "\x00" in text:
         return [Diagnostic("E100", f"`{shown}` is a binary file, not YAML text", _no_span(shown))]
-    result = format_source(SourceFile(shown, text.replace("\r\n", "\n")))
+    result = format_source(SourceFile(shown, text.replace(newline, "\n")))
     if result.diagnostics:
         return result.diagnostics
     if not result.changed:
@@ -105,7 +116,7 @@ def _format_file(path: Path, shown: str, write: bool, show_diff: bool) -> bool |
         click.echo("".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in diff),
                    nl=False)
     if write:
-        new = result.text.replace("\n", "\r\n") if crlf else result.text
+        new = result.text.replace("\n", newline)
         path.write_bytes((_BOM if bom else b"") + new.encode("utf-8"))
     return True
 

@@ -23,11 +23,14 @@ from segql.cli.app import (
     parse_params,
     progress,
     project_option,
+    refuse_to_overwrite,
+    replacing,
     segment_params,
     target_option,
     workspace_of,
     write_rows,
 )
+from segql.diagnostics import UsageProblem
 
 if TYPE_CHECKING:
     from segql.api import Workspace
@@ -58,9 +61,15 @@ def compile_command(names: tuple[str, ...], project: str | None, dialect: str, a
         click.echo("\n\n".join(sql + ";" for _, sql in texts))
         return
     folder = Path(out)
-    folder.mkdir(parents=True, exist_ok=True)
+    for name, _ in texts:
+        refuse_to_overwrite(ws, str(folder / f"{name}.sql"))
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise UsageProblem(f"cannot make the folder `{out}`: {err.strerror}") from None
     for name, sql in texts:
-        (folder / f"{name}.sql").write_text(sql + ";\n", encoding="utf-8")
+        with replacing(str(folder / f"{name}.sql")) as path:
+            Path(path).write_text(sql + ";\n", encoding="utf-8")
     click.echo(f"wrote {len(texts)} file{'s' if len(texts) != 1 else ''} to {folder}", err=True)
 
 
@@ -98,30 +107,75 @@ def run_command(names: tuple[str, ...], every: bool, project: str | None, target
     if fmt == "parquet" and output is None:
         raise click.BadParameter("parquet needs --output FILE", param_hint="--format")
     ws = workspace_of(project)
+    refuse_to_overwrite(ws, output)
     segments = chosen_segments(ws, names, every, "run")
     wanted = operations.output_columns(ws, [c.strip() for c in columns.split(",") if c.strip()],
                                        include_pii=include_pii)
     overrides = segment_params(segments, parse_params(params), every or len(segments) > 1)
+    expanded, overrides = operations.with_groups(segments, overrides)  # a group column for splits and priority lists
+    grouped = [s for s in segments if s.groups]
+    schema = ws.loaded.schema
+    wide, keys_only = shape == "wide", len(segments) == 1 and not every
+    key = schema.key
+    if not wide and not keys_only and key.lower() == "segment":  # beside the segment's name, as in the history
+        key = f"{key}_key"
+    layout = [(key, "the key"), *((c, ATTRIBUTE) for c in wanted)]
+    if wide:
+        layout += [(s.name, f"segment `{s.name}`") for s in segments]
+        layout += [(f"{s.name}_group", f"the group in `{s.name}`") for s in grouped]
+    elif not keys_only:
+        layout.insert(0, ("segment", "the segment's name"))
+        if grouped:
+            layout.insert(2, ("group", "the member's group"))
+    elif grouped:
+        layout.insert(1, ("group", "the member's group"))
+    header = unique_header(layout)
     chosen = ws.target(target)
     with progress(f"running {_segments(len(segments))} on {chosen.name}…"):
         engine = api.connect(ws, chosen)
         try:
-            found = operations.members(ws, engine, segments, as_date(as_of), overrides, wanted)
+            found = operations.members(ws, engine, expanded, as_date(as_of), overrides, wanted)
         finally:
             engine.close()
-    schema = ws.loaded.schema
     key_kind = schema.attributes[schema.key].type.kind if schema.key in schema.attributes else "string"
     kinds = [key_kind, *(schema.attributes[c].type.kind for c in wanted)]
-    if shape == "wide":
-        header, rows = [schema.key, *wanted, *found.segments], found.rows
-        kinds += ["boolean"] * len(found.segments)
-    elif len(segments) == 1 and not every:
-        header, rows = [schema.key, *wanted], [row[:1 + len(wanted)] for row in found.rows]
+    width = 1 + len(wanted)
+    flag = {s.name: width + found.segments.index(s.name) for s in segments}
+    rows: list[tuple[object, ...]]
+    if wide:
+        rows = [(*row[:width], *(row[flag[s.name]] for s in segments), *(found.group(row, s) for s in grouped))
+                for row in found.rows]
+        kinds += ["boolean"] * len(segments) + ["string"] * len(grouped)
+    elif keys_only:
+        (only,) = segments
+        labels = [found.group] if only.groups else []
+        rows = [(row[0], *(f(row, only) for f in labels), *row[1:width]) for row in found.rows if row[flag[only.name]]]
+        kinds[1:1] = ["string"] * len(labels)
     else:
-        header, rows, kinds = ["segment", schema.key, *wanted], found.long(), ["string", *kinds]
+        labels = [found.group] if grouped else []
+        rows = [(s.name, row[0], *(f(row, s) for f in labels), *row[1:width])
+                for s in segments for row in found.rows if row[flag[s.name]]]
+        kinds = ["string", key_kind, *(["string"] * len(labels)), *kinds[1:]]
     if fmt in ("table", "csv"):
         rows = [tuple(_text(v) for v in row) for row in rows]
     write_rows(header, rows, fmt, output, key_kind, kinds)
+
+
+ATTRIBUTE = "an attribute of --columns"
+
+
+def unique_header(columns: list[tuple[str, str]]) -> list[str]:
+    """The names of the output's columns, given as (name, what it is), refusing two of one name (compared
+    case-insensitively, as CSV readers, Parquet and databases may): JSON lines would keep only one of them."""
+    seen: dict[str, tuple[str, str]] = {}
+    for name, role in columns:
+        first = seen.setdefault(name.lower(), (name, role))
+        if first != (name, role):
+            hint = ("leave the attribute out of --columns" if ATTRIBUTE in (role, first[1]) else
+                    "use --shape long, or rename the segment")
+            raise click.UsageError(f"the output would have two columns named `{first[0]}`: {first[1]} and {role}; "
+                                   + hint)
+    return [name for name, _ in columns]
 
 
 def _text(value: object) -> object:
@@ -154,7 +208,8 @@ def count_command(names: tuple[str, ...], project: str | None, target: str | Non
     with progress(f"counting {_segments(len(segments))} on {chosen.name}…"):
         engine = api.connect(ws, chosen)
         try:
-            counted = operations.sizes(ws, engine, segments, as_date(as_of), overrides)
+            expanded, overrides = operations.with_groups(segments, overrides)  # and each group, as `s.group`
+            counted = operations.sizes(ws, engine, expanded, as_date(as_of), overrides)
         finally:
             engine.close()
     rows = [(name, size, round(100.0 * counted.share(name), 2)) for name, size in counted.sizes.items()]

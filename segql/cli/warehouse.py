@@ -90,12 +90,14 @@ def materialize_command(names: tuple[str, ...], all_segments: bool, project: str
 @param_option
 def snapshot_command(names: tuple[str, ...], all_segments: bool, project: str | None, target: str | None,
                      schema: str | None, as_of: dt.datetime | None, params: tuple[str, ...]) -> None:
-    """Record the members of segments on the as-of date in the history table (a re-run replaces that day)."""
-    from segql import warehouse
+    """Record the members of segments on the as-of date in the history table (a re-run replaces that day); the
+    groups of a segment's splits or priority list are recorded as segments `s.group`."""
+    from segql import operations, warehouse
 
     ws = workspace_of(project)
     segments = chosen_segments(ws, names, all_segments)
     overrides = segment_params(segments, parse_params(params), all_segments or len(segments) > 1)
+    segments, overrides = operations.with_groups(segments, overrides)  # each group recorded as `s.group`
     day = as_date(as_of) or today_in(ws.project.timezone)
     chosen = ws.target(target)
     engine = warehouse.open_writer(ws, chosen)
@@ -136,7 +138,7 @@ def changes_command(project: str | None, target: str | None, schema: str | None,
         engine.close()
     schema_model = ws.loaded.schema
     key_attribute = schema_model.attributes.get(schema_model.key)
-    write_rows(["segment", "change", schema_model.key_column], found.rows, fmt, None,
+    write_rows(["segment", "change", warehouse.history_key(ws)], found.rows, fmt, None,
                key_attribute.type.kind if key_attribute else "string")
     for name, (entered, left) in found.counts.items():
         note = " (its definition changed between the two snapshots)" if name in found.redefined else ""

@@ -12,14 +12,25 @@ from typing import overload
 from zoneinfo import ZoneInfo
 
 _UTC = ZoneInfo("UTC")
+UNITS = ("hour", "day", "week", "month", "quarter", "year")
+
+
+class OutOfCalendar(ValueError):
+    """A date computed here falls outside the calendar Python (and so segql) can fold: years 1 to 9999."""
 
 
 def add_months(value: dt.date, months: int) -> dt.date:
     """2024-01-31 + 1 month = 2024-02-29 (clamped to the end of the month)."""
     index = value.year * 12 + value.month - 1 + months
     year, month = divmod(index, 12)
+    if not 1 <= year <= 9999:
+        raise OutOfCalendar(_shifted(value, months, "month"))
     day = min(value.day, calendar.monthrange(year, month + 1)[1])
     return value.replace(year=year, month=month + 1, day=day)
+
+
+def _shifted(value: dt.date, amount: int, unit: str) -> str:
+    return f"{value.isoformat()} {'-' if amount < 0 else '+'} {abs(amount)} {unit}{'s' if abs(amount) != 1 else ''}"
 
 
 @overload
@@ -27,30 +38,65 @@ def add(value: dt.datetime, amount: int, unit: str) -> dt.datetime: ...
 @overload
 def add(value: dt.date, amount: int, unit: str) -> dt.date: ...
 def add(value: dt.date, amount: int, unit: str) -> dt.date:
-    """value + amount units (hour, day, week, month, year); a datetime stays a datetime."""
+    """value + amount units (hour, day, week, month, quarter, year); a datetime stays a datetime. Past the calendar (a
+    window of 5000 years, a parameter of 10^12 days): OutOfCalendar."""
+    if unit not in UNITS:
+        raise ValueError(f"unknown unit {unit!r}")
+    try:
+        match unit:
+            case "hour":
+                base = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
+                return base + dt.timedelta(hours=amount)
+            case "day":
+                return value + dt.timedelta(days=amount)
+            case "week":
+                return value + dt.timedelta(days=7 * amount)
+            case "month":
+                return add_months(value, amount)
+            case "quarter":
+                return add_months(value, 3 * amount)
+            case _:
+                return add_months(value, 12 * amount)
+    except OutOfCalendar:
+        raise OutOfCalendar(_shifted(value, amount, unit)) from None
+    except (OverflowError, ValueError):  # timedelta and date arithmetic past year 9999 or before year 1
+        raise OutOfCalendar(_shifted(value, amount, unit)) from None
+
+
+def period_start(day: dt.date, unit: str, week_start: int = 1) -> dt.date:
+    """The first day of the calendar week (starting on ISO weekday `week_start`), month, quarter or year of day."""
     match unit:
-        case "hour":
-            base = value if isinstance(value, dt.datetime) else dt.datetime.combine(value, dt.time())
-            return base + dt.timedelta(hours=amount)
-        case "day":
-            return value + dt.timedelta(days=amount)
         case "week":
-            return value + dt.timedelta(days=7 * amount)
+            return day - dt.timedelta(days=(day.isoweekday() - week_start) % 7)
         case "month":
-            return add_months(value, amount)
+            return day.replace(day=1)
+        case "quarter":
+            return day.replace(month=(day.month - 1) // 3 * 3 + 1, day=1)
         case "year":
-            return add_months(value, 12 * amount)
-    raise ValueError(f"unknown unit {unit!r}")
+            return day.replace(month=1, day=1)
+    raise ValueError(f"unknown period {unit!r}")
+
+
+def next_anniversary(day: dt.date, today: dt.date) -> dt.date:
+    """The first date on or after today with day's month and day (Feb 29 on Feb 28 in common years)."""
+    this_year = add_months(day, 12 * (today.year - day.year))
+    return this_year if this_year >= today else add_months(day, 12 * (today.year + 1 - day.year))
 
 
 def day_start_utc(day: dt.date, timezone: ZoneInfo) -> dt.datetime:
     """The naive UTC instant at which `day` starts in the time zone."""
     local = dt.datetime.combine(day, dt.time(), tzinfo=timezone)
-    return local.astimezone(_UTC).replace(tzinfo=None)
+    try:
+        return local.astimezone(_UTC).replace(tzinfo=None)
+    except (OverflowError, ValueError):
+        raise OutOfCalendar(f"the start of {day.isoformat()} in {timezone.key}, in UTC") from None
 
 
 def utc_to_local_date(value: dt.datetime, timezone: ZoneInfo) -> dt.date:
-    return value.replace(tzinfo=_UTC).astimezone(timezone).date()
+    try:
+        return value.replace(tzinfo=_UTC).astimezone(timezone).date()
+    except (OverflowError, ValueError):
+        raise OutOfCalendar(f"the date in {timezone.key} of {value.isoformat(sep=' ')} UTC") from None
 
 
 def years_between(a: dt.date, b: dt.date) -> int:

@@ -1,23 +1,30 @@
-"""Grouped passes over event tables: every aggregate a query needs from one event table, in one subquery.
+"""The lowering of a grouped pass (plan.GroupedPass): every aggregate a query reads from one event table, in one
+subquery.
 
 Each aggregate becomes a conditional aggregate (`COUNT(CASE WHEN <where and window> THEN 1 END)`) over one
 scan grouped by the customer key; first/last add a window step so ties resolve the same on every engine.
+`EventPass` collects the aggregates while the query's expressions are lowered; `build_pass` builds the subquery.
 Imports sqlglot, segql.dialects and the sibling sql module.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlglot import exp
 
+from segql.check.tree import EMPTY_IS_ZERO
 from segql.compile import sql
 from segql.compile.tables import EventTable
 from segql.dialects import SqlDialect
 
-EMPTY_IS_ZERO = ("count", "count_distinct", "sum")
-TWO_STEP = ("first", "last")
+TWO_STEP = ("first", "last")  # the value at the earliest or latest time with one (a window step finds the time)
+NUMBERED = ("nth", "nth_time")  # the n-th matching event in time order (a window step numbers them)
+UNSPLITTABLE = ("median",)  # no second grouping can combine it (see rewrites.distinct_value)
+
+__all__ = ["EMPTY_IS_ZERO", "AggregateSpec", "EventPass", "build_pass"]
 
 
 @dataclass(slots=True)
@@ -29,6 +36,7 @@ class AggregateSpec:
     value: exp.Expression | None
     filter: exp.Expression | None
     boolean: bool
+    position: int | None = None  # the n of nth and nth_time
 
 
 @dataclass(slots=True)
@@ -46,9 +54,9 @@ class EventPass:
     _index: dict[tuple[object, ...], str] = field(default_factory=dict)
 
     def add(self, func: str, value: exp.Expression | None, filter: exp.Expression | None,
-            lower_bound: dt.date | exp.Expression | None, boolean: bool) -> str:
+            lower_bound: dt.date | exp.Expression | None, boolean: bool, position: int | None = None) -> str:
         """The alias of the column computing this aggregate; identical aggregates share one column."""
-        key = (func, value, filter)
+        key = (func, value, filter, position)
         found = self._index.get(key)
         if found is not None:
             return found
@@ -57,7 +65,7 @@ class EventPass:
         while f"{self.event}_{number}" in taken:
             number += 1
         alias = f"{self.event}_{number}"
-        self.specs.append(AggregateSpec(alias, func, value, filter, boolean))
+        self.specs.append(AggregateSpec(alias, func, value, filter, boolean, position))
         self.lower_bounds.append(lower_bound)
         self._index[key] = alias
         return alias
@@ -68,55 +76,52 @@ class EventPass:
             self.lookups.append(name)
 
 
-def common_conditions(p: EventPass) -> list[exp.Expression]:
-    """The conditions in every aggregate's filter: rows failing one count for no aggregate, so the pass's
-    WHERE drops them before grouping (a single `has`/`count` then scans only its own rows)."""
-    if not p.specs or any(s.filter is None for s in p.specs):
-        return []
-    first, *others = [sql.conjuncts(s.filter) for s in p.specs if s.filter is not None]
-    sets = [set(other) for other in others]  # hashing each node once: sqlglot's == hashes both sides every time
-    return [c for c in first if all(c in other for other in sets)]
-
-
 def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[exp.Join],
-               where: exp.Expression | None, key: exp.Column, time: exp.Column | None) -> exp.Select:
-    """SELECT key, <aggregates> FROM <event table> [joins] WHERE <as-of and widest window> GROUP BY key.
+               where: exp.Expression | None, filters: dict[str, exp.Expression | None],
+               distinct: exp.Expression | None, key: exp.Column, time: exp.Column | None) -> exp.Select:
+    """SELECT key, <aggregates> FROM <event table> [joins] WHERE <where> GROUP BY key, each aggregate over the rows
+    where its `filters` entry holds.
 
     Up to three steps, each only when needed: a row step for first/last (the earliest or latest time at which each
-    has a value, as a window over the customer's rows); a grouping by customer; and, where the dialect prefers it,
-    COUNT(DISTINCT v) as a grouping by customer and v followed by one by customer (see `_distinct_value`)."""
+    has a value, as a window over the customer's rows); a grouping by customer; and, given a `distinct` value,
+    COUNT(DISTINCT v) as a grouping by customer and v followed by one by customer (see
+    rewrites.distinct_value)."""
     key_name = d.identifier(p.table.key)
     taken = {s.alias for s in p.specs} | {p.table.key}
-    distinct = _distinct_value(p, d)
-    # each aggregate's filter, less what the pass's WHERE already makes true of every row it reads
-    implied = sql.conjuncts(where) if where is not None else []
-    filters = {spec.alias: _residual(spec.filter, implied) for spec in p.specs}
     distinct_name = _unique(f"{p.event}_distinct", taken) if distinct is not None else ""
+
+    def column(name: str) -> exp.Column:  # a fresh node for each use (cheaper than a copy)
+        return d.column(name, p.alias)
 
     def value_of(spec: AggregateSpec) -> exp.Expression | None:
         if spec.value is not None:
             return spec.value
-        return time.copy() if time is not None and spec.func.endswith("_time") else None
+        return column(p.table.time) if p.table.time is not None and spec.func.endswith("_time") else None
 
     rows: exp.Select | None = None
     inputs: list[exp.Expression | None] = []  # per aggregate: what the grouping aggregates (None: COUNT(*))
     picks: list[exp.Expression | None] = []  # per first/last: the row's value when its time is the edge, else NULL
-    group_key: list[exp.Expression] = [key.copy()]
-    if any(s.func in TWO_STEP for s in p.specs):
+    group_key: list[exp.Expression] = [key]
+    if any(s.func in TWO_STEP or s.func in NUMBERED for s in p.specs):
         # Per event row, each aggregate's value (NULL where its filter fails) and, for first/last, the earliest or
-        # latest time at which it has a value; the grouping then reads those columns.
-        assert time is not None  # first/last need a time column (the checker makes sure)
+        # latest time at which it has a value, for nth/nth_time the row's number among the matching rows in time
+        # order; the grouping then reads those columns.
+        assert time is not None and p.table.time is not None  # first/last need a time column (the checker says so)
         time_name = _unique(f"{p.event}_time", taken)
         inner: list[exp.Expression] = [sql.alias(key, key_name), sql.alias(time, d.identifier(time_name))]
         if distinct is not None:
             inner.append(sql.alias(distinct.copy(), d.identifier(distinct_name)))
-            group_key.append(d.column(distinct_name, p.alias))
+            group_key.append(column(distinct_name))
         for spec in p.specs:
             value_name = _unique(f"{spec.alias}_value", taken)
             inner.append(sql.alias(_when(filters[spec.alias], value_of(spec)) or sql.number(1),
                                    d.identifier(value_name)))
-            row_value = d.column(value_name, p.alias)
+            row_value = column(value_name)
             inputs.append(row_value)
+            if spec.func in NUMBERED:
+                picks.append(_numbered(p, d, spec, filters[spec.alias], value_of(spec), value_name, column, inner,
+                                       taken))
+                continue
             if spec.func not in TWO_STEP:
                 picks.append(None)
                 continue
@@ -125,13 +130,13 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
             has_value = exp.Not(this=exp.Is(this=spec.value.copy(), expression=exp.Null()))
             own = filters[spec.alias]
             guard = sql.and_([own.copy(), has_value] if own is not None else [has_value])
-            moment = sql.case(guard, time.copy())
+            moment = sql.case(guard, column(p.table.time))
             edge = exp.Min(this=moment) if spec.func == "first" else exp.Max(this=moment)
-            inner.append(sql.alias(exp.Window(this=edge, partition_by=[key.copy()]), d.identifier(at_name)))
-            at_edge = sql.binary(exp.EQ, d.column(time_name, p.alias), d.column(at_name, p.alias))
-            picks.append(sql.case(at_edge, row_value.copy()))
+            inner.append(sql.alias(exp.Window(this=edge, partition_by=[column(p.table.key)]), d.identifier(at_name)))
+            at_edge = sql.binary(exp.EQ, column(time_name), column(at_name))
+            picks.append(sql.case(at_edge, column(value_name)))
         rows = sql.select(inner, source, joins, where)
-        group_key[0] = d.column(p.table.key, p.alias)
+        group_key[0] = column(p.table.key)
     else:
         for spec in p.specs:
             inputs.append(_when(filters[spec.alias], value_of(spec)))
@@ -141,8 +146,8 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
 
     # The grouping: one column per aggregate (two for an average when a second grouping follows).
     split = distinct is not None
-    columns: list[exp.Expression] = [sql.alias(group_key[0].copy(), key_name)]
-    combined: list[exp.Expression] = [sql.alias(d.column(p.table.key, p.alias), key_name)]
+    columns: list[exp.Expression] = [sql.alias(column(p.table.key), key_name)]
+    combined: list[exp.Expression] = [sql.alias(column(p.table.key), key_name)]
     for spec, arg, picked in zip(p.specs, inputs, picks, strict=True):
         name = d.identifier(spec.alias)
         if split and spec.func in ("count_distinct", "avg"):
@@ -181,32 +186,50 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
     return sql.select(combined, sql.subquery(grouped, d.identifier(p.alias)), group_by=[d.column(p.table.key, p.alias)])
 
 
-def _distinct_value(p: EventPass, d: SqlDialect) -> exp.Expression | None:
-    """The value the pass's COUNT(DISTINCT …) aggregates count, when the dialect had better group by customer and
-    value first and they all count the same value; else None.
+def _numbered(p: EventPass, d: SqlDialect, spec: AggregateSpec, own: exp.Expression | None,
+              value: exp.Expression | None, value_name: str, column: Callable[[str], exp.Column],
+              inner: list[exp.Expression], taken: set[str]) -> exp.Expression:
+    """nth / nth_time: ROW_NUMBER() over the customer's matching rows (those with a value, for nth) in time order,
+    then by value, added to the row step; the pick is the row's value where its number is n (one row at most)."""
+    assert p.table.time is not None and value is not None and spec.position is not None
+    guard = own.copy() if own is not None else None
+    if spec.func == "nth":
+        has_value = exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))
+        guard = sql.and_([guard, has_value]) if guard is not None else has_value
+    partition: list[exp.Expression] = [column(p.table.key)]
+    if guard is not None:  # the rows that match are numbered apart from the others
+        partition.append(sql.case(guard, sql.number(0), sql.number(1)))
+    order = [exp.Ordered(this=column(p.table.time), desc=False, nulls_first=False)]
+    if spec.func == "nth":
+        order.append(exp.Ordered(this=value.copy(), desc=False, nulls_first=False))
+    number = exp.Window(this=exp.RowNumber(), partition_by=partition, order=exp.Order(expressions=order))
+    rank_name = _unique(f"{spec.alias}_n", taken)
+    inner.append(sql.alias(number, d.identifier(rank_name)))
+    at_n = sql.and_([sql.binary(exp.EQ, column(rank_name), sql.number(spec.position)),
+                     exp.Not(this=exp.Is(this=column(value_name), expression=exp.Null()))])
+    return sql.case(at_n, column(value_name))
 
-    DuckDB gives each DISTINCT aggregate a hash table of its own, which can cost more than the rest of a narrow pass
-    together; grouping by customer and value first instead makes every other aggregate work on more groups and be
-    combined again. At 10M events the second way wins while DISTINCT aggregates are at least a quarter of the others
-    (benchmarks/: store_first_mobile_now 1.05× → 0.8× its hand-written query), and loses in wide passes (the
-    50-segment memberships query's orders pass, 3 of 37 aggregates: 1.5 → 1.9 s)."""
-    if not d.distinct_by_grouping:
-        return None
-    distinct = [s for s in p.specs if s.func == "count_distinct"]
-    values = {s.value for s in distinct}
-    if len(values) != 1 or 4 * len(distinct) < len(p.specs) - len(distinct):
-        return None
-    (value,) = values
-    return value
 
-
-def _residual(filter: exp.Expression | None, implied: list[exp.Expression]) -> exp.Expression | None:
-    """The conjuncts of a filter not among those already implied (None when nothing is left)."""
-    if filter is None or not implied:
-        return filter
-    known = set(implied)
-    left = [c for c in sql.conjuncts(filter) if c not in known]
-    return sql.and_(left) if left else None
+def build_mode(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[exp.Join],
+               conditions: list[exp.Expression], value: exp.Expression, name: str) -> exp.Select:
+    """SELECT key, value AS <name> FROM (SELECT key, value, ROW_NUMBER() OVER (PARTITION BY key ORDER BY COUNT(*)
+    DESC, value) AS rank FROM <events> WHERE <conditions> AND value IS NOT NULL GROUP BY key, value) WHERE rank = 1:
+    each customer's most frequent value, ties going to the smallest (mode, DESIGN §3.12)."""
+    key = d.column(p.table.key, p.alias)
+    taken = {p.table.key, name}
+    value_name, rank_name = _unique(f"{p.event}_value", taken), _unique(f"{p.event}_rank", taken)
+    present = exp.Not(this=exp.Is(this=sql.wrap(value.copy(), 5), expression=exp.Null()))
+    order = exp.Order(expressions=[exp.Ordered(this=exp.Count(this=exp.Star()), desc=True, nulls_first=False),
+                                   exp.Ordered(this=value.copy(), desc=False, nulls_first=False)])
+    rank = exp.Window(this=exp.RowNumber(), partition_by=[key.copy()], order=order)
+    counted = sql.select([sql.alias(key.copy(), d.identifier(p.table.key)),
+                          sql.alias(value.copy(), d.identifier(value_name)),
+                          sql.alias(rank, d.identifier(rank_name))],
+                         source, joins, sql.and_([*conditions, present]), [key.copy(), value.copy()])
+    first = sql.binary(exp.EQ, d.column(rank_name, p.alias), sql.number(1))
+    return sql.select([sql.alias(d.column(p.table.key, p.alias), d.identifier(p.table.key)),
+                       sql.alias(d.column(value_name, p.alias), d.identifier(name))],
+                      sql.subquery(counted, d.identifier(p.alias)), where=first)
 
 
 def _when(filter: exp.Expression | None, value: exp.Expression | None) -> exp.Expression | None:
@@ -232,6 +255,11 @@ def _aggregate(d: SqlDialect, spec: AggregateSpec, arg: exp.Expression | None) -
         case "max" | "last_time":
             assert arg is not None
             return d.max_value(arg, spec.boolean)
+        case "median":  # the mean of the lower and upper middles, exact (the upper middle: -lower middle of -v)
+            assert arg is not None
+            negated = d.lower_median(exp.Neg(this=sql.wrap(arg.copy(), 9)))
+            both = sql.binary(exp.Sub, d.lower_median(arg), negated)
+            return sql.binary(exp.Mul, exp.Paren(this=both), sql.number("0.5"))
     raise AssertionError(f"unhandled aggregate {spec.func}")  # pragma: no cover
 
 

@@ -1,5 +1,7 @@
-"""Rendering a compiled query as SQL text: pretty, deterministic, and an E301 diagnostic (never wrong
-SQL) when the dialect cannot express a construct. Imports sqlglot and segql.dialects.
+"""Rendering a compiled query as SQL text: pretty, deterministic, string literals safe whatever the session's
+settings, and an E301 diagnostic (never wrong SQL) when the dialect cannot express a construct. For the engines
+whose driver binds values, `render_bound` sends the strings as parameters instead. Imports sqlglot and
+segql.dialects.
 """
 
 from __future__ import annotations
@@ -11,11 +13,14 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ErrorLevel, UnsupportedError
 
 from segql.diagnostics import Diagnostic, DiagnosticError
-from segql.dialects import get_dialect
+from segql.dialects import SqlDialect, get_dialect
 
 DIALECT_KEY = "segql_dialect"  # query.meta: the dialect the query was compiled for
 
 _GENERATORS: dict[str, tuple[Dialect, type[Any], bool]] = {}
+# Statements whose string values an engine's driver may bind as parameters: the ones a server plans. DDL (a view's
+# SELECT, CREATE TABLE AS) takes no parameters, and an INTERVAL's quantity must be a literal.
+_BINDABLE = (exp.Select, exp.Union, exp.Insert, exp.Delete, exp.Update)
 
 
 def _generator(name: str) -> tuple[Dialect, type[Any], bool]:
@@ -30,9 +35,11 @@ def _generator(name: str) -> tuple[Dialect, type[Any], bool]:
         dialect = Dialect.get_or_raise(name)
         base = dialect.generator_class
         transforms = {k: v for k, v in base.TRANSFORMS.items() if k is not exp.Select}
+        overrides = {"TRANSFORMS": transforms, "identifier_sql": _cached_identifier_sql(base)}
+        if get_dialect(name).string_sql("") is not None:
+            overrides["literal_sql"] = _safe_literal_sql(base, get_dialect(name))
         try:
-            generator = type(f"Segql{base.__name__}", (base,), {"TRANSFORMS": transforms,
-                                                                  "identifier_sql": _cached_identifier_sql(base)})
+            generator = type(f"Segql{base.__name__}", (base,), overrides)
             generator(dialect=dialect)  # a compiled base refuses here, not when subclassed
             found = (dialect, generator, True)
         except TypeError:
@@ -59,6 +66,53 @@ def _cached_identifier_sql(base: type[Any]) -> Any:
     return identifier_sql
 
 
+def _safe_literal_sql(base: type[Any], d: SqlDialect) -> Any:
+    """The generator's literal_sql with strings written by the dialect (`SqlDialect.string_sql`)."""
+    uncached = base.literal_sql
+
+    def literal_sql(self: Any, expression: exp.Literal) -> str:
+        if not expression.is_string:
+            return str(uncached(self, expression))
+        return str(self._replace_line_breaks(d.string_sql(expression.this)))
+
+    return literal_sql
+
+
+def _safe_strings(query: exp.Expression) -> exp.Expression:
+    """A copy of the query for a stock generator (sqlglot[c]), which cannot take `_safe_literal_sql`: each string
+    holding a backslash becomes an escape string node, which PostgreSQL's generator writes E'…' with every
+    backslash doubled (what `Postgres.string_sql` writes)."""
+
+    def safe(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Literal) and node.is_string and "\\" in node.this:
+            return exp.ByteString(this=node.this)
+        return node
+
+    return query.transform(safe)
+
+
+def render_bound(query: exp.Expression, dialect: str) -> tuple[str, list[str]]:
+    """The SQL text of a query with its string values as parameters ($1, $2…, in order) and the values, for an
+    engine whose driver binds them (`SqlDialect.binds_strings`); else the text of `render` and no values.
+
+    A string inside an INTERVAL stays a literal (its quantity must be one), and so does every string of a
+    statement the server does not plan (CREATE VIEW, CREATE TABLE AS): render writes those safely."""
+    d = get_dialect(dialect)
+    if not d.binds_strings or not isinstance(query, _BINDABLE):
+        return render(query, dialect), []
+    values: list[str] = []
+
+    def bind(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.Literal) and node.is_string and not isinstance(node.parent, exp.Interval):
+            values.append(node.this)
+            return exp.Parameter(this=exp.Literal.number(len(values)))
+        return node
+
+    bound = query.transform(bind)
+    bound.meta.update(query.meta)
+    return render(bound, dialect), values
+
+
 def render(query: exp.Expression, dialect: str) -> str:
     """The SQL text of a query compiled by compile_segment for the same dialect (no trailing newline)."""
     d = get_dialect(dialect)
@@ -68,8 +122,11 @@ def render(query: exp.Expression, dialect: str) -> str:
             "E301", f"this query was compiled for {compiled_for}, not {d.name}",
             hint=f"compile the segment again with dialect `{d.name}`")])
     sqlglot_dialect, generator, unchanged = _generator(d.name)
+    finished = d.finish(query)  # ClickHouse: its SETTINGS clause (a copy; the query given is unchanged)
+    if not unchanged and d.string_sql("") is not None:
+        finished = _safe_strings(finished)  # a copy too
     try:
         return generator(dialect=sqlglot_dialect, pretty=True, identify=False,
-                         unsupported_level=ErrorLevel.RAISE).generate(query, copy=not unchanged)
+                         unsupported_level=ErrorLevel.RAISE).generate(finished, copy=not unchanged and finished is query)
     except UnsupportedError as err:
         raise DiagnosticError([Diagnostic("E301", f"{d.name} cannot express part of this segment: {err}")]) from None

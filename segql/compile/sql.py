@@ -39,17 +39,26 @@ def level(node: exp.Expression | type[exp.Expression]) -> int:
 
 def wrap(node: exp.Expression, minimum: int) -> exp.Expression:
     """The node, parenthesised when it binds looser than `minimum`."""
-    return exp.Paren(this=node) if level(node) < minimum else node
+    return exp.Paren(this=node) if (_LEVEL_OF.get(type(node)) or level(node)) < minimum else node
+
+
+_COMPARISONS = (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE)
 
 
 def binary(cls: type[exp.Expression], left: exp.Expression, right: exp.Expression) -> exp.Expression:
     """left <op> right with the parentheses the tree needs (the generator adds none of its own).
 
-    cls is an operator class such as exp.EQ or exp.Add (exp.Binary itself is a mixin, not an Expression)."""
-    own = level(cls)
+    cls is an operator class such as exp.EQ or exp.Add (exp.Binary itself is a mixin, not an Expression).
+    The levels are looked up inline: this is the compiler's most called builder."""
+    levels = _LEVEL_OF
+    own = levels.get(cls) or level(cls)
     right_min = own if cls in _ASSOCIATIVE and isinstance(right, cls) else own + 1
-    left_min = own if cls not in (exp.EQ, exp.NEQ, exp.GT, exp.GTE, exp.LT, exp.LTE) else own + 1
-    return cls(this=wrap(left, left_min), expression=wrap(right, right_min))
+    left_min = own if cls not in _COMPARISONS else own + 1
+    if (levels.get(type(left)) or level(left)) < left_min:
+        left = exp.Paren(this=left)
+    if (levels.get(type(right)) or level(right)) < right_min:
+        right = exp.Paren(this=right)
+    return cls(this=left, expression=right)
 
 
 def between(subject: exp.Expression, low: exp.Expression, high: exp.Expression) -> exp.Between:

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from segql.diagnostics import Diagnostic, DiagnosticError
 from segql.dialects.base import SqlDialect
+from segql.dialects.clickhouse import ClickHouse
 from segql.dialects.duckdb import DuckDB
 from segql.dialects.postgres import Postgres
 from segql.dialects.snowflake import Snowflake
+from segql.dialects.spark import Spark
 
-DIALECTS: dict[str, SqlDialect] = {"duckdb": DuckDB(), "postgres": Postgres(), "snowflake": Snowflake()}
-ALIASES = {"postgresql": "postgres"}
+DIALECTS: dict[str, SqlDialect] = {"duckdb": DuckDB(), "postgres": Postgres(), "snowflake": Snowflake(),
+                                   "clickhouse": ClickHouse(), "spark": Spark()}
+ALIASES = {"postgresql": "postgres", "databricks": "spark"}  # Databricks SQL is Spark SQL
 
 
 def get_dialect(name: str) -> SqlDialect:

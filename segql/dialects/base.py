@@ -38,6 +38,18 @@ class SqlDialect:
     timestamp_type: ClassVar[str] = "TIMESTAMP"
     # COUNT(DISTINCT v) in an event pass as a grouping by customer and v, then by customer (see compile.passes)
     distinct_by_grouping: ClassVar[bool] = False
+    # The engine's driver takes string values as bound parameters ($1, $2…) in the statements it plans
+    # (SELECT, INSERT, DELETE): they then never pass through SQL text (compile.render.render_bound).
+    binds_strings: ClassVar[bool] = False
+    # How the engine stores a name `identifier()` writes bare: folded to lower case (PostgreSQL, DuckDB) or to
+    # upper case (Snowflake); a quoted one as written, except on DuckDB, where names never differ by case alone.
+    folds_to_upper: ClassVar[bool] = False
+    quoted_names_exact: ClassVar[bool] = True
+    # The longest name the engine keeps whole, in bytes (None: no limit segql meets): PostgreSQL cuts longer ones
+    # to 63 bytes, silently, so two long names that begin alike would be one table.
+    max_name_bytes: ClassVar[int | None] = None
+    # The most columns one SELECT may have (None: no limit segql meets); queries over many segments are split.
+    max_columns: ClassVar[int | None] = None
 
     def __init__(self) -> None:
         self._quoted: dict[str, bool] = {}  # per name: must it be quoted? (asked for every column built)
@@ -55,6 +67,12 @@ class SqlDialect:
             )
         return exp.Identifier(this=name, quoted=quoted)
 
+    def stored_name(self, name: str) -> str:
+        """The name the engine keeps for `identifier(name)`: `RACY` and `racy` are one schema on PostgreSQL."""
+        if self.identifier(name).args.get("quoted") and self.quoted_names_exact:
+            return name
+        return name.upper() if self.folds_to_upper else name.lower()
+
     def column(self, name: str, table: str | None = None) -> exp.Column:
         return exp.Column(this=self.identifier(name), table=self.identifier(table) if table else None)
 
@@ -67,9 +85,19 @@ class SqlDialect:
             alias=exp.TableAlias(this=self.identifier(alias)),
         )
 
+    # ---- the statement ----
+
+    def finish(self, statement: exp.Expression) -> exp.Expression:
+        """The statement as it is sent (render calls this last; the tree given is not changed)."""
+        return statement
+
     # ---- literals and types ----
 
-    def cast(self, expr: exp.Expression, type_name: str) -> exp.Cast:
+    def string_sql(self, text: str) -> str | None:
+        """The SQL text of a string literal when sqlglot's own is not safe on this engine; None: sqlglot's."""
+        return None
+
+    def cast(self, expr: exp.Expression, type_name: str) -> exp.Expression:
         built = _TYPES.get((self.name, type_name))
         if built is None:  # DataType.build parses its argument: do it once per type, copy after
             built = _TYPES[(self.name, type_name)] = exp.DataType.build(type_name, dialect=self.name)
@@ -96,11 +124,11 @@ class SqlDialect:
 
     def divide(self, left: exp.Expression, right: exp.Expression) -> exp.Expression:
         """True division (never integer division); a zero divisor gives NULL, never an error."""
-        return exp.Div(this=self.cast(left, self.double_type), expression=_nullif_zero(right))
+        return exp.Div(this=self.cast(left, self.double_type), expression=nullif_zero(right))
 
     def modulo(self, left: exp.Expression, right: exp.Expression, floating: bool) -> exp.Expression:
         """Remainder with the sign of the dividend; a zero divisor gives NULL."""
-        return exp.Mod(this=left, expression=_nullif_zero(right))
+        return exp.Mod(this=left, expression=nullif_zero(right))
 
     def round(self, value: exp.Expression, digits: exp.Expression | None, floating: bool) -> exp.Expression:
         """Halves away from zero."""
@@ -232,5 +260,5 @@ class SqlDialect:
         return exp.LogicalOr(this=value) if boolean else exp.Max(this=value)
 
 
-def _nullif_zero(expr: exp.Expression) -> exp.Expression:
+def nullif_zero(expr: exp.Expression) -> exp.Expression:
     return exp.Nullif(this=expr, expression=exp.Literal.number(0))

@@ -16,6 +16,7 @@ class DuckDB(SqlDialect):
     reserved = COMMON_RESERVED | frozenset("analyse analyze asymmetric collation deferrable do initially "
                                            "pivot pivot_longer pivot_wider placing returning symmetric "
                                            "unpivot variadic".split())
+    quoted_names_exact = False  # "Segs" and segs are one schema
     distinct_by_grouping = True  # each DISTINCT aggregate costs DuckDB a hash table of its own
 
     def like_insensitive(self, subject: exp.Expression, pattern: exp.Expression) -> exp.Expression:

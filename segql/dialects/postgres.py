@@ -1,5 +1,6 @@
-"""PostgreSQL: EXTRACT returns numeric, ROUND and % do not take double precision, and integer `/`
-truncates (the base class already casts the dividend). Builds sqlglot nodes only.
+"""PostgreSQL: EXTRACT returns numeric, ROUND and % do not take double precision, integer `/` truncates (the
+base class already casts the dividend), and a backslash in '…' may escape the next character. Builds sqlglot
+nodes only.
 """
 
 from __future__ import annotations
@@ -16,6 +17,17 @@ class Postgres(SqlDialect):
         "current_schema deferrable do freeze initially isnull notnull overlaps placing returning similar "
         "symmetric variadic verbose".split()
     )
+    binds_strings = True  # psycopg sends them as parameters of the extended protocol
+    max_name_bytes = 63  # NAMEDATALEN - 1
+    max_columns = 1664  # MaxTupleAttributeNumber: "target lists can have at most 1664 entries"
+
+    def string_sql(self, text: str) -> str:
+        # With standard_conforming_strings off (a legacy setting a database, a role or a target's `options` may
+        # still have), a backslash in '…' escapes the next character: `\'` ends no string, and doubling the quotes
+        # is not enough. E'…' reads backslashes as escapes whatever the setting, so a string holding one is
+        # written there with each backslash doubled; one without any means the same under either setting.
+        quoted = text.replace("'", "''")
+        return "E'" + quoted.replace("\\", "\\\\") + "'" if "\\" in text else "'" + quoted + "'"
 
     def modulo(self, left: exp.Expression, right: exp.Expression, floating: bool) -> exp.Expression:
         # `%` exists for integers and numeric only, and an operand may be double precision whatever its

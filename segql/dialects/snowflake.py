@@ -14,6 +14,7 @@ _HEX = "0123456789abcdef"
 class Snowflake(SqlDialect):
     name = "snowflake"
     timestamp_type = "TIMESTAMPNTZ"
+    folds_to_upper = True
     reserved = COMMON_RESERVED | frozenset(
         "account alter connect connection current database delete drop following gscluster increment insert "
         "issue minus organization regexp revoke rlike row rows sample schema set start trigger try_cast "

@@ -8,7 +8,7 @@ attached read-only. Nothing is ever written to the files or the database file.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,7 @@ from typing import Any
 import duckdb
 
 from segql.diagnostics import Diagnostic, DiagnosticError
-from segql.project import TableFile, Target
+from segql.project import TableFile, Target, redact
 
 
 class DuckDBEngine:
@@ -87,9 +87,7 @@ class DuckDBEngine:
                     "cannot read", "check the path (relative to segql.yml) and that the glob matches files")]) from None
 
     def _redact(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
+        return redact(text, self.secrets)
 
     def columns(self, table: tuple[str, ...]) -> list[str] | None:
         """The columns of a table or view (in order), or None when there is none of that name."""
@@ -109,9 +107,9 @@ class DuckDBEngine:
             " ORDER BY column_index", params).fetchall()
         return [column for _, column in rows] if rows else None
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         try:
-            cursor = self.connection.execute(sql)
+            cursor = self.connection.execute(sql, list(params) or None)
             rows = cursor.fetchall()
         except duckdb.Error as err:
             first = self._redact(str(err).splitlines()[0])
@@ -140,17 +138,17 @@ class DuckDBEngine:
         finally:
             self.in_transaction = False
 
-    def execute(self, sql: str) -> None:
+    def execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         """Run one statement that returns no rows; only inside transaction()."""
         if not self.in_transaction:
             raise RuntimeError("execute() runs only inside transaction()")
-        self._execute(sql)
+        self._execute(sql, params)
 
-    def _execute(self, sql: str) -> None:
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> None:
         try:
-            self.connection.execute(sql)
+            self.connection.execute(sql, list(params) or None)
         except duckdb.Error as err:
-            first = str(err).splitlines()[0]
+            first = self._redact(str(err).splitlines()[0])
             raise DiagnosticError([Diagnostic("E403", f"a statement failed on target `{self.target.name}`: {first}",
                                               self.target.span, "statement failed")]) from None
 

@@ -7,11 +7,12 @@ or a key passphrase in a message.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
-from segql.project import Target
+from segql.project import Target, redact
 
 # Settings a snowflake target may have; each is a snowflake.connector.connect() argument of the same name.
 CONNECTION_SETTINGS = ("account", "user", "password", "database", "schema", "warehouse", "role", "authenticator",
@@ -37,11 +38,11 @@ class SnowflakeEngine:
                                               "materialize or snapshot into a duckdb or postgres target")])
         params = self._connection_params(settings)
         connector = _import_connector(target)
-        self.secrets = [params[k] for k in SECRET_SETTINGS if params.get(k)]
+        self.secrets = [*target.secrets(), *(str(params[k]) for k in SECRET_SETTINGS if params.get(k))]
         try:
             self.connection = connector.connect(**params)
         except connector.Error as err:
-            where = " ".join(f"{k}={params[k]}" for k in ("account", "host", "user", "database") if params.get(k))
+            where = target.shown(("account", "host", "user", "database"))  # as written: `${VAR}`, not its value
             raise self._connect_error(f"cannot connect to Snowflake ({where}): {self._first_line(err)}",
                                       "check the account, the settings and the credentials in the environment"
                                       ) from None
@@ -68,8 +69,11 @@ class SnowflakeEngine:
         return DiagnosticError([Diagnostic("E402", f"target `{self.target.name}`: {message}", self.target.span,
                                            "cannot connect", hint)])
 
-    def query(self, sql: str) -> tuple[list[str], list[tuple[Any, ...]]]:
+    def query(self, sql: str, params: Sequence[Any] = ()) -> tuple[list[str], list[tuple[Any, ...]]]:
         import snowflake.connector
+
+        if params:  # the dialect binds none (its strings are literals, escaped by sqlglot)
+            raise RuntimeError("the Snowflake engine takes no bound parameters")
 
         refused = not_a_single_select(sql)
         if refused:
@@ -95,9 +99,7 @@ class SnowflakeEngine:
     def _first_line(self, err: Exception) -> str:
         text = str(err).strip()
         line = text.splitlines()[0] if text else type(err).__name__
-        for secret in self.secrets:
-            line = line.replace(secret, "***")
-        return line
+        return redact(line, self.secrets)
 
     def close(self) -> None:
         self.connection.close()

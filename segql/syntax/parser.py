@@ -16,6 +16,7 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from segql import ast
 from segql.diagnostics import Diagnostic, DiagnosticError, did_you_mean
+from segql.limits import MAX_DIGITS
 from segql.source import SourceFile, Span
 from segql.syntax.scan import regions
 
@@ -30,7 +31,6 @@ def grammar_path() -> Path:
 
 
 _UNITS = {"hour", "day", "week", "month", "quarter", "year"}
-MAX_DIGITS = 38  # the widest DECIMAL of the supported engines
 MAX_DEPTH = 100  # nesting deeper than this is refused (E117) so no later stage can overflow the stack
 _ESCAPES = {'"': '"', "'": "'", "\\": "\\"}
 
@@ -260,8 +260,12 @@ _parser: Lark | None = None
 def _get_parser() -> Lark:
     global _parser
     if _parser is None:
-        _parser = Lark(grammar_path().read_text(encoding="utf-8"), parser="lalr", lexer="contextual",
-                       transformer=_builder, maybe_placeholders=True, cache=True)
+        text = grammar_path().read_text(encoding="utf-8")
+        try:
+            _parser = Lark(text, parser="lalr", lexer="contextual", transformer=_builder, maybe_placeholders=True,
+                           cache=True)
+        except OSError:  # no usable temporary folder for the cache (a full disk, a read-only /tmp): build it anew
+            _parser = Lark(text, parser="lalr", lexer="contextual", transformer=_builder, maybe_placeholders=True)
     return _parser
 
 

@@ -20,6 +20,7 @@ PRIORITY_KEYS = ("name", "description", "owner", "tags", "priority")
 TREE_KEYS = ("all", "any", "none")
 PARAM_TYPES = ("integer", "decimal", "float", "string", "boolean", "date", "timestamp")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_TAGS = {"bool": "a boolean", "float": "a number", "timestamp": "a date"}  # what YAML reads a bare value as
 
 
 def load_segment_file(source: SourceFile) -> tuple[list[ast.SegmentDef], list[Diagnostic]]:
@@ -88,7 +89,11 @@ def _name_and_span(shape: Shape, node: YMap, default_name: str | None) -> tuple[
     name_node = shape.scalar(node.get("name"), "`name`")
     name = name_node.value if name_node is not None and not name_node.is_null else (default_name or "")
     span = name_node.span if name_node is not None else (node.items[0][0].span if node.items else node.span)
-    if name and not _NAME.match(name):
+    if name_node is not None and not name_node.is_null and name_node.tag not in ("str", "int"):
+        what = _TAGS.get(name_node.tag, "a value")
+        shape.error("E231", f"`name: {name}` is not a name: YAML reads `{name}` as {what}", span, "not text",
+                    f"quote it (`name: \"{name}\"`) if that is the segment's name")
+    elif name and not _NAME.match(name):
         shape.error("E231", f"`{name}` is not a valid segment name", span, "letters, digits and _ only",
                     "segment names are referred to as `in segment NAME`; rename the file or set `name:`")
     return name, span

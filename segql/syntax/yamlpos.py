@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 import yaml
 
 from segql.diagnostics import Diagnostic, DiagnosticError
+from segql.limits import MAX_FILE_BYTES, MAX_YAML_DEPTH, MAX_YAML_NODES, size_text
 from segql.source import SourceFile, Span
 
 try:  # libyaml is several times faster; fall back to pure Python when the wheel lacks it
@@ -73,14 +74,20 @@ def describe(node: YNode) -> str:
 
 
 def read_source(path: str, display: str | None = None) -> SourceFile:
-    """Read a file as UTF-8 text; anything else is diagnostic E100."""
+    """Read a file as UTF-8 text with `\n` line breaks (YAML also reads CRLF and a lone CR as one); anything else
+    is diagnostic E100, and a file over MAX_FILE_BYTES is E108 (read no further than that, so a link to /dev/zero
+    costs nothing)."""
     shown = display or path
     try:
         with open(path, "rb") as handle:
-            data = handle.read()
+            data = handle.read(MAX_FILE_BYTES + 1)
     except OSError as err:
         raise DiagnosticError([Diagnostic("E100", f"cannot read `{shown}`: {err.strerror}",
                                           Span(SourceFile(shown, ""), 0, 0))]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DiagnosticError([Diagnostic("E108", f"`{shown}` is larger than {size_text(MAX_FILE_BYTES)}, the most "
+                                          "segql reads of one file", Span(SourceFile(shown, ""), 0, 0), "",
+                                          "split it into several files (segments may be one per file)")])
     if b"\x00" in data:
         raise DiagnosticError([Diagnostic("E100", f"`{shown}` is a binary file, not YAML text",
                                           Span(SourceFile(shown, ""), 0, 0), "",
@@ -91,7 +98,7 @@ def read_source(path: str, display: str | None = None) -> SourceFile:
         raise DiagnosticError([Diagnostic("E100", f"`{shown}` is not UTF-8 text (byte {err.start})",
                                           Span(SourceFile(shown, ""), 0, 0), "",
                                           "save the file as UTF-8")]) from None
-    return SourceFile(shown, text.replace("\r\n", "\n"))
+    return SourceFile(shown, text.replace("\r\n", "\n").replace("\r", "\n"))  # YAML's line breaks, all three
 
 
 def load_yaml(source: SourceFile) -> YNode | None:
@@ -124,7 +131,10 @@ def load_yaml(source: SourceFile) -> YNode | None:
     if node is None:
         return None
     problems: list[Diagnostic] = []
-    result = _convert(node, source, problems, 0)
+    try:
+        result = _Converter(source, problems).convert(node, 0)
+    except _TooMuch as err:
+        raise DiagnosticError([err.diagnostic]) from None
     if problems:
         raise DiagnosticError(problems)
     return result
@@ -144,35 +154,71 @@ def _node_span(node: yaml.Node, source: SourceFile) -> Span:
     return Span(source, _mark_offset(source, node.start_mark), _mark_offset(source, node.end_mark))
 
 
-def _convert(node: yaml.Node, source: SourceFile, problems: list[Diagnostic], depth: int) -> YNode:
-    if depth > 200:
-        problems.append(Diagnostic("E101", "invalid YAML: nested too deeply", _node_span(node, source)))
-        return YScalar("", _node_span(node, source), "null", None)
-    span = _node_span(node, source)
-    if isinstance(node, yaml.ScalarNode):
-        tag = node.tag[len(_TAG):] if node.tag.startswith(_TAG) else node.tag
-        return YScalar(node.value, span, tag, node.style or None)
-    if isinstance(node, yaml.SequenceNode):
-        return YSeq([_convert(item, source, problems, depth + 1) for item in node.value], span)
-    items: list[tuple[YScalar, YNode]] = []
-    seen: dict[str, YScalar] = {}
-    for key_node, value_node in node.value:
-        key = _convert(key_node, source, problems, depth + 1)
-        value = _convert(value_node, source, problems, depth + 1)
-        if not isinstance(key, YScalar):
-            problems.append(Diagnostic("E103", "a key must be a plain name, not " + describe(key), key.span,
-                                       "not a valid key"))
-            continue
-        if key.value in seen:
-            first = seen[key.value]
-            line = first.span.line
-            problems.append(Diagnostic("E102", f"duplicate key `{key.value}`", key.span,
-                                       f"already given on line {line}",
-                                       "remove one of them; YAML would silently keep only the last"))
-            continue
-        seen[key.value] = key
-        items.append((key, value))
-    return YMap(items, span)
+class _TooMuch(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        self.diagnostic = diagnostic
+
+
+class _Converter:
+    """PyYAML's node graph as positioned nodes. An alias (`*name`) is the very node its anchor (`&name`) marks, so
+    the graph may share nodes, or even contain itself (`tags: &a [*a]`): each node is counted every time it is
+    reached, and the conversion stops at MAX_YAML_NODES (519 bytes of nested aliases once took 22 GB) and at a
+    node reached from inside itself."""
+
+    def __init__(self, source: SourceFile, problems: list[Diagnostic]) -> None:
+        self.source = source
+        self.problems = problems
+        self.count = 0
+        self.open: set[int] = set()  # the nodes being converted: the path from the root
+
+    def convert(self, node: yaml.Node, depth: int) -> YNode:
+        source = self.source
+        span = _node_span(node, source)
+        if depth > MAX_YAML_DEPTH:
+            self.problems.append(Diagnostic("E101", "invalid YAML: nested too deeply", span, "",
+                                            f"segql reads at most {MAX_YAML_DEPTH} levels of mappings and lists"))
+            return YScalar("", span, "null", None)
+        self.count += 1
+        if self.count > MAX_YAML_NODES:
+            raise _TooMuch(Diagnostic("E108", f"this YAML expands to more than {MAX_YAML_NODES} values", span,
+                                      "expanded here", "aliases (`*name`) repeat their anchor's whole value each "
+                                      "time; write fewer of them, or split the file"))
+        if isinstance(node, yaml.ScalarNode):
+            tag = node.tag[len(_TAG):] if node.tag.startswith(_TAG) else node.tag
+            return YScalar(node.value, span, tag, node.style or None)
+        if id(node) in self.open:
+            raise _TooMuch(Diagnostic("E108", "a YAML alias is used inside the value of its own anchor", span,
+                                      "this value contains itself", "an anchor (`&name`) cannot be used (`*name`) "
+                                      "inside the value it marks: it would never end"))
+        self.open.add(id(node))
+        try:
+            if isinstance(node, yaml.SequenceNode):
+                return YSeq([self.convert(item, depth + 1) for item in node.value], span)
+            assert isinstance(node, yaml.MappingNode)
+            return self.mapping(node, span, depth)
+        finally:
+            self.open.discard(id(node))
+
+    def mapping(self, node: yaml.MappingNode, span: Span, depth: int) -> YMap:
+        items: list[tuple[YScalar, YNode]] = []
+        seen: dict[str, YScalar] = {}
+        for key_node, value_node in node.value:
+            key = self.convert(key_node, depth + 1)
+            value = self.convert(value_node, depth + 1)
+            if not isinstance(key, YScalar):
+                self.problems.append(Diagnostic("E103", "a key must be a plain name, not " + describe(key), key.span,
+                                                "not a valid key"))
+                continue
+            if key.value in seen:
+                first = seen[key.value]
+                line = first.span.line
+                self.problems.append(Diagnostic("E102", f"duplicate key `{key.value}`", key.span,
+                                                f"already given on line {line}",
+                                                "remove one of them; YAML would silently keep only the last"))
+                continue
+            seen[key.value] = key
+            items.append((key, value))
+        return YMap(items, span)
 
 
 def _align(scalar: YScalar) -> list[int]:

@@ -6,6 +6,10 @@ create or replace temp view o as select *, cast(ordered_at as date) d from sales
 create or replace temp view w as select *, cast(started_at as date) d from web.sessions where started_at is not null and cast(started_at as date) <= {T};
 create or replace temp view s as select *, cast(opened_at as date) d from support.tickets where opened_at is not null and cast(opened_at as date) <= {T};
 create or replace temp view e as select *, sent_at d from marketing.email_events where sent_at is not null and sent_at <= {T};
+create or replace temp view oi as select *, cast(ordered_at as date) d from sales.order_items where ordered_at is not null and cast(ordered_at as date) <= {T};
+create or replace temp view pv as select *, cast(viewed_at as date) d from web.product_views where viewed_at is not null and cast(viewed_at as date) <= {T};
+create or replace temp view ca as select *, cast(added_at as date) d from shop.cart_adds where added_at is not null and cast(added_at as date) <= {T};
+create or replace temp view rv as select *, reviewed_on d from shop.reviews where reviewed_on is not null and reviewed_on <= {T};
 create or replace temp table cc as select c.*, a.state, a.city,
   datediff('year', birth_date, {T}) - case when birth_date + to_years(datediff('year', birth_date, {T})) > {T} then 1 else 0 end as age,
   coalesce((select sum(amount) from o where o.customer_id=c.customer_id and status='paid' and d > {T} - interval 365 day), 0) spend_365,
@@ -52,7 +56,8 @@ def condition(name, T, params=None):
     p = dict(DEFAULTS.get(name, {}))
     p.update(params or {})
     text = SEGS[name]
-    for ref in ("vip", "churn_risk", "support_unhappy", "test_accounts"):
+    for ref in ("vip", "churn_risk", "support_unhappy", "test_accounts", "cart_abandoners", "browse_abandoners",
+                "birthday_next_week"):
         if "{" + ref + "}" in text:
             text = text.replace("{" + ref + "}", condition(ref, T))
     for k, v in p.items():
@@ -66,3 +71,39 @@ def members(con, name, as_of, params=None):
 DEFAULTS["fast_converters"] = {"max_days": 7}
 SEGS["fast_converters"] = "year(signup_at) = year({T}) and datediff('day', cast(signup_at as date), (select min(d) from o where o.customer_id=cc.customer_id and status='paid')) <= {max_days}"
 SEGS["premium_shoppers"] = "(select min(amount) from o where o.customer_id=cc.customer_id and status='paid' and d > {T} - interval 1 year) >= 50 and (select max(amount) from o where o.customer_id=cc.customer_id and status='paid' and d > {T} - interval 1 year) >= 400 and round((select avg(amount) from o where o.customer_id=cc.customer_id and status='paid'), 0) >= 100"
+# Round 2 (DESIGN §3.10-3.14). `now` is the last microsecond of the as-of day (UTC); a sequence's step is at or after
+# the one before, and a `then no` step's interval must have ended.
+NOW = "({T} + interval 1 day - interval 1 microsecond)"
+SEGS["cart_abandoners"] = ("email_opt_in and exists(select 1 from ca a where a.customer_id=cc.customer_id and a.d > {T} - 3"
+                           " and a.added_at + interval 1 day <= " + NOW + " and not exists(select 1 from o where"
+                           " o.customer_id=a.customer_id and o.ordered_at between a.added_at and a.added_at + interval 1 day))")
+SEGS["browse_abandoners"] = ("email_opt_in and exists(select 1 from pv v where v.customer_id=cc.customer_id and v.d > {T} - 3"
+                             " and v.viewed_at + interval 2 day <= " + NOW + " and not exists(select 1 from oi where"
+                             " oi.customer_id=v.customer_id and oi.product_id=v.product_id and oi.ordered_at between"
+                             " v.viewed_at and v.viewed_at + interval 2 day))")
+SEGS["email_to_purchase"] = ("exists(select 1 from e where e.customer_id=cc.customer_id and clicked and e.d > {T} - 30 and"
+                             " exists(select 1 from o where o.customer_id=e.customer_id and o.status='paid' and o.d between"
+                             " e.d and e.d + 2))")
+SEGS["reviewed_and_returned"] = ("exists(select 1 from o o1 join rv r on r.customer_id=o1.customer_id join o o2 on"
+                                 " o2.customer_id=o1.customer_id where o1.customer_id=cc.customer_id and o1.status='paid'"
+                                 " and o1.d > {T} - interval 1 year and r.d between o1.d and o1.d + 30 and"
+                                 " o2.status='paid' and o2.d between r.d and r.d + 60)")
+ANNIVERSARY = ("case when birth_date + to_years(year({T}) - year(birth_date)) >= {T} then birth_date + to_years(year({T})"
+               " - year(birth_date)) else birth_date + to_years(year({T}) - year(birth_date) + 1) end")
+SEGS["birthday_next_week"] = "email_opt_in and is_adult and datediff('day', {T}, " + ANNIVERSARY + ") < 7"
+SEGS["lapsed_this_quarter"] = ("exists(select 1 from o where o.customer_id=cc.customer_id and status='paid' and d >="
+                               " date_trunc('quarter', {T}) - interval 3 month and d < date_trunc('quarter', {T})) and not"
+                               " exists(select 1 from o where o.customer_id=cc.customer_id and d >= date_trunc('quarter', {T}))")
+SEGS["frequent_this_month"] = ("(select count(distinct d) from o where o.customer_id=cc.customer_id and status='paid' and"
+                               " d >= date_trunc('month', {T})) >= 3")
+SEGS["second_order_this_month"] = ("(select d from o where o.customer_id=cc.customer_id and status='paid' order by"
+                                   " ordered_at limit 1 offset 1) >= date_trunc('month', {T})")
+SEGS["book_lovers"] = ("(select category from oi where oi.customer_id=cc.customer_id and category is not null group by"
+                       " category order by count(*) desc, category limit 1) = 'books'")
+SEGS["big_baskets"] = ("(select median(amount) from o where o.customer_id=cc.customer_id and status='paid' and"
+                       " d > {T} - 365) > 120")
+SEGS["weekly_visitors"] = ("(select count(distinct date_trunc('week', d)) from w where w.customer_id=cc.customer_id and"
+                           " d >= date_trunc('week', {T}) - interval 28 day and d < date_trunc('week', {T})) >= 3")
+SEGS["campaign_waves"] = ("coalesce(({cart_abandoners}), false) or coalesce(({browse_abandoners}), false) or"
+                          " coalesce(({birthday_next_week}), false)")
+SEGS["gmail_subscribers"] = "email_opt_in and lower(split_part(email, '@', 2)) = 'gmail.com'"

@@ -3,5 +3,5 @@ SELECT
 FROM crm.customers AS c
 WHERE
   LOWER(c.name) LIKE LOWER(
-    '%' || REPLACE(REPLACE(REPLACE(c.nickname, '\', '\\'), '%', '\%'), '_', '\_') || '%'
-  ) ESCAPE '\'
+    '%' || REPLACE(REPLACE(REPLACE(c.nickname, E'\\', E'\\\\'), '%', E'\\%'), '_', E'\\_') || '%'
+  ) ESCAPE E'\\'

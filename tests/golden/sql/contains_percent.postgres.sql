@@ -2,4 +2,4 @@ SELECT
   c.customer_id
 FROM crm.customers AS c
 WHERE
-  LOWER(c.name) LIKE LOWER('%50\%%') ESCAPE '\'
+  LOWER(c.name) LIKE LOWER(E'%50\\%%') ESCAPE E'\\'

@@ -2,4 +2,4 @@ SELECT
   c.customer_id
 FROM crm.customers AS c
 WHERE
-  c.name = 'O''Brien \ back'
+  c.name = E'O''Brien \\ back'

@@ -1,0 +1,10 @@
+-- The most frequent category of the order items (to 2026-06-30; ties: the first in order, the smallest) is 'books'.
+SELECT c.customer_id
+FROM crm.customers AS c
+JOIN (
+  SELECT customer_id, mode() WITHIN GROUP (ORDER BY category) AS top
+  FROM sales.order_items
+  WHERE ordered_at < TIMESTAMP '2026-07-01' AND category IS NOT NULL
+  GROUP BY customer_id
+) AS i USING (customer_id)
+WHERE i.top = 'books'

@@ -1,0 +1,175 @@
+"""The lowering of a plan.Query to one sqlglot SELECT: the customer scan, the joins of its source (lookups, event
+passes, ranks table) and its outputs and filter, lowered by segql.compile.expressions.
+
+The rewrites of a lowered pass and of the ranks table (rewrites.py, last section) are applied here, where their SQL
+is. Imports sqlglot, segql.dialects and the sibling modules.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from segql.check import tree as t
+from segql.compile import plan, rewrites, sql, windows
+from segql.compile.constants import Constants
+from segql.compile.expressions import MODE, Lowering, Mode, numbered
+from segql.compile.passes import EventPass, build_mode, build_pass
+from segql.compile.render import DIALECT_KEY
+from segql.compile.tables import TableMap
+from segql.dialects import SqlDialect
+
+RANKED = "ranked"  # the alias of the ranked values inside the ranks table
+
+
+@dataclass(slots=True)
+class Columns:
+    """Expressions compiled over one shared FROM: `source` (the customer table, alias `alias`) with `joins` (the
+    lookups, event passes and ranks table they read), `key` the customer key, `columns` one per output in order,
+    and `where` the filter (None without one)."""
+
+    key: exp.Column
+    columns: list[exp.Expression]
+    names: list[str]
+    where: exp.Expression | None
+    source: exp.Table
+    joins: list[exp.Join]
+    alias: str
+    dialect: SqlDialect
+
+    def select(self, columns: Sequence[exp.Expression] | None = None, where: exp.Expression | None = None,
+               ) -> exp.Select:
+        """SELECT `columns` (by default the key and every column, named) FROM the shared source and joins [WHERE the
+        filter AND `where`], tagged with its dialect for render. Each node goes into one query: one select a Columns."""
+        if columns is None:
+            columns = [self.key, *(sql.alias(c, self.dialect.identifier(n))
+                                   for c, n in zip(self.columns, self.names, strict=True))]
+        both = [w for w in (self.where, where) if w is not None]
+        query = sql.select(columns, self.source, self.joins, sql.and_(both) if both else None)
+        query.meta[DIALECT_KEY] = self.dialect.name
+        return query
+
+
+def lower(query: plan.Query, tables: TableMap, dialect: SqlDialect, constants: Constants) -> Columns:
+    """The query's key, filter and outputs (lowered in that order: the order in which lookups are joined and a
+    pass's columns numbered), over its source and the joins they need."""
+    lx = Lowering(tables, dialect, constants, query.source)
+    key = dialect.column(tables.key, lx.customer_alias)
+    where = None
+    if query.where is not None:
+        with constants.parameters(query.params):
+            where = lx.cond(query.where)
+    columns: list[exp.Expression] = []
+    for output in query.outputs:
+        with constants.parameters(output.params):
+            expr = output.expr
+            if expr.type != t.BOOLEAN:
+                columns.append(lx.value(expr))
+            else:
+                columns.append(lx.strict(expr) if output.strict else lx.cond(expr))
+    names = [o.name for o in query.outputs]
+    return Columns(key, columns, names, where, customers(lx), joins(lx, query.source), lx.customer_alias, dialect)
+
+
+def customers(lx: Lowering) -> exp.Table:
+    return lx.d.table(lx.tables.customer, lx.customer_alias)
+
+
+def joins(lx: Lowering, source: plan.Source) -> list[exp.Join]:
+    """The lookups and passes the lowered expressions read (call after lowering them), and the ranks table."""
+    found = [lookup_join(lx, name) for name in lx.lookups]
+    for p in source.passes:
+        match p:
+            case plan.GroupedPass(event=event, inner=inner):
+                lowered = lx.passes[event]
+                if lowered.specs:  # a pass no expression reads (a rewrite left none) is not joined
+                    found.append(pass_join(lx, lowered, inner=inner))
+    found += [mode_join(lx, mode) for mode in lx.modes]
+    for alias, query in lx.sequences:
+        on = sql.binary(exp.EQ, lx.d.column(lx.tables.key, alias), lx.d.column(lx.tables.key, lx.customer_alias))
+        found.append(sql.join(sql.subquery(query, lx.d.identifier(alias)), on))
+    if lx.ranked:
+        found.append(ranks_join(lx))
+    return found
+
+
+def mode_join(lx: Lowering, mode: Mode) -> exp.Join:
+    """LEFT JOIN (the most frequent value of each customer's matching events, ties the smallest) ON the key."""
+    d, p = lx.d, mode.p
+    inside = []
+    if p.needs_customer:
+        on = sql.binary(exp.EQ, d.column(lx.tables.key, lx.customer_alias), d.column(p.table.key, p.alias))
+        inside.append(sql.join(d.table(lx.tables.customer, lx.customer_alias), on, side=""))
+        inside += [lookup_join(lx, name) for name in p.lookups]
+    conditions = windows.time_filter(lx.clock, p, mode.lower) if p.table.time else []  # `time: none`: all count
+    if mode.condition is not None:
+        conditions.append(mode.condition)
+    query = build_mode(p, d, d.table(p.table.table, p.alias), inside, conditions, mode.value, MODE)
+    on = sql.binary(exp.EQ, d.column(p.table.key, p.alias), d.column(lx.tables.key, lx.customer_alias))
+    return sql.join(sql.subquery(query, d.identifier(p.alias)), on)
+
+
+def lookup_join(lx: Lowering, name: str) -> exp.Join:
+    return lx.lookup_join(name)
+
+
+def pass_join(lx: Lowering, p: EventPass, inner: bool = False) -> exp.Join:
+    """JOIN (the pass's subquery) ON its key = the customer's; a pass reading the customer's row or lookups joins
+    them inside. Its WHERE holds the as-of bound, the widest window and the conditions every aggregate has; each
+    aggregate's filter keeps only the rest (rewrites)."""
+    d, c, clock = lx.d, lx.customer_alias, lx.clock
+    event = p.table
+    inside = []
+    if p.needs_customer:
+        on = sql.binary(exp.EQ, d.column(lx.tables.key, c), d.column(event.key, p.alias))
+        inside.append(sql.join(d.table(lx.tables.customer, c), on, side=""))
+        inside += [lookup_join(lx, name) for name in p.lookups]
+    time = d.column(event.time, p.alias) if event.time else None
+    conditions: list[exp.Expression] = []
+    if event.time:
+        conditions = windows.time_filter(clock, p, rewrites.widest_window(p.lower_bounds, clock.date_sql, d))
+    # (a common condition is the first aggregate's own node: its filter keeps only the rest, see `filters`)
+    conditions += [c for c in rewrites.common_conditions(p) if c not in conditions]
+    where = sql.and_(conditions) if conditions else None
+    implied = sql.conjuncts(where) if where is not None else []
+    filters = {spec.alias: rewrites.residual(spec.filter, implied) for spec in p.specs}
+    distinct = rewrites.distinct_value(p, d)
+    query = build_pass(p, d, d.table(event.table, p.alias), inside, where, filters, distinct,
+                       d.column(event.key, p.alias), time)
+    on = sql.binary(exp.EQ, d.column(event.key, p.alias), d.column(lx.tables.key, c))
+    return sql.join(sql.subquery(query, d.identifier(p.alias)), on, side="" if inner else "LEFT")
+
+
+def ranks_join(lx: Lowering) -> exp.Join:
+    """LEFT JOIN (SELECT key, <rank of value_1> AS percentile_1, … FROM (SELECT c.key, <value> AS value_1, …
+    FROM customers c <the passes and lookups the values need>)) AS ranks ON ranks.key = c.key.
+
+    A rank is 100 × (customers with a strictly lower value) / (customers with a value − 1); 0 when only one
+    has a value; NULL without a value. RANK gives ties the same rank on every engine. Ranking only key and
+    values, apart from the main query, lets the main query filter as usual (and a percentile inside another's
+    value is ranked by the ranker's own ranks table)."""
+    d, key, ranker = lx.d, lx.tables.key, lx.ranker
+    assert ranker is not None
+    values: list[exp.Expression] = [d.column(key, ranker.customer_alias)]
+    ranks: list[exp.Expression] = [d.column(key, RANKED)]
+    only = rewrites.rank_only_with_value(lx.ranked)
+    for number, (value, nullable) in enumerate(lx.ranked, start=1):
+        name = numbered("value", number, key)
+        values.append(sql.alias(value, d.identifier(name)))
+        v = d.column(name, RANKED)
+        order = exp.Order(expressions=[exp.Ordered(this=d.column(name, RANKED), desc=False, nulls_first=False)])
+        rank = exp.Window(this=exp.Anonymous(this="RANK", expressions=[]), order=order)
+        lower = sql.binary(exp.Mul, sql.binary(exp.Sub, rank, sql.number(1)), sql.number(100))
+        others = sql.binary(exp.Sub, exp.Window(this=exp.Count(this=d.column(name, RANKED))), sql.number(1))
+        share: exp.Expression = exp.Coalesce(this=d.divide(lower, others), expressions=[sql.number(0)])
+        if nullable and not only:
+            share = sql.case(exp.Not(this=exp.Is(this=v, expression=exp.Null())), share)
+        ranks.append(sql.alias(share, d.identifier(numbered("percentile", number, key))))
+    # one value that can be missing: only the customers with one are ranked (the others join to no row)
+    where = exp.Not(this=exp.Is(this=sql.wrap(lx.ranked[0][0].copy(), 5), expression=exp.Null())) if only else None
+    inner = sql.select(values, customers(ranker), joins(ranker, ranker.source), where)
+    query = sql.select(ranks, sql.subquery(inner, d.identifier(RANKED)))
+    on = sql.binary(exp.EQ, d.column(key, lx.ranks_alias), d.column(key, lx.customer_alias))
+    return sql.join(sql.subquery(query, d.identifier(lx.ranks_alias)), on)

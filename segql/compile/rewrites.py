@@ -1,0 +1,394 @@
+"""Rewrites: the compiler's optimisations, each exact by construction (docs/compiler.md lists them).
+
+Rewrites of the plan (`rewrite`: INNER JOINs, comparisons solved or simplified at compile time) run before lowering
+on the dialect-neutral plan; rewrites of a lowered pass or ranks table (its WHERE, filters and shape) compare SQL, so
+they run on the SQL the lowering built for them. Imports sqlglot, segql.check.tree, segql.dialects and siblings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+from sqlglot import exp
+
+from segql.check import tree as t
+from segql.compile import dates, plan, sql
+from segql.compile.clock import Bound
+from segql.compile.constants import Constants
+from segql.compile.passes import EMPTY_IS_ZERO, UNSPLITTABLE, EventPass
+from segql.dialects import SqlDialect
+
+
+def rewrite(query: plan.Query, constants: Constants) -> plan.Query:
+    """The plan rewrites, in order: join kinds first (read off the comparisons as written), then comparisons."""
+    return comparisons(inner_joins(query, constants), constants)
+
+
+# ---- INNER JOIN of a pass without which the condition can't hold ----
+
+
+def inner_joins(query: plan.Query, constants: Constants) -> plan.Query:
+    """A pass whose aggregates, empty, make the condition false (`count(…) >= 3`, `max(…) > 10`) is INNER JOINed:
+    a customer without its events is no member anyway, and the engine can filter the pass before joining."""
+    passes = query.source.passes
+    if query.where is None or not passes:
+        return query
+    with constants.parameters(query.params):
+        required = _Emptiness(constants, [p.event for p in passes]).false_without(query.where)
+    if not required:
+        return query
+    inner = tuple(replace(p, inner=True) if p.event in required else p for p in passes)
+    return replace(query, source=replace(query.source, passes=inner))
+
+
+_NULL, _UNKNOWN = object(), object()  # an expression's value for a customer without events: NULL, or not known
+
+
+class _Emptiness:
+    """What a condition is for a customer without events in one of the passes (its aggregates over that table then
+    all empty: 0 for count and sum, NULL otherwise)."""
+
+    def __init__(self, constants: Constants, events: list[str]) -> None:
+        self.constants = constants
+        self.events = events
+
+    def false_without(self, node: plan.Expr) -> set[str]:
+        """The event tables such that, for a customer without events in the table's pass, the condition is never
+        true."""
+        match node:
+            case t.And(items=items):
+                return set().union(*(self.false_without(i) for i in items))
+            case t.Or(items=items):
+                return set.intersection(*(self.false_without(i) for i in items))
+            case t.TraitRef(expr=expr):
+                return self.false_without(expr)
+            case t.SegmentRef(condition=condition, params=params):
+                with self.constants.parameters(params):
+                    return self.false_without(condition)
+            case t.Compare(op=op, left=left, right=right):
+                return self._never_true(lambda a, b: _holds(op, a, b), left, right)
+            case t.Between(subject=subject, low=low, high=high):
+                return self._never_true(lambda x, lo, hi: _both(_holds(">=", x, lo), _holds("<=", x, hi)),
+                                        subject, low, high)
+            case t.InList(subject=subject) | t.Match(subject=subject):
+                return self._never_true(lambda x: None, subject)  # only a NULL subject is known to fail
+            case t.Truth(operand=operand):
+                return self._never_true(lambda x: x if isinstance(x, bool) else None, operand)
+        return set()
+
+    def _never_true(self, holds: Any, *operands: plan.Expr) -> set[str]:
+        found: set[str] = set()
+        for event in self.events:  # the event tables the query aggregates (an operand without one is _UNKNOWN)
+            values = [self.empty_value(o, event) for o in operands]
+            if any(v is _NULL for v in values) or (_UNKNOWN not in values and holds(*values) is False):
+                found.add(event)
+        return found
+
+    def empty_value(self, node: plan.Expr, event: str) -> Any:
+        """The value of an expression for a customer without events in the event table's pass: _NULL, a Python
+        value when it is known, or _UNKNOWN."""
+        match node:
+            case plan.Aggregate(event=owner, func=func):
+                if owner != event or func == "mode":  # a mode is computed apart from the pass (lower.mode_join)
+                    return _UNKNOWN
+                return 0 if func in EMPTY_IS_ZERO else _NULL
+            case t.Literal(value=value):
+                return _NULL if value is None else value
+            case t.Param():
+                value = self.constants.params.get(node.name)
+                return _NULL if value is None else value
+            case t.TraitRef(expr=expr):
+                return self.empty_value(expr, event)
+            case t.Negate(operand=operand):
+                value = self.empty_value(operand, event)
+                return -value if _is_number(value) else value if value is _NULL else _UNKNOWN
+            case t.Arith(op=op, left=left, right=right):
+                a = self.empty_value(left, event)
+                b = self.empty_value(right, event) if not isinstance(right, t.Duration) else _UNKNOWN
+                if a is _NULL or b is _NULL:
+                    return _NULL
+                if _is_number(a) and _is_number(b) and op in "+-*":
+                    try:
+                        return a + b if op == "+" else a - b if op == "-" else a * b
+                    except TypeError:  # a Decimal with a float: the engines' rounding is not Python's
+                        return _UNKNOWN
+                return _UNKNOWN
+            case t.Call(name="coalesce", args=args):
+                for arg in args:
+                    value = self.empty_value(arg, event)
+                    if value is not _NULL:
+                        return value
+                return _NULL
+            case t.Call(args=args):  # every other function is NULL on a NULL argument
+                return _NULL if any(self.empty_value(a, event) is _NULL for a in args) else _UNKNOWN
+        return _UNKNOWN
+
+
+# ---- comparisons solved or simplified at compile time ----
+
+
+def comparisons(query: plan.Query, constants: Constants) -> plan.Query:
+    """Every comparison of the query (in its outputs, filter, aggregates and ranked values) through the first of
+    `date_range`, `bare_coalesce` and `lifted_guard` that applies."""
+    rewriter = _Comparisons(constants)
+    outputs = []
+    for output in query.outputs:
+        with constants.parameters(output.params):
+            expr = rewriter.expr(output.expr)
+        outputs.append(output if expr is output.expr else replace(output, expr=expr))
+    where = query.where
+    if where is not None:
+        with constants.parameters(query.params):
+            where = rewriter.expr(where)
+    if where is query.where and all(a is b for a, b in zip(outputs, query.outputs, strict=True)):
+        return query
+    return replace(query, outputs=tuple(outputs), where=where)
+
+
+class _Comparisons:
+    def __init__(self, constants: Constants) -> None:
+        self.constants = constants
+
+    def expr(self, node: Any) -> Any:
+        if type(node) in plan.LEAVES:
+            return node
+        match node:
+            case t.Compare() | t.Between():
+                node = date_range(node, self.constants) or (
+                    None if isinstance(node, t.Between) else
+                    bare_coalesce(node, self.constants) or lifted_guard(node, self.constants)) or node
+            case t.SegmentRef(params=params):
+                with self.constants.parameters(params):
+                    return plan.map_children(node, self.expr)
+        return plan.map_children(node, self.expr)
+
+
+def lifted_guard(node: t.Compare, constants: Constants) -> plan.Lifted | None:
+    """An aggregate compared here whose `where` has conditions on the customer alone, when the comparison is never
+    true where they fail (the aggregate is then empty: NULL, or 0 for a count or sum compared with a constant that 0
+    fails): `<conditions> AND <aggregate without them> <op> …`, so that the engine filters customers before joining,
+    instead of `COALESCE(CASE WHEN <conditions> THEN … END, 0) <op> …`."""
+    for side, other, flip in ((node.left, node.right, False), (node.right, node.left, True)):
+        aggregate = plan.unwrap(side)
+        if not isinstance(aggregate, plan.Aggregate) or not aggregate.on_customer:
+            continue
+        if aggregate.func in EMPTY_IS_ZERO:
+            known = constants.constant(other)
+            operands = (known, 0) if flip else (0, known)
+            if _holds(node.op, *operands) is not False:
+                continue
+        unguarded = plan.rebuild(aggregate, {"guarded": False})
+        left, right = (unguarded if s is aggregate else s for s in (plan.unwrap(node.left), plan.unwrap(node.right)))
+        return plan.Lifted(node.op, left, right, aggregate.on_customer, span=node.span)
+    return None
+
+
+def bare_coalesce(node: t.Compare, constants: Constants) -> plan.Uncoalesced | None:
+    """`coalesce(x, k) >= 200` where `k >= 200` is false: `x >= 200`, which is false exactly where x is missing (NULL,
+    read as false where a condition is used) and lets the engine read the column alone."""
+    for side, other, flip in ((node.left, node.right, False), (node.right, node.left, True)):
+        call = plan.unwrap(side)
+        if not (isinstance(call, t.Call) and call.name == "coalesce" and len(call.args) == 2):
+            continue
+        known, default = constants.constant(other), constants.constant(call.args[1])
+        if _holds(node.op, *((known, default) if flip else (default, known))) is False:
+            left, right = (other, call.args[0]) if flip else (call.args[0], other)
+            return plan.Uncoalesced(node.op, left, right, span=node.span)
+    return None
+
+
+def date_range(node: t.Compare | t.Between, constants: Constants) -> plan.DateRange | None:
+    """`age between 25 and 40` (age = years_between(birth_date, today)), `birth_date + 18 years <= today`,
+    `year(signup_at) = 2026`, with constants on the other side (a pinned as-of date among them): the dates for
+    which the comparison holds, found at compile time, as a range on the date itself (`c.birth_date BETWEEN
+    DATE … AND DATE …`), which engines check from the column alone (and skip row groups by) instead of
+    computing the function for every row. Exact by construction: the function is monotone in the date, and
+    the range is searched with the calendar arithmetic the SQL does (segql.compile.dates); None otherwise."""
+    if isinstance(node, t.Between):
+        low, high = constants.constant(node.low), constants.constant(node.high)
+        found = _monotone(node.subject, constants)
+        if found is None or low is None or high is None:
+            return None
+        ranges = [(op, k) for op, k in ((">=", low), ("<=", high))]
+    else:
+        found = _monotone(node.left, constants)
+        known = constants.constant(node.right)
+        op = node.op
+        if found is None:
+            found, known, op = _monotone(node.right, constants), constants.constant(node.left), _FLIPPED[node.op]
+        if found is None or known is None:
+            return None
+        ranges = [(op, known)]
+    subject, function, increasing, kind = found
+    if not all(_comparable(kind, k) for _, k in ranges):
+        return None
+    days = _interval(function, increasing, tuple(ranges))
+    if days is None:
+        return plan.DateRange(subject, None, None, empty=True, span=node.span)
+    return plan.DateRange(subject, *days, span=node.span)
+
+
+def _monotone(node: plan.Expr, constants: Constants) -> tuple[plan.Expr, tuple[Any, ...], bool, str] | None:
+    """(x, f, increasing, "number" or "date") when the node is f(the date of x) for f monotone and x the one operand
+    not known at compile time, f given as a key of `_FUNCTIONS` and its constants; else None."""
+    node = plan.unwrap(node)
+    match node:
+        case t.Call(name="years_between" | "days_between" as name, args=(a, b)):
+            since, until = constants.known_date(a), constants.known_date(b)
+            if until is not None and since is None and _is_date(a):
+                return a, (f"{name}_until", until), False, "number"
+            if since is not None and until is None and _is_date(b):
+                return b, (f"{name}_since", since), True, "number"
+        case t.Call(name="days_since", args=(a,)):
+            if constants.as_of is not None and constants.known_date(a) is None and _is_date(a):
+                return a, ("days_between_until", constants.as_of), False, "number"
+        case t.Call(name="year", args=(a,)):
+            if constants.known_date(a) is None and _is_date(a):
+                return a, ("year",), True, "number"
+        case t.Call(name="date", args=(a,)):  # a timestamp's date compared with a date: from day starts
+            if a.type == t.TIMESTAMP and constants.constant(a) is None:
+                return a, ("date",), True, "date"
+        case t.Arith(op="+" | "-" as op, left=left, right=t.Duration(unit=unit) as duration):
+            if left.type == t.DATE and unit != "hour" and constants.constant(left) is None:
+                return left, ("add", constants.amount(duration.amount, op), unit), True, "date"
+    return None
+
+
+_FLIPPED = {"=": "=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
+
+# The monotone functions of a date `date_range` turns into ranges, by key: (key, *constants) → f(day).
+_FUNCTIONS: dict[str, Any] = {
+    "years_between_until": lambda until: lambda day: dates.years_between(day, until),
+    "years_between_since": lambda since: lambda day: dates.years_between(since, day),
+    "days_between_until": lambda until: lambda day: (until - day).days,
+    "days_between_since": lambda since: lambda day: (day - since).days,
+    "year": lambda: lambda day: day.year,
+    "date": lambda: lambda day: day,
+    "add": lambda amount, unit: lambda day: dates.add(day, amount, unit),
+}
+
+
+@functools.lru_cache(maxsize=4096)
+def _interval(function: tuple[Any, ...], increasing: bool,
+              ranges: tuple[tuple[str, Any], ...]) -> tuple[dt.date | None, dt.date | None] | None:
+    """The dates for which f(day) <op> k holds for every (op, k): searched once per function and constants (a
+    project compiles the same `age` comparison with the same as-of date in many segments)."""
+    name, *constants = function
+    f = _FUNCTIONS[name](*constants)
+
+    def below(v: Any) -> bool:
+        return any(op in ("=", ">=") and v < k or op == ">" and v <= k for op, k in ranges)
+
+    def above(v: Any) -> bool:
+        return any(op in ("=", "<=") and v > k or op == "<" and v >= k for op, k in ranges)
+
+    return dates.interval(f, increasing, below, above)
+
+
+def _is_date(node: plan.Expr) -> bool:
+    return node.type in (t.DATE, t.TIMESTAMP)
+
+
+def _comparable(kind: str, value: object) -> bool:
+    """Is a constant one the function's values can be compared with in Python as in SQL?"""
+    if kind == "number":
+        return _is_number(value)
+    return isinstance(value, dt.date) and not isinstance(value, dt.datetime)
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
+
+
+def _holds(op: str, a: object, b: object) -> bool | None:
+    """a <op> b for two numbers known at compile time; None when either is not a number."""
+    if not (_is_number(a) and _is_number(b)):
+        return None
+    match op:
+        case "=":
+            return a == b
+        case "<":
+            return a < b  # type: ignore[operator]
+        case "<=":
+            return a <= b  # type: ignore[operator]
+        case ">":
+            return a > b  # type: ignore[operator]
+        case ">=":
+            return a >= b  # type: ignore[operator]
+    return None
+
+
+def _both(a: bool | None, b: bool | None) -> bool | None:
+    if a is False or b is False:
+        return False
+    return True if a and b else None
+
+
+# ---- rewrites of a lowered pass and of the ranks table (they compare SQL) ----
+
+
+def widest_window(bounds: list[Bound | None], date_sql: Callable[[Bound], exp.Expression],
+                  dialect: SqlDialect) -> Bound | None:
+    """The first date any of a pass's aggregates can count (the widest window's), None when one is unbounded below:
+    the pass then reads only events from that date."""
+    if not bounds or any(b is None for b in bounds):
+        return None
+    known = [b for b in bounds if isinstance(b, dt.date)]
+    computed: list[exp.Expression] = []
+    for b in bounds:
+        if isinstance(b, exp.Expression) and b not in computed:
+            computed.append(b)
+    if not computed:
+        return min(known)
+    items = ([date_sql(min(known))] if known else []) + [b.copy() for b in computed]
+    return items[0] if len(items) == 1 else dialect.least(items)
+
+
+def common_conditions(p: EventPass) -> list[exp.Expression]:
+    """The conditions in every aggregate's filter: rows failing one count for no aggregate, so the pass's WHERE
+    drops them before grouping (a single `has`/`count` then scans only its own rows)."""
+    if not p.specs or any(s.filter is None for s in p.specs):
+        return []
+    first, *others = [sql.conjuncts(s.filter) for s in p.specs if s.filter is not None]
+    sets = [set(other) for other in others]  # hashing each node once: sqlglot's == hashes both sides every time
+    return [c for c in first if all(c in other for other in sets)]
+
+
+def residual(filter: exp.Expression | None, implied: list[exp.Expression]) -> exp.Expression | None:
+    """The conjuncts of an aggregate's filter not among those the pass's WHERE already makes true of every row it
+    reads (None when nothing is left)."""
+    if filter is None or not implied:
+        return filter
+    known = set(implied)
+    left = [c for c in sql.conjuncts(filter) if c not in known]
+    return sql.and_(left) if left else None
+
+
+def distinct_value(p: EventPass, d: SqlDialect) -> exp.Expression | None:
+    """The value the pass's COUNT(DISTINCT …) aggregates count, when the dialect had better group by customer and
+    value first and they all count the same value; else None.
+
+    DuckDB gives each DISTINCT aggregate a hash table of its own, which can cost more than the rest of a narrow pass
+    together; grouping by customer and value first instead makes every other aggregate work on more groups and be
+    combined again. At 10M events the second way wins while DISTINCT aggregates are at least a quarter of the others
+    (benchmarks/: store_first_mobile_now 1.05× → 0.8× its hand-written query), and loses in wide passes (the
+    50-segment memberships query's orders pass, 3 of 37 aggregates: 1.5 → 1.9 s)."""
+    if not d.distinct_by_grouping or any(s.func in UNSPLITTABLE for s in p.specs):
+        return None
+    distinct = [s for s in p.specs if s.func == "count_distinct"]
+    values = {s.value for s in distinct}
+    if len(values) != 1 or 4 * len(distinct) < len(p.specs) - len(distinct):
+        return None
+    (value,) = values
+    return value
+
+
+def rank_only_with_value(ranked: list[tuple[exp.Expression, bool]]) -> bool:
+    """One ranked value that can be missing: the ranks table need hold only the customers with one (the others join
+    to no row, and get no rank, as they should)."""
+    return len(ranked) == 1 and ranked[0][1]

@@ -1,0 +1,5 @@
+SELECT
+  c.customer_id
+FROM crm.customers AS c
+WHERE
+  LOWER(c.name) LIKE LOWER('%50\\%%') ESCAPE '\\'

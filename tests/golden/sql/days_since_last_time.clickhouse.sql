@@ -1,0 +1,17 @@
+SELECT
+  c.customer_id AS customer_id
+FROM crm.customers AS c
+INNER JOIN (
+  SELECT
+    orders.customer_id AS customer_id,
+    MAX(orders.ordered_at) AS orders_1
+  FROM sales.orders AS orders
+  WHERE
+    orders.ordered_at < toDateTime64('2024-07-01 00:00:00', 6, 'UTC')
+  GROUP BY
+    orders.customer_id
+) AS orders
+  ON orders.customer_id = c.customer_id
+WHERE
+  orders.orders_1 < toDateTime64('2024-05-01 00:00:00', 6, 'UTC')
+SETTINGS join_use_nulls = 1, aggregate_functions_null_for_empty = 1

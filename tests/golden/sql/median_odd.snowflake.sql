@@ -1,0 +1,20 @@
+SELECT
+  c.customer_id
+FROM crm.customers AS c
+INNER JOIN (
+  SELECT
+    orders.customer_id AS customer_id,
+    (
+      PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY
+        orders.amount ASC) - PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY
+        -orders.amount ASC)
+    ) * 0.5 AS orders_1
+  FROM sales.orders AS orders
+  WHERE
+    orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMPNTZ)
+  GROUP BY
+    orders.customer_id
+) AS orders
+  ON orders.customer_id = c.customer_id
+WHERE
+  orders.orders_1 = 25

@@ -1,0 +1,28 @@
+SELECT
+  c.customer_id
+FROM crm.customers AS c
+INNER JOIN (
+  SELECT
+    orders.customer_id AS customer_id,
+    (
+      GET(
+        SORT_ARRAY(COLLECT_LIST(orders.amount)),
+        (
+          SIZE(COLLECT_LIST(orders.amount)) - 1
+        ) DIV 2
+      ) - GET(
+        SORT_ARRAY(COLLECT_LIST(-orders.amount)),
+        (
+          SIZE(COLLECT_LIST(-orders.amount)) - 1
+        ) DIV 2
+      )
+    ) * 0.5 AS orders_1
+  FROM sales.orders AS orders
+  WHERE
+    orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP_NTZ)
+  GROUP BY
+    orders.customer_id
+) AS orders
+  ON orders.customer_id = c.customer_id
+WHERE
+  orders.orders_1 = 25

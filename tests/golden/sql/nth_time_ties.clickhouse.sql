@@ -1,0 +1,31 @@
+SELECT
+  c.customer_id AS customer_id
+FROM crm.customers AS c
+INNER JOIN (
+  SELECT
+    orders.customer_id AS customer_id,
+    MAX(
+      CASE
+        WHEN orders.orders_1_n = 2 AND NOT (
+          orders.orders_1_value IS NULL
+        )
+        THEN orders.orders_1_value
+      END
+    ) AS orders_1
+  FROM (
+    SELECT
+      orders.customer_id AS customer_id,
+      orders.ordered_at AS orders_time,
+      orders.ordered_at AS orders_1_value,
+      ROW_NUMBER() OVER (PARTITION BY orders.customer_id ORDER BY orders.ordered_at ASC) AS orders_1_n
+    FROM sales.orders AS orders
+    WHERE
+      orders.ordered_at < toDateTime64('2024-07-01 00:00:00', 6, 'UTC')
+  ) AS orders
+  GROUP BY
+    orders.customer_id
+) AS orders
+  ON orders.customer_id = c.customer_id
+WHERE
+  orders.orders_1 = toDateTime64('2024-05-01 09:00:00', 6, 'UTC')
+SETTINGS join_use_nulls = 1, aggregate_functions_null_for_empty = 1

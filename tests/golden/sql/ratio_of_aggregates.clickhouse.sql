@@ -1,0 +1,19 @@
+SELECT
+  c.customer_id AS customer_id
+FROM crm.customers AS c
+LEFT JOIN (
+  SELECT
+    orders.customer_id AS customer_id,
+    SUM(orders.amount) AS orders_1,
+    COUNT(*) AS orders_2
+  FROM sales.orders AS orders
+  WHERE
+    orders.ordered_at < toDateTime64('2024-07-01 00:00:00', 6, 'UTC')
+    AND orders.status = 'paid'
+  GROUP BY
+    orders.customer_id
+) AS orders
+  ON orders.customer_id = c.customer_id
+WHERE
+  toFloat64(COALESCE(orders.orders_1, 0)) / nullIf(toFloat64(COALESCE(orders.orders_2, 0)), 0) > 100
+SETTINGS join_use_nulls = 1, aggregate_functions_null_for_empty = 1

@@ -1,0 +1,26 @@
+SELECT
+  c.customer_id
+FROM crm.customers AS c
+LEFT JOIN (
+  SELECT
+    step_1.customer_id AS customer_id
+  FROM shop.cart_adds AS step_1
+  WHERE
+    step_1.added_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP)
+    AND step_1.added_at + INTERVAL '1 DAY' <= CAST('2024-06-30 23:59:59.999999' AS TIMESTAMP)
+    AND NOT EXISTS(
+      SELECT
+        1
+      FROM sales.orders AS step_2
+      WHERE
+        step_2.customer_id = step_1.customer_id
+        AND step_2.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP)
+        AND step_2.ordered_at >= step_1.added_at
+        AND step_2.ordered_at <= step_1.added_at + INTERVAL '1 DAY'
+    )
+  GROUP BY
+    step_1.customer_id
+) AS sequence_1
+  ON sequence_1.customer_id = c.customer_id
+WHERE
+  NOT sequence_1.customer_id IS NULL

@@ -1,0 +1,8 @@
+SELECT
+  c.customer_id AS customer_id
+FROM crm.customers AS c
+WHERE
+  (
+    c.score * 2
+  ) > 5
+SETTINGS join_use_nulls = 1, aggregate_functions_null_for_empty = 1

@@ -1,0 +1,27 @@
+SELECT
+  c.customer_id
+FROM crm.customers AS c
+INNER JOIN (
+  SELECT
+    logins.customer_id AS customer_id,
+    COUNT(*) AS logins_1
+  FROM web.logins AS logins
+  INNER JOIN crm.customers AS c
+    ON c.customer_id = logins.customer_id
+  WHERE
+    logins.logged_at >= CONVERT_TIMEZONE(
+      'America/New_York',
+      'UTC',
+      CAST(CAST(CONVERT_TIMEZONE('UTC', 'America/New_York', c.signup_at) AS DATE) AS TIMESTAMPNTZ)
+    )
+    AND logins.logged_at < CONVERT_TIMEZONE(
+      'America/New_York',
+      'UTC',
+      CAST(DATEADD(DAY, 1, CAST(CONVERT_TIMEZONE('America/New_York', CURRENT_TIMESTAMP()) AS DATE)) AS TIMESTAMPNTZ)
+    )
+  GROUP BY
+    logins.customer_id
+) AS logins
+  ON logins.customer_id = c.customer_id
+WHERE
+  COALESCE(logins.logins_1, 0) > 0
