@@ -155,6 +155,54 @@ def test_a_file_saved_outside_the_editor_is_read_again(root: Path) -> None:
     assert analysis.diagnostics(HVL) == [] and analysis.segment_definition("high_value_lapsed") is None
 
 
+SECRET = "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG\nwhere: has orders\n"
+
+
+def test_links_leaving_the_project_are_refused_as_the_cli_refuses_them(root: Path, tmp_path_factory:
+                                                                          pytest.TempPathFactory) -> None:
+    """docs/security.md: a link to a file outside the project is E100 and none of its lines is shown: in a segment
+    file, schema.yml or segql.yml; a link inside the project is read, a linked folder not entered. The workbench and
+    the language server read the project through this core."""
+    secret = tmp_path_factory.mktemp("elsewhere") / "credentials.yml"
+    secret.write_text(SECRET, encoding="utf-8")
+    (root / "segments" / "creds.yml").symlink_to(secret)
+    (root / "segments" / "shared").symlink_to(secret.parent, target_is_directory=True)
+    (root / "kept").mkdir()
+    (root / "kept" / "ca.yml").write_text('name: ca\nwhere: country = "CA"\n', encoding="utf-8")
+    (root / "segments" / "ca.yml").symlink_to(root / "kept" / "ca.yml")  # a link that stays inside: read
+    analysis = Analysis(root)
+
+    def leaked() -> list[str]:
+        everything = [d.message + d.hint + d.label + (d.span.source.text if d.span.source else "")
+                      for d in analysis.diagnostics()]
+        everything += [f.source.text for f in analysis.segment_files()]
+        return [x for x in everything if "wJalr" in x or "aws_secret" in x]
+
+    [refused] = analysis.diagnostics("segments/creds.yml")
+    assert refused.code == "E100" and "is a link to a file outside the project" in refused.message
+    assert analysis.kind(root / "segments" / "creds.yml") == "segment" and leaked() == []
+    assert analysis.source("segments/creds.yml") is not None and analysis.source("segments/creds.yml").text == ""
+    assert analysis.segment("ca") is not None and analysis.file_of("ca") == root / "segments" / "ca.yml"
+    assert [(d.span.path, d.code) for d in analysis.diagnostics() if d.is_error] == [
+        (d.span.path, d.code) for d in api.validate(root).diagnostics if d.is_error]
+    inside_linked = root / "segments" / "shared" / "credentials.yml"
+    assert inside_linked not in {f.path for f in analysis.segment_files()}  # a linked folder is not entered
+    analysis.reload_file(inside_linked)  # … and a file of it named (an editor's watcher) is refused when read
+    assert [d.code for d in analysis.diagnostics(inside_linked)] == ["E100"] and leaked() == []
+    assert analysis.reload_file(root / "segments" / "creds.yml") == ["segments/creds.yml"] and leaked() == []
+    for file in ("schema.yml", "segql.yml"):
+        saved = (root / file).read_text(encoding="utf-8")
+        (root / file).unlink()
+        (root / file).symlink_to(secret)
+        analysis.reload()
+        assert any(d.code == "E100" and d.span.path == file for d in analysis.diagnostics(file)), file
+        assert leaked() == []
+        (root / file).unlink()
+        (root / file).write_text(saved, encoding="utf-8")
+    analysis.reload()
+    assert [(d.span.path, d.code) for d in analysis.diagnostics() if d.is_error] == [("segments/creds.yml", "E100")]
+
+
 def test_preview_changes_nothing(root: Path) -> None:
     analysis = Analysis(root)
     before = shown(analysis)
@@ -284,6 +332,21 @@ def test_groups_of_splits_and_priority_lists(root: Path) -> None:
     assert found is not None and "group `holdout`: 10% of its members" in found.text
     (location,) = analysis.definition("segments/probe.yml", text.index("holdout"), text)
     assert location.path == root / "segments" / "spring_promo.yml"
+
+
+def test_the_segments_of_a_priority_list_are_references(shared: Analysis) -> None:
+    """`priority: [s1, s2]` names segments as `in segment` does: completed, hovered and followed to their files."""
+    file = "segments/campaign_waves.yml"
+    source = shared.source(file)
+    assert source is not None
+    at = source.text.index("browse_abandoners") + 3
+    (location,) = shared.definition(file, at)
+    assert location.path == shared.root / "segments" / "browse_abandoners.yml"
+    found = shared.hover(file, at)
+    assert found is not None and found.text.startswith("**segment** `browse_abandoners`")
+    text = source.text.replace("birthday_next_week]", "birthday_next_week, vi]")
+    labels = [c.label for c in shared.complete(file, text.index("vi]") + 2, text)]
+    assert {"vip", "vip_healthy"} <= set(labels) and "campaign_waves" not in labels
 
 
 def test_sequences_complete_and_check(shared: Analysis) -> None:

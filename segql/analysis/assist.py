@@ -100,8 +100,11 @@ def _aggregate_words() -> set[str]:
     return {w for term in aggregate_terminals() for w in words.get(term, ())}
 
 
-def _context(before: list[s.Token], schema: Schema, traits: dict[str, t.Expr]) -> _Context:
+def _context(before: list[s.Token], schema: Schema, traits: dict[str, t.Expr], site: s.Site | None = None) -> _Context:
     ctx = _Context(tokens=before)
+    if site is not None and site.role == s.PRIORITY:  # an item of `priority: [s1, s2]` names a segment, as `in segment`
+        ctx.after_segment = True
+        return ctx
     aggregates = _aggregate_words()
     ctx.event = _event_scope(before, aggregates, schema)
     last = before[-1] if before else None
@@ -241,7 +244,7 @@ def complete(analysis: Analysis, file: str | Path, offset: int, text: str | None
     text_before = prefix[:partial.start] if partial is not None else prefix
     typed = partial.text if partial is not None else ""
     start = site.offsets[partial.start] if partial is not None else offset
-    ctx = _context(before, schema, traits)
+    ctx = _context(before, schema, traits, site)
     ctx.params, ctx.role = params, site.role
     out: list[Completion] = []
 
@@ -272,7 +275,7 @@ def complete(analysis: Analysis, file: str | Path, offset: int, text: str | None
         return [Completion(f"{owner}.{name}", ATTRIBUTE, _type_text(a.type), a.description, f"{owner}.{name}",
                            start, offset) for name, a in dotted.items() if _matches(name, typed_attr) or not typed_attr]
     if ctx.after_segment:
-        current = site.owner if site.role == s.WHERE else ""
+        current = site.owner if site.role in (s.WHERE, s.PRIORITY) else ""
         for d in analysis.definitions():
             if d.name != current:
                 add(d.name, SEGMENT, d.owner and f"owner: {d.owner}", d.description)
@@ -429,7 +432,7 @@ def hover(analysis: Analysis, file: str | Path, offset: int, text: str | None = 
     source, site, toks, i = found
     tok = toks[i]
     schema = analysis.schema
-    ctx = _context(toks[:i], schema, analysis.traits)
+    ctx = _context(toks[:i], schema, analysis.traits, site)
     span = (site.offsets[tok.start], site.offsets[tok.end - 1] + 1)
     lines: list[str] = []
     if tok.kind == "param":
@@ -517,8 +520,8 @@ def definition(analysis: Analysis, file: str | Path, offset: int, text: str | No
     source, site, toks, i = found
     tok = toks[i]
     schema = analysis.schema
-    schema_path = analysis.project.schema_path.resolve()
-    ctx = _context(toks[:i], schema, analysis.traits)
+    schema_path = analysis.path_of(analysis.project.schema_path)
+    ctx = _context(toks[:i], schema, analysis.traits, site)
     if tok.kind == "param":
         param = next((p for p in _params_of(analysis, file, site, text) if p.name == tok.text[1:]), None)
         return [Location(analysis.path_of(file), param.span)] if param is not None else []

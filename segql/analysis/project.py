@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,7 +25,6 @@ from segql.project import PROJECT_FILE, Project, load_project
 from segql.schema import Schema, load_schema
 from segql.source import SourceFile
 from segql.syntax.segments import load_segment_file
-from segql.syntax.yamlpos import read_source
 from segql.types import Type
 
 if TYPE_CHECKING:
@@ -106,9 +106,17 @@ class Analysis:
         return self.state.schema
 
     def path_of(self, file: str | Path) -> Path:
-        """An absolute path for a path relative to the project folder (or already absolute)."""
-        path = Path(file)
-        return (path if path.is_absolute() else self.root / path).resolve()
+        """An absolute path for a path relative to the project folder (or already absolute), spelt as the CLI reads
+        it: links inside the project are not followed (one leaving it is refused when read, E100, as `segql
+        validate` refuses it); a project folder reached through a link (macOS's /tmp) is spelt from the real one."""
+        given = Path(file)
+        path = Path(os.path.abspath(given if given.is_absolute() else self.root / given))
+        if path == self.root or self.root in path.parents:
+            return path
+        for parent in path.parents:
+            if parent.resolve() == self.root:
+                return self.root / path.relative_to(parent)
+        return path
 
     def display(self, path: Path) -> str:
         """A file as diagnostics show it: relative to the project folder."""
@@ -117,16 +125,16 @@ class Analysis:
     def kind(self, file: str | Path) -> str | None:
         """`segment`, `schema` or `project` for a file of the project, else None."""
         path = self.path_of(file)
-        if path == (self.root / PROJECT_FILE).resolve():
+        if path == self.root / PROJECT_FILE:
             return PROJECT
-        if path == self.project.schema_path.resolve():
+        if path == self.path_of(self.project.schema_path):
             return SCHEMA
         if path.suffix in (".yml", ".yaml") and self._is_segment_path(path):
             return SEGMENT
         return None
 
-    def _is_segment_path(self, path: Path) -> bool:
-        folder = self.project.segments_path.resolve()
+    def _is_segment_path(self, path: Path, project: Project | None = None) -> bool:
+        folder = self.path_of((project or self.project).segments_path)
         return path == folder or folder in path.parents
 
     def source(self, file: str | Path) -> SourceFile | None:
@@ -351,7 +359,7 @@ class Analysis:
             text = self.overlays[path]
         if text is None:
             try:
-                source = read_source(str(path), shown)
+                source = self.project.read(path)
             except DiagnosticError as err:
                 return SegmentFile(path, SourceFile(shown, ""), [], err.diagnostics)
         else:
@@ -366,13 +374,13 @@ class Analysis:
 
     def _full(self) -> _State:
         """Read and check everything (editors' copies in place of the files)."""
-        project_text = self.overlays.get((self.root / PROJECT_FILE).resolve())
+        project_text = self.overlays.get(self.root / PROJECT_FILE)
         project, problems = load_project(self.root, project_text)
-        schema_path = project.schema_path.resolve()
+        schema_path = self.path_of(project.schema_path)
         try:
             schema_text = self.overlays.get(schema_path)
             shown = project.display(project.schema_path)
-            source = read_source(str(schema_path), shown) if schema_text is None else SourceFile(shown, schema_text)
+            source = project.read(project.schema_path) if schema_text is None else SourceFile(shown, schema_text)
             schema, schema_problems = load_schema(source)
         except DiagnosticError as err:
             schema, schema_problems = api.load_schema_placeholder(), err.diagnostics
@@ -380,9 +388,8 @@ class Analysis:
         if not schema_problems:
             problems += api.table_file_problems(project, schema)
         state = _State(project, schema, problems, {})
-        paths = {p.resolve() for p in project.segment_files()}
-        paths |= {p for p in self.overlays if p.suffix in (".yml", ".yaml")
-                  and (p == project.segments_path.resolve() or project.segments_path.resolve() in p.parents)}
+        paths = {self.path_of(p) for p in project.segment_files()}
+        paths |= {p for p in self.overlays if p.suffix in (".yml", ".yaml") and self._is_segment_path(p, project)}
         self.state = state  # _read_segment_file shows paths relative to this project
         for path in sorted(paths):
             state.files[path] = self._read_segment_file(path, None)

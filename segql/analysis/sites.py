@@ -18,13 +18,14 @@ from segql.syntax.scan import regions
 from segql.syntax.segments import TREE_KEYS
 from segql.syntax.yamlpos import YMap, YNode, YScalar, YSeq, load_yaml
 
-WHERE, TRAIT, CONSENT = "where", "trait", "consent"
+WHERE, TRAIT, CONSENT, PRIORITY = "where", "trait", "consent", "priority"
 
 
 @dataclass(frozen=True, slots=True)
 class Site:
     """One expression of a file: its text, the file offset of each character (one more for the end), what it is
-    (`where` of a segment, a `trait`, a channel's `consent`) and whose (the segment, trait or channel name)."""
+    (`where` of a segment, a `trait`, a channel's `consent`, a segment named by a `priority` list) and whose (the
+    segment, trait, channel or priority list's name)."""
 
     text: str
     offsets: tuple[int, ...]
@@ -69,6 +70,10 @@ def sites(source: SourceFile, kind: str) -> list[Site]:
             where = mapping.get("where")
             if where is not None:
                 out += [_site(s, WHERE, name) for s in _where_scalars(where)]
+            listed = mapping.get("priority")
+            for item in listed.items if isinstance(listed, YSeq) else []:
+                if isinstance(item, YScalar) and not item.is_null:
+                    out.append(_site(item, PRIORITY, name))
     elif kind == "schema":
         traits = root.get("traits")
         for key, value in traits.items if isinstance(traits, YMap) else []:

@@ -12,6 +12,7 @@ import asyncio
 import datetime as dt
 import functools
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -93,6 +94,8 @@ class Project:
     published: set[str] = field(default_factory=set)  # URIs whose diagnostics the client shows
     pending: set[str] = field(default_factory=set)  # files (as shown) re-checked by checks whose results went stale
     sizes: dict[str, tuple[Any, str]] = field(default_factory=dict)  # segment -> (its checked tree when sized, title)
+    uris: dict[Path, str] = field(default_factory=dict)  # the URI the client opened a file by (clients spell URIs
+    # their own way: a closed file's diagnostics are cleared under the URI they were published for)
 
 
 @dataclass(eq=False, slots=True)
@@ -300,7 +303,7 @@ class SegqlServer(LanguageServer):
             if analysis.kind(path) is None:
                 continue
             doc = self.by_path.get(path)
-            uri = doc.uri if doc is not None else convert.uri_of(path)
+            uri = doc.uri if doc is not None else project.uris.get(path) or convert.uri_of(path)
             if doc is None and self.options.diagnostics != EVERYWHERE:
                 if uri in project.published:
                     project.published.discard(uri)
@@ -368,10 +371,11 @@ class SegqlServer(LanguageServer):
         fs_path = to_fs_path(uri)
         if fs_path is None:
             return
-        path = Path(fs_path).resolve()
-        project, created = self._project_for(path)
-        if project is None or project.analysis.kind(path) is None:
+        project, created = self._project_for(Path(os.path.abspath(fs_path)))
+        path = project.analysis.path_of(fs_path) if project is not None else None
+        if project is None or path is None or project.analysis.kind(path) is None:
             return  # not a file of a segql project
+        project.uris[path] = uri
         doc = Document(uri, path, project, params.text_document.version)
         self.documents[uri] = doc
         self.by_path[path] = doc
@@ -434,9 +438,9 @@ class SegqlServer(LanguageServer):
             fs_path = to_fs_path(change.uri)
             if fs_path is None:
                 continue
-            path = Path(fs_path).resolve()
-            for root, project in list(self.projects.items()):
-                if root in path.parents and project.analysis.kind(path) is not None:
+            for project in list(self.projects.values()):
+                path = project.analysis.path_of(fs_path)
+                if project.analysis.kind(path) is not None:
                     touched.setdefault(project, set()).add(path)
         for project, paths in touched.items():
             def work(project: Project = project, paths: set[Path] = paths) -> list[str]:
