@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import shutil
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -772,3 +773,29 @@ async def test_the_latency_benchmark_runs_over_stdio(tmp_path: Path) -> None:
     root = run.project(tmp_path / "project", generated=12, suite_segments=False)
     result = await bench.bench_edit(root, 6, "utf-16")
     assert result["segments"] == 12 and result["diagnostics"]["n"] == 6 and result["completion"]["n"] == 6
+
+
+# ---- the VS Code extension (editors/vscode) starts the server with settings it reads ----
+
+
+async def test_the_vscode_extension_sends_what_the_server_reads() -> None:
+    from click.testing import CliRunner
+
+    from segql.cli import cli
+    from segql.lsp import Options
+
+    folder = Path(__file__).resolve().parent.parent / "editors" / "vscode"
+    manifest = json.loads((folder / "package.json").read_text(encoding="utf-8"))
+    settings = manifest["contributes"]["configuration"]["properties"]
+    script = (folder / "extension.js").read_text(encoding="utf-8")
+    sent = dict(re.findall(r"(\w+): config\.get\(\"(\w+)\"", script))  # initializationOption -> its setting
+    assert sorted({*sent.values(), "command"}) == sorted(key.removeprefix("segql.") for key in settings)
+    defaults = {option: settings[f"segql.{setting}"]["default"] for option, setting in sent.items()}
+    server = Options()
+    assert server.read(defaults) == []  # every option accepted, and the extension's defaults are the server's
+    assert (server.debounce, server.diagnostics, server.target, server.code_lens) == (
+        Options().debounce, Options().diagnostics, Options().target, Options().code_lens)
+    assert settings["segql.diagnostics"]["enum"] == ["open", "project"]
+    assert manifest["main"] == "./extension.js" and "vscode-languageclient" in manifest["dependencies"]
+    assert 'args: [...args, "lsp"], transport: TransportKind.stdio' in script  # the client adds `--stdio`
+    assert "--stdio" in CliRunner().invoke(cli, ["lsp", "--help"]).output
