@@ -104,7 +104,7 @@ POOL = [edit for edit in EDITS] + [
 ]
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.sampled_from(range(len(POOL))), min_size=1, max_size=6))
 def test_random_edits_agree_with_a_full_check(root: Path, picks: list[int]) -> None:
     analysis = Analysis(root)

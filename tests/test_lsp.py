@@ -288,6 +288,8 @@ async def test_a_typo_is_shown_where_it_is_in_the_clients_encoding(lsp_session: 
         ("E201", lsp_session.position(text, start), lsp_session.position(text, start + len(typo)))]
     assert found[0].severity == lsp.DiagnosticSeverity.Error and found[0].source == "segql"
     assert "did you mean `lifetime_value`" in found[0].message
+
+
 @BEHAVIOUR
 async def test_diagnostics_follow_typing_debounced_and_never_go_back(lsp_session: Session) -> None:
     original = (lsp_session.root / HVL).read_text(encoding="utf-8")
@@ -309,6 +311,8 @@ async def test_diagnostics_follow_typing_debounced_and_never_go_back(lsp_session
     fixed = lsp_session.change(uri, original)
     assert await lsp_session.diagnostics(uri, since, fixed) == []
     lsp_session.close(uri)
+
+
 @BEHAVIOUR
 async def test_a_change_rechecks_the_files_that_depend_on_it(lsp_session: Session) -> None:
     since = lsp_session.mark()
@@ -325,6 +329,8 @@ async def test_a_change_rechecks_the_files_that_depend_on_it(lsp_session: Sessio
     assert await lsp_session.eventually(healthy, since, lambda ds: not ds) == []
     lsp_session.close(vip)
     lsp_session.close(healthy)
+
+
 @BEHAVIOUR
 async def test_closing_a_file_clears_its_unsaved_mistakes(lsp_session: Session) -> None:
     original = (lsp_session.root / HVL).read_text(encoding="utf-8")
@@ -334,6 +340,8 @@ async def test_closing_a_file_clears_its_unsaved_mistakes(lsp_session: Session) 
     since = lsp_session.mark()
     lsp_session.close(uri)
     assert await lsp_session.diagnostics(uri, since) == []
+
+
 @BEHAVIOUR
 async def test_a_file_opened_through_a_link_to_the_project_is_answered_under_its_uri(lsp_session: Session) -> None:
     """The project folder reached through a link (as macOS's /tmp is): the client's own URI gets the diagnostics,
@@ -367,6 +375,8 @@ async def test_a_schema_change_rechecks_the_open_segments(lsp_session: Session) 
     assert await lsp_session.eventually(hvl, since, lambda ds: not ds) == []
     lsp_session.close(schema)
     lsp_session.close(hvl)
+
+
 @BEHAVIOUR
 async def test_a_file_saved_outside_the_editor_is_read_again(lsp_session: Session) -> None:
     """VS Code tells about files changed on disk (the watcher the server registered); Neovim does not, so the
@@ -433,6 +443,8 @@ async def test_malformed_files_get_diagnostics_and_every_request_an_answer(lsp_s
         text_document=document, options=lsp.FormattingOptions(tab_size=2, insert_spaces=True)))
     await lsp_session.client.text_document_code_lens_async(lsp.CodeLensParams(text_document=document))
     lsp_session.close(uri)
+
+
 @BEHAVIOUR
 async def test_a_broken_schema_is_a_diagnostic_of_schema_yml(lsp_session: Session) -> None:
     original = (lsp_session.root / "schema.yml").read_text(encoding="utf-8")
@@ -508,29 +520,30 @@ async def test_completion(lsp_session: Session, case: tuple[str, set[str], set[s
         assert lsp_session.offset(text, item.text_edit.range.start) <= offset
 
 
+async def completion_at_the_end(session: Session, text: str) -> lsp.CompletionList:
+    """Open `text` as a new segment file, ask for completion after its last character, close it."""
+    since = session.mark()
+    uri = session.open("segments/completing.yml", text)
+    await session.published(uri, since, 1)
+    answer = await session.client.text_document_completion_async(lsp.CompletionParams(
+        text_document=lsp.TextDocumentIdentifier(uri=uri), position=session.position(text, len(text))))
+    session.close(uri)
+    assert isinstance(answer, lsp.CompletionList)
+    return answer
+
+
 async def test_completion_after_non_ascii_text_on_the_line(lsp_session: Session) -> None:
     text = 'name: completing\nwhere: address.city = "Zürich 🏙" and address.st'
-    since = lsp_session.mark()
-    uri = lsp_session.open("segments/completing.yml", text)
-    await lsp_session.published(uri, since, 1)
-    answer = await lsp_session.client.text_document_completion_async(lsp.CompletionParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp_session.position(text, len(text))))
-    lsp_session.close(uri)
-    assert isinstance(answer, lsp.CompletionList)
+    answer = await completion_at_the_end(lsp_session, text)
     [item] = [i for i in answer.items if i.label == "address.state"]
     assert isinstance(item.text_edit, lsp.TextEdit) and item.text_edit.new_text == "address.state"
     assert item.text_edit.range.start == lsp_session.position(text, text.rindex("address.st"))
     assert item.kind == lsp.CompletionItemKind.Field and item.detail == "string"
+
+
 @BEHAVIOUR
 async def test_completing_a_lookup_asks_again_for_its_attributes_in_vscode(lsp_session: Session) -> None:
-    text = "name: completing\nwhere: addr"
-    since = lsp_session.mark()
-    uri = lsp_session.open("segments/completing.yml", text)
-    await lsp_session.published(uri, since, 1)
-    answer = await lsp_session.client.text_document_completion_async(lsp.CompletionParams(
-        text_document=lsp.TextDocumentIdentifier(uri=uri), position=lsp_session.position(text, len(text))))
-    lsp_session.close(uri)
-    assert isinstance(answer, lsp.CompletionList)
+    answer = await completion_at_the_end(lsp_session, "name: completing\nwhere: addr")
     [item] = [i for i in answer.items if i.label == "address"]
     assert isinstance(item.text_edit, lsp.TextEdit) and item.text_edit.new_text == "address."
     assert (item.command is not None) == (lsp_session.editor.name == "vscode")  # a command only VS Code knows
@@ -710,6 +723,8 @@ async def lenses_of(session: Session, uri: str) -> list[lsp.CodeLens]:
 async def size(session: Session, uri: str, name: str) -> Any:
     return await session.client.workspace_execute_command_async(lsp.ExecuteCommandParams(
         command="segql.size", arguments=[uri, name]))
+
+
 @BEHAVIOUR
 async def test_the_code_lens_sizes_a_segment_on_the_default_target(lsp_session: Session) -> None:
     since = lsp_session.mark()
@@ -738,6 +753,8 @@ async def test_the_code_lens_sizes_a_segment_on_the_default_target(lsp_session: 
     [lens] = await lenses_of(lsp_session, uri)
     assert lens.command is not None and lens.command.title == "size on local"  # that size was of another definition
     lsp_session.close(uri)
+
+
 @BEHAVIOUR
 async def test_sizing_problems_are_messages(lsp_session: Session) -> None:
     messages = len(lsp_session.client.messages)

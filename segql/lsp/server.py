@@ -468,37 +468,40 @@ class SegqlServer(LanguageServer):
         at = convert.offset(source, position, self.encoding) if position is not None else 0
         return doc, source, at, given
 
-    @guarded
-    def completion(self, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+    def _ask(self, params: lsp.CompletionParams | lsp.HoverParams | lsp.DefinitionParams,
+             question: Callable[[Analysis, Path, int, str | None], T]) -> tuple[SourceFile, T] | None:
+        """The core's answer to a question about a position of an open document (None for a document not ours),
+        with the document's text as a source to convert the answer's offsets."""
         found = self._at(params.text_document.uri, params.position)
         if found is None:
             return None
         doc, source, offset, given = found
         with self.lock:
-            items = doc.project.analysis.complete(doc.path, offset, given)
-        encoding = self.encoding
+            return source, question(doc.project.analysis, doc.path, offset, given)
+
+    @guarded
+    def completion(self, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+        asked = self._ask(params, Analysis.complete)
+        if asked is None:
+            return None
+        source, items = asked
         return lsp.CompletionList(is_incomplete=False, items=[
-            convert.completion(item, i, source, encoding, self.markdown, self.retrigger) for i, item in enumerate(items)])
+            convert.completion(item, i, source, self.encoding, self.markdown, self.retrigger)
+            for i, item in enumerate(items)])
 
     @guarded
     def hover(self, params: lsp.HoverParams) -> lsp.Hover | None:
-        found = self._at(params.text_document.uri, params.position)
-        if found is None:
+        asked = self._ask(params, Analysis.hover)
+        if asked is None or asked[1] is None:
             return None
-        doc, source, offset, given = found
-        with self.lock:
-            answer = doc.project.analysis.hover(doc.path, offset, given)
-        return convert.hover(answer, source, self.encoding, self.markdown) if answer is not None else None
+        return convert.hover(asked[1], asked[0], self.encoding, self.markdown)
 
     @guarded
     def definition(self, params: lsp.DefinitionParams) -> list[lsp.Location] | None:
-        found = self._at(params.text_document.uri, params.position)
-        if found is None:
+        asked = self._ask(params, Analysis.definition)
+        if asked is None:
             return None
-        doc, _, offset, given = found
-        with self.lock:
-            places = doc.project.analysis.definition(doc.path, offset, given)
-            located = [convert.location(p, self.encoding) for p in places]
+        located = [convert.location(place, self.encoding) for place in asked[1]]
         return [place for place in located if place is not None]
 
     # ---- questions about a file ----
