@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -124,22 +122,22 @@ def snowflake_emulator() -> Any:
 
 ENGINE_RUNS: dict[str, dict[str, int | str]] = {"clickhouse": {"tests": 0, "version": ""},
                                                 "spark": {"tests": 0, "version": ""}}
-_WORKERS: dict[str, Any] = {}
 
 
 def _worker(name: str) -> Iterator[Any]:
-    """The engine's worker, started once; a worker that cannot be started fails the tests using it (never skips)."""
-    from tests import engine_workers, venvs
+    """The engine's worker, started once (in the background when test_engines.py's tests were collected: see
+    tests/engine_runs.py); a worker that cannot be started fails the tests using it (never skips)."""
+    from tests import engine_runs, venvs
 
-    if name not in _WORKERS:
-        try:
-            _WORKERS[name] = engine_workers.start(name)
-        except (venvs.VenvUnavailable, RuntimeError) as err:
-            pytest.fail(f"no {name} engine for the tests: {err}", pytrace=False)
-        versions = _WORKERS[name].versions
-        ENGINE_RUNS[name]["version"] = ("chdb " + versions["chdb"] + " (ClickHouse " + versions["chdb-core"] + ")"
-                                        if name == "clickhouse" else "pyspark " + versions["pyspark"] + " (local mode)")
-    yield _WORKERS[name]
+    try:
+        engine_runs.wait(name)
+        worker = engine_runs.start_worker(name)
+    except (venvs.VenvUnavailable, RuntimeError) as err:
+        pytest.fail(f"no {name} engine for the tests: {err}", pytrace=False)
+    versions = worker.versions
+    ENGINE_RUNS[name]["version"] = ("chdb " + versions["chdb"] + " (ClickHouse " + versions["chdb-core"] + ")"
+                                    if name == "clickhouse" else "pyspark " + versions["pyspark"] + " (local mode)")
+    yield worker
 
 
 @pytest.fixture(scope="session")
@@ -152,16 +150,32 @@ def spark_worker() -> Iterator[Any]:
     yield from _worker("spark")
 
 
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The tests on the ClickHouse and Spark workers run last (in their order): by then the background runs
+    started below have done most of their work while the rest of the suite ran."""
+    items.sort(key=lambda item: any(item.get_closest_marker(name) is not None for name in ENGINE_RUNS))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Start ClickHouse's and Spark's bulk runs of test_engines.py in the background (tests/engine_runs.py)."""
+    from tests import engine_runs
+
+    wanted = {name for item in session.items if item.nodeid.startswith("tests/test_engines.py")
+              for name in ENGINE_RUNS if item.get_closest_marker(name) is not None}
+    engine_runs.start_in_background(sorted(wanted))
+
+
 def pytest_sessionfinish(session: pytest.Session) -> None:
-    for worker in _WORKERS.values():
+    from tests import engine_runs
+
+    for worker in engine_runs.WORKERS.values():
         worker.close()
 
 
 @pytest.fixture(scope="session")
-def retail_duckdb(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def retail_duckdb() -> Path:
     """The retail example's data, generated once (seeded) into a DuckDB file. Read it only: a test that writes
     works on its own copy."""
-    path = tmp_path_factory.mktemp("retail") / "retail.duckdb"
-    subprocess.run([sys.executable, str(RETAIL / "generate_data.py"), "--out", str(path)], check=True,
-                   capture_output=True)
-    return path
+    from tests import engine_runs
+
+    return engine_runs.retail_database()

@@ -16,23 +16,16 @@ from typing import Any
 
 import pytest
 
-from segql import api
-from segql.check import tree as t
-from segql.compile import compile_memberships, compile_segment, render
 from segql.engines import connect
 from segql.project import Target
-from tests import compile_cases
-from tests.compile_cases import ALL, AS_OF, CASES, TABLES, Case, build_database, segment
-from tests.engine_workers import Worker, parquet_tables
+from tests import engine_runs
+from tests.compile_cases import ALL, CASES, Case
+from tests.engine_workers import Worker
 from tests.test_snowflake import workspace_in
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
-RETAIL_SCHEMAS = None  # every schema of the example's database (it has tables in six)
-CASE_SCHEMAS = compile_cases.SCHEMAS
-AS_OF_DATES = ("2026-06-30", "2026-03-01")
-ZONES = ("UTC", "America/New_York")
-ENGINES = ("clickhouse", "spark")
+AS_OF_DATES, ZONES, ENGINES = engine_runs.AS_OF_DATES, engine_runs.ZONES, engine_runs.ENGINES
 
 # (engine, case) whose SQL an engine cannot run or computes differently, with the reason: none so far.
 KNOWN_LIMITS: dict[tuple[str, str], str] = {}
@@ -55,44 +48,18 @@ def rows_of(result: dict[str, Any], what: str) -> list[Any]:
 
 # ---- the compile cases: members and their complement ----
 
-def _case_sql(case: Case, dialect: str, condition: t.Expr | None = None) -> str:
-    seg = case.segment if condition is None else segment(condition, case.name, case.specs)
-    query = compile_segment(seg, tables=TABLES, dialect=dialect, as_of=case.as_of, timezone=case.timezone,
-                            params=case.params)
-    return render(query, dialect)
-
-
-MEMBERSHIP_CASES = [c for c in CASES if c.as_of == AS_OF and c.timezone == "UTC"]
-CASE_RUNS: dict[str, dict[str, Any]] = {}
+MEMBERSHIP_CASES = engine_runs.membership_cases()
 
 
 @pytest.fixture(scope="module")
-def case_tables(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
-    import duckdb
-
-    source = duckdb.connect()
-    try:
-        build_database(source)
-        return parquet_tables(source, CASE_SCHEMAS, tmp_path_factory.mktemp("cases"))
-    finally:
-        source.close()
+def case_tables() -> list[dict[str, Any]]:
+    return engine_runs.case_tables()
 
 
 def case_runs(request: pytest.FixtureRequest, engine: str) -> dict[str, Any]:
-    """Every case, its negation and the memberships query on the engine, in one request (once per engine)."""
-    if engine not in CASE_RUNS:
-        worker = worker_for(request, engine)
-        worker.load(request.getfixturevalue("case_tables"))
-        queries = {}
-        for case in CASES:
-            queries[case.name] = _case_sql(case, engine)
-            queries[f"not {case.name}"] = _case_sql(case, engine, t.Not(case.condition))
-        memberships = compile_memberships([c.segment for c in MEMBERSHIP_CASES], tables=TABLES, dialect=engine,
-                                          as_of=AS_OF,
-                                          params={c.name: c.params for c in MEMBERSHIP_CASES if c.params})
-        queries["memberships"] = render(memberships, engine)
-        CASE_RUNS[engine] = worker.run(queries)
-    return CASE_RUNS[engine]
+    """Every case, its negation and the memberships query on the engine, in one request (once per engine, usually
+    done in the background by the time a test asks: tests/engine_runs.py)."""
+    return engine_runs.run_cases(engine, worker_for(request, engine))
 
 
 def case_params() -> list[Any]:
@@ -131,43 +98,17 @@ def test_memberships(engine: str, request: pytest.FixtureRequest) -> None:
 
 # ---- differential: every example segment, each engine against DuckDB on the same data ----
 
-RETAIL_SEGMENTS = sorted(api.open_workspace(RETAIL).result.segments)
-RETAIL_RUNS: dict[str, dict[str, Any]] = {}
+RETAIL_SEGMENTS = engine_runs.retail_segments()
 
 
 @pytest.fixture(scope="module")
-def retail_expected(retail_duckdb: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def retail_expected() -> dict[str, Any]:
     """DuckDB's members of every (segment, as-of, zone), the engines' SQL for each, and the data as Parquet."""
-    import duckdb
-
-    duck = connect(Target("local", "duckdb", {"path": str(retail_duckdb)}), ROOT)
-    source = duckdb.connect(str(retail_duckdb), read_only=True)
-    try:
-        tables = parquet_tables(source, RETAIL_SCHEMAS, tmp_path_factory.mktemp("retail_parquet"))
-        expected: dict[str, list[Any]] = {}
-        queries: dict[str, dict[str, str]] = {engine: {} for engine in ENGINES}
-        for zone in ZONES:
-            ws = workspace_in(zone, tmp_path_factory.mktemp("retail_zone"))
-            for as_of in AS_OF_DATES:
-                day = dt.date.fromisoformat(as_of)
-                for name in RETAIL_SEGMENTS:
-                    key = f"{name}@{as_of}@{zone}"
-                    expected[key] = api.members(ws, duck, ws.segment(name), day)
-                    for engine in ENGINES:
-                        queries[engine][key] = api.compile_sql(ws, ws.segment(name), engine, day)
-    finally:
-        duck.close()
-        source.close()
-    return {"tables": tables, "expected": expected, "queries": queries}
+    return engine_runs.retail_prepared()
 
 
 def retail_runs(request: pytest.FixtureRequest, engine: str) -> dict[str, Any]:
-    if engine not in RETAIL_RUNS:
-        prepared = request.getfixturevalue("retail_expected")
-        worker = worker_for(request, engine)
-        worker.load(prepared["tables"])
-        RETAIL_RUNS[engine] = worker.run(prepared["queries"][engine])
-    return RETAIL_RUNS[engine]
+    return engine_runs.run_retail(engine, worker_for(request, engine))
 
 
 def differential_params() -> list[Any]:
