@@ -193,10 +193,19 @@ class _Side:
             self.defs.setdefault(d.name, d)
         self._sql: dict[str, str | None] = {}
         self.problems: dict[str, str] = {}
+        # each group of a segment's splits or priority list, as a segment `s.group` (its members compared too)
+        self.groups: dict[str, tuple[str, CheckedSegment]] = {
+            f"{s.name}.{g.name}": (s.name, dataclasses.replace(s, name=f"{s.name}.{g.name}", condition=g.condition,
+                                                                groups=(), group_kind=""))
+            for s in ws.result.segments.values() for g in s.groups}
+
+    def segment(self, name: str) -> CheckedSegment | None:
+        group = self.groups.get(name)
+        return group[1] if group is not None else self.ws.result.segments.get(name)
 
     def sql(self, name: str) -> str | None:
         if name not in self._sql:
-            segment = self.ws.result.segments.get(name)
+            segment = self.segment(name)
             text = None
             if segment is None:
                 self.problems[name] = "it has errors"
@@ -217,7 +226,8 @@ class _Side:
 
 def _reasons(name: str, old: _Side, new: _Side) -> list[str]:
     """What explains a change of a segment's SQL besides its own definition."""
-    segment = new.ws.result.segments[name]
+    segment = new.segment(name)
+    assert segment is not None
     reasons = []
     old_traits, new_traits = old.ws.loaded.schema.traits, new.ws.loaded.schema.traits
     for trait in sorted(traits_used(segment)):
@@ -302,9 +312,12 @@ def _project_diffs(old: api.Loaded, new: api.Loaded) -> dict[str, str]:
 def _compare(old: _Side, new: _Side, engine: Any) -> tuple[list[SegmentChange], list[str]]:
     changes: list[SegmentChange] = []
     unchanged: list[str] = []
-    for name in sorted(set(old.defs) | set(new.ws.result.segments)):
-        in_old, in_new = name in old.defs, name in new.ws.result.segments
-        old_file, new_file = old.file(name), new.file(name)
+    for name in sorted(set(old.defs) | set(new.ws.result.segments) | set(old.groups) | set(new.groups)):
+        parent = (old.groups.get(name) or new.groups.get(name) or (name,))[0]
+        grouped = parent != name  # a group `s.group`: its definition is its segment's
+        in_old = name in (old.groups if grouped else old.defs)
+        in_new = name in (new.groups if grouped else new.ws.result.segments)
+        old_file, new_file = old.file(parent), new.file(parent)
         old_sql = old.sql(name) if in_old else None
         new_sql = new.sql(name) if in_new else None
         notes: list[str] = []
@@ -313,7 +326,7 @@ def _compare(old: _Side, new: _Side, engine: Any) -> tuple[list[SegmentChange], 
         if in_new and new_sql is None:
             notes.append(f"could not be compiled in the working tree: {new.problems[name]}")
         if in_old and in_new:
-            def_changed = old.defs[name] != new.defs[name]
+            def_changed = old.defs[parent] != new.defs[parent]
             sql_known = old_sql is not None and new_sql is not None
             sql_changed = sql_known and old_sql != new_sql
             if not def_changed and not sql_changed and (sql_known or old_sql == new_sql):
@@ -329,7 +342,7 @@ def _compare(old: _Side, new: _Side, engine: Any) -> tuple[list[SegmentChange], 
             status = "added" if in_new else "removed"
             def_changed, sql_changed, reasons = True, old_sql != new_sql, []
         definition_diff = ""
-        if def_changed or status != "changed":
+        if (def_changed or status != "changed") and not grouped:  # a group's is its segment's
             before, after = old_file or ("/dev/null", ""), new_file or ("/dev/null", "")
             if before[1] != after[1]:
                 definition_diff = _diff_text(before[1], after[1], before[0], after[0])

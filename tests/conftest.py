@@ -16,6 +16,9 @@ TESTS = Path(__file__).parent
 GOLDEN = TESTS / "golden"
 RETAIL = TESTS.parent / "examples" / "retail"
 RETAIL_SEGMENTS = len(list((RETAIL / "segments").glob("*.yml")))  # one segment (or priority list) per file
+# the groups of the example's splits and priority lists, as `count`, `snapshot` and `diff` name them
+RETAIL_GROUPS = ("cart_abandoners.reminder", "cart_abandoners.holdout", "campaign_waves.cart_abandoners",
+                 "campaign_waves.browse_abandoners", "campaign_waves.birthday_next_week")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

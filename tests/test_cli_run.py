@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from segql.cli import cli
 from tests.cli import invoke
-from tests.conftest import RETAIL_SEGMENTS
+from tests.conftest import RETAIL_GROUPS, RETAIL_SEGMENTS
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
@@ -131,7 +131,7 @@ def test_count_matches_members(project: Path) -> None:
 def test_count_all_segments_by_default(project: Path) -> None:
     code, out, _ = invoke("count", "--project", str(project), "--as-of", AS_OF, "--format", "jsonl")
     assert code == 0
-    assert len(out.splitlines()) == RETAIL_SEGMENTS
+    assert len(out.splitlines()) == RETAIL_SEGMENTS + len(RETAIL_GROUPS)  # and each group, as `s.group`
 
 
 def test_missing_database_is_a_diagnostic(tmp_path: Path) -> None:

@@ -142,6 +142,16 @@ def compile_(condition: t.Expr, **kw: object) -> exp.Select:
 
 
 MIN = t.ParamSpec("min", t.DECIMAL, None)
+ONLY_DUCKDB = t.TraitRef("score_2", t.SqlTrait("score_2", (("duckdb", "c.score * 2"),), t.FLOAT), t.FLOAT)
+
+
+def test_a_sql_trait_without_the_dialect_names_the_trait_and_the_fix() -> None:
+    with pytest.raises(DiagnosticError) as err:
+        compile_(gt(ONLY_DUCKDB, 1), dialect="snowflake")
+    (problem,) = err.value.diagnostics
+    assert problem.code == "E310" and "`score_2`" in problem.message and "snowflake" in problem.message
+    assert "`snowflake: …`" in problem.hint and "duckdb" in problem.hint
+    assert "c.score * 2" in render(compile_(gt(ONLY_DUCKDB, 1)), "duckdb")
 
 
 @pytest.mark.parametrize(("code", "make"), [
@@ -151,8 +161,9 @@ MIN = t.ParamSpec("min", t.DECIMAL, None)
     ("E227", lambda: compile_(gt(SUM_PAID, t.Param("min", t.DECIMAL)), specs=(MIN,))),
     ("E227", lambda: compile_(gt(SUM_PAID, t.Param("min", t.DECIMAL)), specs=(MIN,), params={"min": "lots"})),
     ("E206", lambda: compile_(gt(SUM_PAID, t.Param("min", t.DECIMAL)), specs=(MIN,), params={"mni": "1"})),
+    ("E310", lambda: compile_(gt(ONLY_DUCKDB, 1), dialect="postgres")),
 ], ids=["unknown_dialect", "rendered_for_another_dialect", "unknown_time_zone", "parameter_without_value",
-        "parameter_not_a_number", "unknown_parameter"])
+        "parameter_not_a_number", "unknown_parameter", "sql_trait_without_the_dialect"])
 def test_compile_errors(code: str, make: Callable[[], object]) -> None:
     with pytest.raises(DiagnosticError) as err:
         make()

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 import yaml
 
+from segql import api
 from tests.cli import invoke
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -84,7 +85,8 @@ def by_name(report: dict) -> dict[str, dict]:  # type: ignore[type-arg]
 def test_no_change_reports_nothing(project: Path) -> None:
     report = diff_json(project, "--target", "local")
     assert report["segments"] == [] and report["summary"]["changed"] == 0
-    assert report["summary"]["unchanged"] == len(list((project / "segments").glob("*.yml")))
+    groups = sum(len(s.groups) for s in api.open_workspace(project).result.segments.values())  # each is compared
+    assert groups == 5 and report["summary"]["unchanged"] == len(list((project / "segments").glob("*.yml"))) + groups
     assert report["base"]["errors"] == [] and report["base"]["project_found"] is True
     code, out, _ = invoke("diff", "--base", "HEAD", "--project", str(project))
     assert code == 0 and "No segment changed." in out

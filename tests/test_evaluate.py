@@ -558,7 +558,19 @@ def retail(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, Any,
 def _retail_segments() -> list[str]:
     from tests.oracles import retail_handwritten as oracle
 
-    return sorted(oracle.SEGS)
+    return sorted(set(oracle.SEGS) - SQL_TRAIT_SEGMENTS)
+
+
+SQL_TRAIT_SEGMENTS = {"gmail_subscribers"}  # the evaluator refuses SQL traits (their meaning is the engine's)
+
+
+def test_a_retail_segment_on_a_sql_trait_is_refused(retail: tuple[Any, Any, Evaluator]) -> None:
+    from segql.evaluate import EvaluationRefused
+
+    ws, _, ev = retail
+    for name in SQL_TRAIT_SEGMENTS:
+        with pytest.raises(EvaluationRefused, match="email_domain"):
+            ev.members(ws.segment(name))
 
 
 @pytest.mark.parametrize("name", _retail_segments())

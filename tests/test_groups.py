@@ -160,3 +160,10 @@ def test_groups_on_postgres(pg_dsn: str, retail_duckdb: Path, tmp_path: Path, ev
     assert sizes == {"cart_abandoners": len(groups),
                      "cart_abandoners.reminder": sum(g == "reminder" for g in groups.values()),
                      "cart_abandoners.holdout": sum(g == "holdout" for g in groups.values())}
+
+
+def test_the_suites_list_of_the_examples_groups_is_the_examples() -> None:
+    from tests.conftest import RETAIL_GROUPS
+
+    ws = api.open_workspace(RETAIL)
+    assert sorted(RETAIL_GROUPS) == sorted(f"{s.name}.{g.name}" for s in ws.result.segments.values() for g in s.groups)

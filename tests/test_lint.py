@@ -223,3 +223,52 @@ def test_lint_shows_validation_errors(tmp_path: Path) -> None:
     code, out, _ = invoke("lint", "--project", str(root), "--format", "short")
     assert code == 1
     assert "error[E201]" in out and "warning[W003]" in out
+
+
+# ---- round 2: SQL traits, shared salts, priority lists (W010-W012) ----
+
+SPLIT = "where: email_opt_in\nsplits:\n  salt: {salt}\n  groups: {{a: 50, b: 50}}\n"
+
+
+def test_two_splits_with_one_salt_are_w011(tmp_path: Path) -> None:
+    root = project_with(tmp_path, {"one": SPLIT.format(salt="spring"), "two": SPLIT.format(salt="spring"),
+                                   "three": SPLIT.format(salt="autumn")})
+    assert [w for w in warnings_of(root, project_wide=True) if w[0] == "W011"] == [("W011", "segments/two.yml", 3, 9)]
+
+
+def test_without_a_salt_each_segment_has_its_own(tmp_path: Path) -> None:
+    body = "where: email_opt_in\nsplits:\n  groups: {a: 50, b: 50}\n"
+    root = project_with(tmp_path, {"one": body, "two": body})  # the salt is the segment's name
+    assert "W011" not in [w[0] for w in warnings_of(root, project_wide=True)]
+
+
+PRIORITY = {
+    "vip": "where: lifetime_value > 1000\n",
+    "vip_gold": "where: lifetime_value > 1000 and tier = \"gold\"\n",
+    "rich": "where: lifetime_value > 5000\n",
+    "lapsed": "where: has no orders in last 90 days\n",
+}
+
+
+@pytest.mark.parametrize(("order", "empty"), [
+    ("[vip, vip_gold, lapsed]", [("vip_gold", 1, 17)]),  # every vip_gold is a vip, listed above
+    ("[vip, rich]", [("rich", 1, 17)]),  # > 5000 implies > 1000
+    ("[vip_gold, vip, lapsed]", []),  # the narrower first: fine
+    ("[rich, vip]", []),
+    ("[lapsed, vip]", []),  # nothing implies the other
+])
+def test_a_priority_list_segment_empty_after_the_ones_above_is_w012(tmp_path: Path, order: str,
+                                                                     empty: list[tuple[str, int, int]]) -> None:
+    root = project_with(tmp_path, {**PRIORITY, "waves": f"priority: {order}\n"})
+    found = [(code, path, line, col) for code, path, line, col in warnings_of(root) if code == "W012"]
+    column = {name: f"priority: {order}\n".index(name) + 1 for name, _, _ in empty}
+    assert found == [("W012", "segments/waves.yml", line, column[name]) for name, line, _ in empty]
+
+
+def test_a_segment_on_a_sql_trait_is_w010(tmp_path: Path) -> None:
+    root = project_with(tmp_path, {"churners": "where: churn > 0.5\n", "plain": "where: email_opt_in\n"})
+    schema = (root / "schema.yml").read_text(encoding="utf-8")
+    (root / "schema.yml").write_text(schema + "  churn: {type: float, sql: {duckdb: \"c.score\"}}\n", encoding="utf-8")
+    (root / "segments" / "uses.yml").write_text("where: in segment churners\n", encoding="utf-8")
+    found = sorted(w[1] for w in warnings_of(root) if w[0] == "W010")
+    assert found == ["segments/churners.yml", "segments/uses.yml"]  # through a segment reference too

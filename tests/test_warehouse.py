@@ -20,6 +20,7 @@ from segql import api, warehouse
 from segql.diagnostics import DiagnosticError, UsageProblem
 from tests import cli, pg_server
 from tests.compile_cases import sqlglot_readable
+from tests.conftest import RETAIL_GROUPS
 
 ROOT = Path(__file__).resolve().parent.parent
 RETAIL = ROOT / "examples" / "retail"
@@ -254,7 +255,7 @@ def test_a_snapshot_run_twice_holds_no_duplicates(project: Path) -> None:
     rows = history(project)
     assert len(rows) == len(set(rows))
     ws = workspace(project)
-    names = sorted(ws.result.segments)
+    names = sorted([*ws.result.segments, *RETAIL_GROUPS])  # each group recorded as a segment `s.group`
     by_segment: dict[str, set[Any]] = {n: set() for n in names}
     for as_of, segment, key, _ in rows:
         assert as_of == D2
