@@ -128,6 +128,8 @@ class Lowering:
                 return sequences.member(self, node)
             case plan.DateRange():
                 return self.date_range(node)
+            case plan.AnnualDays():
+                return self.annual_days(node)
             case plan.Uncoalesced(op=op, left=left, right=right):
                 return sql.binary(_COMPARE[op], self.value(left), self.value(right))
             case plan.Lifted(op=op, left=left, right=right, guard=guard):
@@ -180,6 +182,52 @@ class Lowering:
         parts = [p for p in (low, high) if p is not None]
         return sql.and_(parts) if parts else exp.Not(this=exp.Is(this=sql.wrap(value, 5), expression=exp.Null()))
 
+    def annual_days(self, node: plan.AnnualDays) -> exp.Expression:
+        """The month and day of a date (a timestamp's in the project's zone) within ranges of (month, day): per range
+        `month = m AND day BETWEEN a AND b`, or the months between whole."""
+        if not node.runs:
+            return exp.Boolean(this=False)
+        d = self.d
+
+        def month() -> exp.Expression:
+            return d.month(self.local(node.subject))
+
+        def day(op: type[exp.Expression], number: int) -> exp.Expression:
+            return sql.binary(op, d.day_of_month(self.local(node.subject)), sql.number(number))
+
+        def in_month(m: int, first: int, last: int) -> exp.Expression:
+            is_month = sql.binary(exp.EQ, month(), sql.number(m))
+            if first == 1 and last == dates.DAYS_IN_MONTH[m]:
+                return is_month
+            if first == last:
+                return sql.and_([is_month, day(exp.EQ, first)])
+            days = day(exp.GTE, first) if last == dates.DAYS_IN_MONTH[m] else day(exp.LTE, last) if first == 1 \
+                else sql.between(d.day_of_month(self.local(node.subject)), sql.number(first), sql.number(last))
+            return sql.and_([is_month, days])
+
+        parts: list[exp.Expression] = []
+        for (m1, d1), (m2, d2) in node.runs:
+            if (m1, d1, m2, d2) == (1, 1, 12, 31):
+                return exp.Not(this=exp.Is(this=sql.wrap(self.value(node.subject), 5), expression=exp.Null()))
+            if m1 == m2:
+                parts.append(in_month(m1, d1, d2))
+                continue
+            if d1 > 1:
+                parts.append(in_month(m1, d1, dates.DAYS_IN_MONTH[m1]))
+                m1 += 1
+            if d2 < dates.DAYS_IN_MONTH[m2]:
+                last = in_month(m2, 1, d2)
+                m2 -= 1
+            else:
+                last = None
+            if m1 == m2:
+                parts.append(sql.binary(exp.EQ, month(), sql.number(m1)))
+            elif m1 < m2:
+                parts.append(sql.between(month(), sql.number(m1), sql.number(m2)))
+            if last is not None:
+                parts.append(last)
+        return parts[0] if len(parts) == 1 else sql.or_(parts)
+
     def nullable(self, node: plan.Expr) -> bool:
         """Can the SQL of this node be NULL? (Columns always can; the schema does not say NOT NULL.)"""
         match node:
@@ -216,7 +264,7 @@ class Lowering:
                 return self.nullable(s) or self.nullable(p)
             case t.And(items=items) | t.Or(items=items):
                 return any(self.nullable(i) for i in items)
-            case plan.DateRange(subject=subject):
+            case plan.DateRange(subject=subject) | plan.AnnualDays(subject=subject):
                 return self.nullable(subject)
             case plan.Uncoalesced() | plan.Lifted():  # NULL where the operand or the guard is
                 return True
@@ -251,7 +299,7 @@ class Lowering:
             case t.SqlTrait():
                 return self.sql_trait(node)
             case t.Compare() | t.Between() | t.InList() | t.IsNull() | t.Match() | t.Not() | t.And() | t.Or() \
-                    | t.Truth() | t.SegmentRef() | t.Sequence() | plan.DateRange() | plan.Uncoalesced() \
+                    | t.Truth() | t.SegmentRef() | t.Sequence() | plan.DateRange() | plan.AnnualDays() | plan.Uncoalesced() \
                     | plan.Lifted():
                 return self.strict(node)
         raise AssertionError(f"cannot compile {node!r}")  # pragma: no cover

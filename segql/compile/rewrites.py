@@ -134,7 +134,7 @@ class _Emptiness:
 
 def comparisons(query: plan.Query, constants: Constants) -> plan.Query:
     """Every comparison of the query (in its outputs, filter, aggregates and ranked values) through the first of
-    `date_range`, `bare_coalesce` and `lifted_guard` that applies."""
+    `annual_days`, `date_range`, `bare_coalesce` and `lifted_guard` that applies."""
     rewriter = _Comparisons(constants)
     outputs = []
     for output in query.outputs:
@@ -159,7 +159,7 @@ class _Comparisons:
             return node
         match node:
             case t.Compare() | t.Between():
-                node = date_range(node, self.constants) or (
+                node = annual_days(node, self.constants) or date_range(node, self.constants) or (
                     None if isinstance(node, t.Between) else
                     bare_coalesce(node, self.constants) or lifted_guard(node, self.constants)) or node
             case t.SegmentRef(params=params):
@@ -233,6 +233,67 @@ def date_range(node: t.Compare | t.Between, constants: Constants) -> plan.DateRa
     return plan.DateRange(subject, *days, span=node.span)
 
 
+def annual_days(node: t.Compare | t.Between, constants: Constants) -> plan.AnnualDays | None:
+    """`days_until(next_anniversary(birth_date)) < 7`, `next_anniversary(x) <= today + 1 month`: a comparison that
+    reads a date only through `next_anniversary` of it, with a pinned as-of date, depends on its month and day alone.
+    It is decided at compile time for each of the 366, and becomes a test of the month and day (a few ranges of
+    them) instead of the calendar arithmetic per row. Exact: each (month, day) is decided by the same folding the
+    compiler does for known dates (Feb 29 falls on Feb 28 in common years, as next_anniversary does)."""
+    if constants.as_of is None:
+        return None
+    calls = [n for n in _walk(node) if isinstance(n, t.Call) and n.name == "next_anniversary"]
+    subjects = {call.args[0] for call in calls}
+    if len(subjects) != 1:
+        return None
+    (subject,) = subjects
+    if constants.known_date(subject) is not None or not _is_date(subject):
+        return None
+    try:
+        anniversaries = dates.anniversaries(constants.as_of)
+    except dates.OutOfCalendar:
+        return None
+    solved = date_range(node, constants)  # a monotone function of the anniversary: a range of anniversaries
+    if solved is not None and any(plan.unwrap(solved.subject) is call for call in calls):
+        first, last = solved.first, solved.last
+        chosen = [not solved.empty and (first is None or first <= a) and (last is None or a <= last)
+                  for a in anniversaries]
+    else:  # decided for each anniversary by folding the comparison
+        chosen = []
+        for a in anniversaries:
+            holds = _decided(_replaced(node, calls, t.Literal(a, t.DATE)), constants)
+            if holds is None:
+                return None  # something else in the comparison is not known at compile time
+            chosen.append(holds)
+    runs: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for month_day, holds, previous in zip(dates.MONTH_DAYS, chosen, [False, *chosen[:-1]], strict=True):
+        if holds:
+            runs.append((month_day, month_day) if not previous else (runs.pop()[0], month_day))
+    return plan.AnnualDays(subject, tuple(runs), span=node.span)
+
+
+def _walk(node: Any) -> list[Any]:
+    found = [node]
+    for child in plan.children(node):
+        found += _walk(child)
+    return found
+
+
+def _replaced(node: Any, targets: list[Any], by: Any) -> Any:
+    if any(node is target for target in targets):
+        return by
+    return plan.map_children(node, lambda child: _replaced(child, targets, by))
+
+
+def _decided(node: t.Compare | t.Between, constants: Constants) -> bool | None:
+    """The comparison's truth when both sides are numbers known at compile time; else None."""
+    if isinstance(node, t.Between):
+        low, high = (_decided(t.Compare(op, node.subject, bound), constants)
+                     for op, bound in ((">=", node.low), ("<=", node.high)))
+        return None if low is None or high is None else low and high
+    a, b = constants.constant(node.left), constants.constant(node.right)
+    return _holds(node.op, a, b)
+
+
 def _monotone(node: plan.Expr, constants: Constants) -> tuple[plan.Expr, tuple[Any, ...], bool, str] | None:
     """(x, f, increasing, "number" or "date") when the node is f(the date of x) for f monotone and x the one operand
     not known at compile time, f given as a key of `_FUNCTIONS` and its constants; else None."""
@@ -250,6 +311,17 @@ def _monotone(node: plan.Expr, constants: Constants) -> tuple[plan.Expr, tuple[A
         case t.Call(name="year", args=(a,)):
             if constants.known_date(a) is None and _is_date(a):
                 return a, ("year",), True, "number"
+        case t.Call(name="next_anniversary", args=(a,)):  # the anniversary itself (see annual_days)
+            if constants.known_date(a) is None and _is_date(a):
+                return node, ("date",), True, "date"
+        case t.Call(name="days_until", args=(a,)):
+            if constants.as_of is not None and constants.known_date(a) is None and _is_date(a):
+                return a, ("days_between_since", constants.as_of), True, "number"
+        case t.Call(name="start_of_week" | "start_of_month" | "start_of_quarter" | "start_of_year" as name,
+                    args=(a, *rest)):
+            if constants.known_date(a) is None and _is_date(a):
+                week_start = rest[0].value if rest and isinstance(rest[0], t.Literal) else 1
+                return a, ("start_of", name.removeprefix("start_of_"), week_start), True, "date"
         case t.Call(name="date", args=(a,)):  # a timestamp's date compared with a date: from day starts
             if a.type == t.TIMESTAMP and constants.constant(a) is None:
                 return a, ("date",), True, "date"
@@ -269,6 +341,7 @@ _FUNCTIONS: dict[str, Any] = {
     "days_between_since": lambda since: lambda day: (day - since).days,
     "year": lambda: lambda day: day.year,
     "date": lambda: lambda day: day,
+    "start_of": lambda unit, week_start: lambda day: dates.period_start(day, unit, week_start),
     "add": lambda amount, unit: lambda day: dates.add(day, amount, unit),
 }
 
