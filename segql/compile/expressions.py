@@ -453,6 +453,8 @@ class Lowering:
                 window, lower = windows.window(self, node.window, p)
                 filters.append(window)
             value = self.value(node.value) if node.value is not None else None
+            if value is not None and node.func in ("first", "last", "nth"):  # of the events with a value
+                filters.append(exp.Not(this=exp.Is(this=sql.wrap(value.copy(), 5), expression=exp.Null())))
         finally:
             self.inside = None
         boolean = node.value is not None and node.value.type == t.BOOLEAN

@@ -256,6 +256,15 @@ class SqlDialect:
     def min_value(self, value: exp.Expression, boolean: bool) -> exp.Expression:
         return exp.LogicalAnd(this=value) if boolean else exp.Min(this=value)
 
+    def ordered_pick(self, func: str, value: exp.Expression, time: exp.Expression, guard: exp.Expression | None,
+                     position: int | None) -> exp.Expression | None:
+        """One aggregate over a customer's events where `guard` holds, or None when the engine has none (the pass
+        then numbers its rows in a window step): `first`/`last` the value at the earliest/latest time (ties: the
+        smallest/largest value), `nth` the `position`-th value in order of time then value, `nth_time` the
+        `position`-th time (`value` is the time), ties counted one by one. Rows without a value (first, last, nth)
+        fail the guard, or are not among the events (guard None: every event counts)."""
+        return None
+
     def max_value(self, value: exp.Expression, boolean: bool) -> exp.Expression:
         return exp.LogicalOr(this=value) if boolean else exp.Max(this=value)
 
