@@ -117,12 +117,17 @@ def start(name: str) -> Worker:
     return worker
 
 
-def parquet_tables(con: Any, schemas: tuple[str, ...], folder: Path) -> list[dict[str, Any]]:
-    """Export the tables of `schemas` from a DuckDB connection to Parquet files in `folder`, as Worker.load takes
-    them (DuckDB's column types; NULLs kept)."""
-    marks = ", ".join("?" * len(schemas))
-    tables = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
-                         f"WHERE table_schema IN ({marks}) ORDER BY 1, 2", list(schemas)).fetchall()
+def parquet_tables(con: Any, schemas: tuple[str, ...] | None, folder: Path) -> list[dict[str, Any]]:
+    """Export the tables of `schemas` (None: every schema but DuckDB's own) from a DuckDB connection to Parquet files
+    in `folder`, as Worker.load takes them (DuckDB's column types; NULLs kept)."""
+    if schemas is None:
+        tables = con.execute("SELECT table_schema, table_name FROM information_schema.tables WHERE table_catalog = "
+                             "current_database() AND table_schema NOT IN ('main', 'information_schema', 'pg_catalog') "
+                             "ORDER BY 1, 2").fetchall()
+    else:
+        marks = ", ".join("?" * len(schemas))
+        tables = con.execute("SELECT table_schema, table_name FROM information_schema.tables "
+                             f"WHERE table_schema IN ({marks}) ORDER BY 1, 2", list(schemas)).fetchall()
     out = []
     for schema, table in tables:
         columns = con.execute("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? "

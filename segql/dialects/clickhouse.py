@@ -16,7 +16,7 @@ import datetime as dt
 from sqlglot import exp
 
 from segql.diagnostics import Diagnostic, DiagnosticError
-from segql.dialects.base import COMMON_RESERVED, SqlDialect, nullif_zero
+from segql.dialects.base import BUCKETS, COMMON_RESERVED, SqlDialect, nullif_zero
 
 SETTINGS = (("join_use_nulls", 1), ("aggregate_functions_null_for_empty", 1))
 UTC = "UTC"
@@ -132,6 +132,15 @@ class ClickHouse(SqlDialect):
         inner, zone = _zoned_args(value)
         return _call("toDayOfWeek", inner, exp.Literal.number(0), zone)  # mode 0: Monday = 1 … Sunday = 7
 
+    def day_of_month(self, value: exp.Expression) -> exp.Expression:
+        return _call("toDayOfMonth", *_zoned_args(value))
+
+    def quarter(self, value: exp.Expression) -> exp.Expression:
+        return _call("toQuarter", *_zoned_args(value))
+
+    def day_of_year(self, value: exp.Expression) -> exp.Expression:
+        return _call("toDayOfYear", *_zoned_args(value))
+
     def days_between(self, start: exp.Expression, end: exp.Expression) -> exp.Expression:
         return _call("dateDiff", _text("day"), start, end)
 
@@ -169,7 +178,23 @@ class ClickHouse(SqlDialect):
     def least(self, items: list[exp.Expression]) -> exp.Expression:
         return _call("least", *items)
 
+    # ---- hashing ----
+
+    def key_text(self, key: exp.Expression, is_text: bool) -> exp.Expression:
+        return key if is_text else _call("toString", key)
+
+    def bucket(self, text: exp.Expression) -> exp.Expression:
+        # MD5 gives the 16 bytes of the digest (not hex): its first 4 bytes are the first 8 hex digits, read
+        # big-endian (reinterpretAsUInt32 reads little-endian, so the bytes are reversed first)
+        first = _call("substring", _call("MD5", text), exp.Literal.number(1), exp.Literal.number(4))
+        number = _call("reinterpretAsUInt32", _call("reverse", first))
+        return exp.Mod(this=number, expression=exp.Literal.number(BUCKETS))
+
     # ---- aggregates ----
+
+    def lower_median(self, value: exp.Expression) -> exp.Expression:
+        # quantileExactLow(0.5) is the lower middle of the non-NULL values, of their own type (no WITHIN GROUP here)
+        return exp.ParameterizedAgg(this="quantileExactLow", expressions=[exp.Literal.number("0.5")], params=[value])
 
     def min_value(self, value: exp.Expression, boolean: bool) -> exp.Expression:
         return exp.Min(this=value)  # of Bool: false before true (there is no BOOL_AND)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from segql.diagnostics import Diagnostic, DiagnosticError
-from segql.dialects.base import COMMON_RESERVED, SqlDialect
+from segql.dialects.base import BUCKETS, COMMON_RESERVED, SqlDialect
 from segql.dialects.snowflake import Snowflake
 
 
@@ -70,3 +70,22 @@ class Spark(SqlDialect):
     utc_to_local = Snowflake.utc_to_local
     local_to_utc = Snowflake.local_to_utc
 
+    # ---- hashing ----
+
+    def bucket(self, text: exp.Expression) -> exp.Expression:
+        # CONV reads the 8 hex digits as a number (its decimal text); a BIGINT holds every 32-bit value
+        digits = exp.Substring(this=exp.MD5(this=text), start=exp.Literal.number(1), length=exp.Literal.number(8))
+        number = self.cast(_call("CONV", digits, exp.Literal.number(16), exp.Literal.number(10)), "BIGINT")
+        return exp.Mod(this=number, expression=exp.Literal.number(BUCKETS))
+
+    # ---- aggregates ----
+
+    def lower_median(self, value: exp.Expression) -> exp.Expression:
+        # The sorted values' element at 0-based index (n - 1) DIV 2, of the values' own type. Spark's PERCENTILE_DISC
+        # returns a DOUBLE (0.15000000000000002 for the mean of 0.1 and 0.2), and sqlglot renders the WITHIN GROUP
+        # form as PERCENTILE_APPROX. COLLECT_LIST skips NULLs; GET gives NULL outside the array (no values), even in
+        # ANSI mode, where a subscript out of bounds raises.
+        values = _call("COLLECT_LIST", value)
+        count = exp.Paren(this=exp.Sub(this=_call("SIZE", values.copy()), expression=exp.Literal.number(1)))
+        middle = exp.IntDiv(this=count, expression=exp.Literal.number(2))
+        return _call("GET", _call("SORT_ARRAY", values), middle)

@@ -5,9 +5,7 @@ INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
     (
-      PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY
-        orders.amount ASC) - PERCENTILE_DISC(0.5) WITHIN GROUP (ORDER BY
-        -orders.amount ASC)
+      quantileExactLow(0.5)(orders.amount) - quantileExactLow(0.5)(-orders.amount)
     ) * 0.5 AS orders_1
   FROM sales.orders AS orders
   WHERE

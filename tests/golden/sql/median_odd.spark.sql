@@ -5,7 +5,17 @@ INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
     (
-      PERCENTILE_APPROX(orders.amount, 0.5) - PERCENTILE_APPROX(-orders.amount, 0.5)
+      GET(
+        SORT_ARRAY(COLLECT_LIST(orders.amount)),
+        (
+          SIZE(COLLECT_LIST(orders.amount)) - 1
+        ) DIV 2
+      ) - GET(
+        SORT_ARRAY(COLLECT_LIST(-orders.amount)),
+        (
+          SIZE(COLLECT_LIST(-orders.amount)) - 1
+        ) DIV 2
+      )
     ) * 0.5 AS orders_1
   FROM sales.orders AS orders
   WHERE
