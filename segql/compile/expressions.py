@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlglot import exp
 
@@ -116,7 +116,16 @@ class Lowering:
                 finally:
                     del self.present[len(self.present) - len(present):]
             case t.Or(items=items):
-                return sql.or_([self.cond(i) for i in items])
+                keys: list[plan.Exists] = [i for i in cast(tuple[Any, ...], items)
+                                           if isinstance(i, plan.Exists) and not i.aggregate.on_customer]
+                if len(keys) < 2:
+                    return sql.or_([self.cond(i) for i in items])
+                # `has A or has B`: the key among the keys of both (one semi-join of their UNION ALL)
+                union: exp.Expression = self.event_keys(keys[0], correlated=False)
+                for other in keys[1:]:
+                    union = exp.Union(this=union, expression=self.event_keys(other, correlated=False), distinct=False)
+                among = exp.In(this=self.d.column(self.tables.key, self.customer_alias), query=exp.Subquery(this=union))
+                return sql.or_([among, *(self.cond(i) for i in items if not any(i is k for k in keys))])
             case t.Truth(operand=operand):
                 return self.value(operand)
             case t.TraitRef(expr=expr):
@@ -130,6 +139,8 @@ class Lowering:
                 return self.date_range(node)
             case plan.AnnualDays():
                 return self.annual_days(node)
+            case plan.Exists():
+                return self.exists(node)
             case plan.Uncoalesced(op=op, left=left, right=right):
                 return sql.binary(_COMPARE[op], self.value(left), self.value(right))
             case plan.Lifted(op=op, left=left, right=right, guard=guard):
@@ -262,12 +273,16 @@ class Lowering:
                 return self.nullable(s) or any(self.nullable(i) for i in items)
             case t.Match(subject=s, pattern=p):
                 return self.nullable(s) or self.nullable(p)
+            case t.Or(items=items) if sum(isinstance(i, plan.Exists) for i in items) > 1:
+                return True  # the keys of several `has` in one IN (see cond), NULL for a missing key
             case t.And(items=items) | t.Or(items=items):
                 return any(self.nullable(i) for i in items)
             case plan.DateRange(subject=subject) | plan.AnnualDays(subject=subject):
                 return self.nullable(subject)
             case plan.Uncoalesced() | plan.Lifted():  # NULL where the operand or the guard is
                 return True
+            case plan.Exists(aggregate=aggregate):  # IN: NULL for a missing key
+                return not self.d.correlated_exists or any(self.nullable(c) for c in aggregate.on_customer)
         return True  # pragma: no cover
 
     # ---- values ----
@@ -299,7 +314,8 @@ class Lowering:
             case t.SqlTrait():
                 return self.sql_trait(node)
             case t.Compare() | t.Between() | t.InList() | t.IsNull() | t.Match() | t.Not() | t.And() | t.Or() \
-                    | t.Truth() | t.SegmentRef() | t.Sequence() | plan.DateRange() | plan.AnnualDays() | plan.Uncoalesced() \
+                    | t.Truth() | t.SegmentRef() | t.Sequence() | plan.DateRange() | plan.AnnualDays() | plan.Exists() \
+                    | plan.Uncoalesced() \
                     | plan.Lifted():
                 return self.strict(node)
         raise AssertionError(f"cannot compile {node!r}")  # pragma: no cover
@@ -480,6 +496,46 @@ class Lowering:
         if node.func in EMPTY_IS_ZERO:  # a customer without matching events has 0, not NULL
             return exp.Coalesce(this=column, expressions=[sql.number(0)])
         return column
+
+    def exists(self, node: plan.Exists) -> exp.Expression:
+        """The customer has a matching event (`has`, rewrites.semi_joins): `c.key IN (SELECT key FROM <events> WHERE
+        <as-of bound, window and where>)`, or on a dialect that plans it better, `EXISTS (SELECT 1 FROM <events>
+        WHERE <key> = c.key AND …)`; after the aggregate's conditions on the customer, if any."""
+        correlated = self.d.correlated_exists
+        events = self.event_keys(node, correlated)
+        found: exp.Expression = exp.Exists(this=events) if correlated else \
+            exp.In(this=self.d.column(self.tables.key, self.customer_alias), query=exp.Subquery(this=events))
+        if node.aggregate.on_customer:
+            return sql.and_([*(self.cond(g) for g in node.aggregate.on_customer), found])
+        return found
+
+    def event_keys(self, node: plan.Exists, correlated: bool) -> exp.Select:
+        """SELECT key FROM <the aggregate's events> WHERE <as-of bound, window and where>; `correlated`: SELECT 1 …
+        AND key = c.key, reading the outer query's customer row and lookups."""
+        aggregate, d, c = node.aggregate, self.d, self.customer_alias
+        table = self.tables.events[aggregate.event]
+        p = EventPass(aggregate.event, table, self.free_alias(aggregate.event))
+        self.inside = p
+        try:
+            filters = [self.cond(f) for f in aggregate.on_events]
+            lower: Bound | None = None
+            if aggregate.window is not None:
+                window, lower = windows.window(self, aggregate.window, p)
+                filters.append(window)
+        finally:
+            self.inside = None
+        conditions = windows.time_filter(self.clock, p, lower) if table.time else []
+        conditions += [part for f in filters for part in sql.conjuncts(f) if part not in conditions]
+        key = d.column(table.key, p.alias)
+        joins: list[exp.Join] = []
+        if correlated:
+            conditions.insert(0, sql.binary(exp.EQ, key, d.column(self.tables.key, c)))
+        elif p.needs_customer:
+            on = sql.binary(exp.EQ, d.column(self.tables.key, c), key.copy())
+            joins.append(sql.join(d.table(self.tables.customer, c), on, side=""))
+        joins += [self.lookup_join(name) for name in p.lookups]
+        return sql.select([sql.number(1) if correlated else key], d.table(table.table, p.alias), joins,
+                          sql.and_(conditions) if conditions else None)
 
     def mode(self, p: EventPass, value: exp.Expression, condition: exp.Expression | None, lower: Bound | None,
              boolean: bool) -> exp.Expression:

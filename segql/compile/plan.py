@@ -99,6 +99,16 @@ class DateRange:
     span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Exists:
+    """The customer has an event the aggregate (a count, its pass's only aggregate) would count: `has E …` as a
+    semi-join (rewrites.semi_joins), the events' keys in a subquery of their own instead of a grouped pass."""
+
+    aggregate: Aggregate
+    type: t.Type = t.BOOLEAN
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+
+
 MonthDays = tuple[tuple[tuple[int, int], tuple[int, int]], ...]  # ((month, day), (month, day)) ranges
 
 
@@ -139,7 +149,7 @@ class Lifted:
     span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
-Expr = t.Expr | Aggregate | DateRange | AnnualDays | Uncoalesced | Lifted
+Expr = t.Expr | Aggregate | Exists | DateRange | AnnualDays | Uncoalesced | Lifted
 
 
 # ---- walking expressions ----

@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlglot import exp
 
@@ -24,9 +24,80 @@ from segql.compile.passes import EMPTY_IS_ZERO, UNSPLITTABLE, EventPass
 from segql.dialects import SqlDialect
 
 
-def rewrite(query: plan.Query, constants: Constants) -> plan.Query:
+def rewrite(query: plan.Query, constants: Constants, dialect: SqlDialect) -> plan.Query:
     """The plan rewrites, in order: join kinds first (read off the comparisons as written), then comparisons."""
-    return comparisons(inner_joins(query, constants), constants)
+    joined = inner_joins(query, constants)
+    if dialect.semi_joins:
+        joined = semi_joins(joined)
+    return comparisons(joined, constants)
+
+
+# ---- `has` as a semi-join where its pass would compute nothing else ----
+
+
+def semi_joins(query: plan.Query) -> plan.Query:
+    """`has E …` and `has no E …` (a count compared with 0) over an event table whose pass would compute that count
+    alone: the customer's key among the keys of the matching events (plan.Exists; `has no`: not), instead of a pass
+    grouping every customer's events and joined to every customer. An event table with other aggregates keeps its
+    pass, which computes the count beside them in the same scan."""
+    passes = query.source.passes
+    if not passes:
+        return query
+    found: dict[str, set[plan.Aggregate | None]] = {}  # per event: its aggregates (None: one that is not a has)
+    roots = [o.expr for o in query.outputs] + ([query.where] if query.where is not None else [])
+    for root in roots:
+        _existences(root, found)
+    events = {e for e, aggregates in found.items() if len(aggregates) == 1 and None not in aggregates}
+    if not events:
+        return query
+
+    def rewritten(node: Any) -> Any:
+        if type(node) in plan.LEAVES or isinstance(node, t.Percentile):
+            return node
+        existence = _existence(node)
+        if existence is not None and existence[0].event in events:
+            aggregate, positive = existence
+            exists = plan.Exists(aggregate, span=node.span)
+            return exists if positive else t.Not(cast(t.Expr, exists), span=node.span)
+        return plan.map_children(node, rewritten)
+
+    outputs = tuple(replace(o, expr=rewritten(o.expr)) for o in query.outputs)
+    where = rewritten(query.where) if query.where is not None else None
+    source = replace(query.source, passes=tuple(p for p in passes if p.event not in events))
+    return replace(query, source=source, outputs=outputs, where=where)
+
+
+def _existence(node: Any) -> tuple[plan.Aggregate, bool] | None:
+    """(the count, True for `has`, False for `has no`) when the node compares a count with 0 so."""
+    if not isinstance(node, t.Compare):
+        return None
+    aggregate, other, op = node.left, node.right, node.op
+    if not isinstance(aggregate, plan.Aggregate):
+        aggregate, other, op = node.right, node.left, _FLIPPED[node.op]
+    if not (isinstance(aggregate, plan.Aggregate) and aggregate.func == "count" and aggregate.guarded
+            and isinstance(other, t.Literal) and type(other.value) is int):
+        return None
+    match op, other.value:
+        case (">", 0) | (">=", 1):
+            return aggregate, True
+        case ("=", 0) | ("<", 1) | ("<=", 0):
+            return aggregate, False
+    return None
+
+
+def _existences(node: Any, found: dict[str, set[plan.Aggregate | None]]) -> None:
+    """Collect, per event table, the aggregates the node reads: a has's count, or None for any other aggregate."""
+    if type(node) in plan.LEAVES or isinstance(node, t.Percentile):  # ranked values have their own source
+        return
+    existence = _existence(node)
+    if existence is not None:
+        found.setdefault(existence[0].event, set()).add(existence[0])
+        return
+    if isinstance(node, plan.Aggregate):
+        found.setdefault(node.event, set()).add(None)
+        return
+    for child in plan.children(node):
+        _existences(child, found)
 
 
 # ---- INNER JOIN of a pass without which the condition can't hold ----

@@ -38,6 +38,10 @@ class SqlDialect:
     timestamp_type: ClassVar[str] = "TIMESTAMP"
     # COUNT(DISTINCT v) in an event pass as a grouping by customer and v, then by customer (see compile.passes)
     distinct_by_grouping: ClassVar[bool] = False
+    # `has` over an event table the query reads nothing else of as a semi-join (rewrites.semi_joins): `key IN
+    # (SELECT key …)`, or with `correlated_exists` `EXISTS (SELECT 1 … WHERE key = c.key)` (an anti-join for `has no`)
+    semi_joins: ClassVar[bool] = False
+    correlated_exists: ClassVar[bool] = False
     # The engine's driver takes string values as bound parameters ($1, $2…) in the statements it plans
     # (SELECT, INSERT, DELETE): they then never pass through SQL text (compile.render.render_bound).
     binds_strings: ClassVar[bool] = False

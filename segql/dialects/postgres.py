@@ -17,6 +17,10 @@ class Postgres(SqlDialect):
         "current_schema deferrable do freeze initially isnull notnull overlaps placing returning similar "
         "symmetric variadic verbose".split()
     )
+    # semi- and anti-joins the planner can drive from the most selective table, probing the (key, time) index; NOT IN
+    # (subquery) would fall back to a per-row scan once its hash outgrows work_mem
+    semi_joins = True
+    correlated_exists = True
     binds_strings = True  # psycopg sends them as parameters of the extended protocol
     max_name_bytes = 63  # NAMEDATALEN - 1
     max_columns = 1664  # MaxTupleAttributeNumber: "target lists can have at most 1664 entries"
