@@ -16,7 +16,7 @@ from typing import Any, cast
 from sqlglot import exp
 
 from segql.check import tree as t
-from segql.compile import dates, functions, plan, sequences, sql, windows
+from segql.compile import dates, functions, plan, planner, sequences, sql, windows
 from segql.compile.clock import Bound, Clock
 from segql.compile.constants import Constants, error
 from segql.compile.passes import EMPTY_IS_ZERO, EventPass
@@ -282,7 +282,7 @@ class Lowering:
             case plan.Uncoalesced() | plan.Lifted():  # NULL where the operand or the guard is
                 return True
             case plan.Exists(aggregate=aggregate):  # IN: NULL for a missing key
-                return not self.d.correlated_exists or any(self.nullable(c) for c in aggregate.on_customer)
+                return not self.correlated(aggregate) or any(self.nullable(c) for c in aggregate.on_customer)
         return True  # pragma: no cover
 
     # ---- values ----
@@ -501,13 +501,19 @@ class Lowering:
         """The customer has a matching event (`has`, rewrites.semi_joins): `c.key IN (SELECT key FROM <events> WHERE
         <as-of bound, window and where>)`, or on a dialect that plans it better, `EXISTS (SELECT 1 FROM <events>
         WHERE <key> = c.key AND …)`; after the aggregate's conditions on the customer, if any."""
-        correlated = self.d.correlated_exists
+        correlated = self.correlated(node.aggregate)
         events = self.event_keys(node, correlated)
         found: exp.Expression = exp.Exists(this=events) if correlated else \
             exp.In(this=self.d.column(self.tables.key, self.customer_alias), query=exp.Subquery(this=events))
         if node.aggregate.on_customer:
             return sql.and_([*(self.cond(g) for g in node.aggregate.on_customer), found])
         return found
+
+    def correlated(self, aggregate: plan.Aggregate) -> bool:
+        """EXISTS on a dialect that prefers it, but for events whose `where` reads the customer row or a lookup inside
+        (PostgreSQL planned lookup_in_has's correlated form 3.9× slower than an IN joining them inside)."""
+        return self.d.correlated_exists and not any(planner.reads(c) & {"customer", "lookup"}
+                                                    for c in aggregate.on_events)
 
     def event_keys(self, node: plan.Exists, correlated: bool) -> exp.Select:
         """SELECT key FROM <the aggregate's events> WHERE <as-of bound, window and where>; `correlated`: SELECT 1 …
