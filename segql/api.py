@@ -99,8 +99,8 @@ def load_schema_placeholder() -> Schema:
 def check(loaded: Loaded) -> CheckResult:
     result = check_project(loaded.schema, loaded.segments, loaded.project.channels, loaded.project.week_start)
     result.diagnostics[:0] = loaded.diagnostics
-    if any(trait.sql for trait in loaded.schema.traits.values()):  # sqlglot only for a schema that needs it
-        from segql.dialects.sql_traits import sql_trait_problems
+    if any(trait.sql for trait in loaded.schema.traits.values()):  # sqlglot only for a trait not checked before
+        from segql.trait_verdicts import sql_trait_problems
 
         result.diagnostics += sql_trait_problems(loaded.schema)
     result.diagnostics.sort(key=sort_key)

@@ -71,12 +71,19 @@ FUNCTIONS: dict[str, t.Expr] = {
     "year(joined)": call("year", JOINED),
     "days_since(joined)": call("days_since", JOINED),
     "date(joined)": t.Call("date", (JOINED,), DATE),
+    "start_of_quarter(joined)": t.Call("start_of_quarter", (JOINED,), DATE),
+    "start_of_week (Sunday)": t.Call("start_of_week", (BORN, t.Literal(7, INTEGER)), DATE),
+    # read through its month and day only (rewrites.annual_days)
+    "days_until(next_anniversary)": call("days_until", t.Call("next_anniversary", (BORN,), DATE)),
+    "next_anniversary(joined)": t.Call("next_anniversary", (JOINED,), DATE),
+    "month(next_anniversary)": call("month", t.Call("next_anniversary", (BORN,), DATE)),  # not monotone
 }
 CONSTANTS: dict[str, list[Any]] = {
     "age": [-1, 0, 1, 17, 18, 19, Decimal("17.5")], "years_until": [-18, -17, 0, 1, Decimal("-17.5")],
     "days_since": [-5, 0, 1000, 5000, Decimal("999.5")], "days_between": [-400, 0, 1, 730],
     "year": [2002, 2003, 2006, 2010, 2011], "year(joined)": [2025, 2026, 2027, 2029],
     "days_since(joined)": [-30, 0, 40, 800],
+    "days_until(next_anniversary)": [-1, 0, 6, 7, 365], "month(next_anniversary)": [2, 7],
 }
 OPS: dict[str, Callable[[Any, Any], bool]] = {"=": operator.eq, "<": operator.lt, "<=": operator.le,
                                               ">": operator.gt, ">=": operator.ge}

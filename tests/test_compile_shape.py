@@ -14,12 +14,15 @@ from segql.compile import compile_segment
 from tests.compile_cases import CASES, TABLES
 
 BY_NAME = {case.name: case for case in CASES}
+# Join kinds and guards are pinned on a dialect without semi-joins: on DuckDB and PostgreSQL, an event table whose
+# only aggregate is a `has` is a semi-join instead of a pass (pinned below).
+DIALECT = "snowflake"
 
 
 def joins_of(name: str) -> dict[str, str]:
     """Each event pass's join, INNER or LEFT, by alias."""
     case = BY_NAME[name]
-    query = compile_segment(case.segment, tables=TABLES, dialect="duckdb", as_of=case.as_of, params=case.params)
+    query = compile_segment(case.segment, tables=TABLES, dialect=DIALECT, as_of=case.as_of, params=case.params)
     return {j.alias_or_name: ("LEFT" if j.side == "LEFT" else "INNER")
             for j in query.args.get("joins", []) if isinstance(j.this, exp.Subquery)}
 
@@ -46,7 +49,7 @@ def test_join_kinds(name: str, expected: dict[str, str]) -> None:
 
 def where_of(name: str) -> exp.Expression:
     case = BY_NAME[name]
-    query = compile_segment(case.segment, tables=TABLES, dialect="duckdb", as_of=case.as_of, params=case.params)
+    query = compile_segment(case.segment, tables=TABLES, dialect=DIALECT, as_of=case.as_of, params=case.params)
     return query.args["where"].this
 
 
@@ -82,3 +85,44 @@ def test_not_in_beside_is_not_null_needs_no_coalesce() -> None:
 def test_coalesce_dropped_only_where_its_default_fails() -> None:
     assert where_of("coalesce_bare").find(exp.Coalesce) is None  # coalesce(ltv, 0) >= 200: 0 >= 200 fails
     assert where_of("coalesce_kept").find(exp.Coalesce) is not None  # coalesce(ltv, 0) <= 100: 0 <= 100 holds
+
+
+def semi_joins_of(name: str, dialect: str) -> tuple[list[exp.Expression], dict[str, str]]:
+    """The IN and EXISTS subqueries of the compiled segment's condition, and its passes' joins."""
+    case = BY_NAME[name]
+    query = compile_segment(case.segment, tables=TABLES, dialect=dialect, as_of=case.as_of, params=case.params)
+    found = [n for n in query.args["where"].this.walk() if isinstance(n, exp.In | exp.Exists)]
+    joins = {j.alias_or_name: j.side or "INNER" for j in query.args.get("joins", []) if isinstance(j.this, exp.Subquery)}
+    return found, joins
+
+
+@pytest.mark.parametrize(("name", "semi", "passes"), [
+    ("has_no", 1, {}),  # has no: not among the keys of the window's orders
+    ("inner_and_left", 2, {}),  # has orders and has no visits: two semi-joins, no pass
+    ("guard_kept_for_zero", 1, {}),  # the customer condition beside the semi-join
+    ("left_or_two_passes", 1, {"orders": "LEFT"}),  # max(orders…) needs the pass, has visits does not
+    ("where_lookup", 1, {}),
+    ("has_where_event_or_lookup", 1, {}),
+    ("count_last_90_days", 0, {"orders": "INNER"}),  # count(…) = 1 is no has
+])
+@pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
+def test_a_has_alone_over_its_table_is_a_semi_join(name: str, semi: int, passes: dict[str, str], dialect: str) -> None:
+    found, joins = semi_joins_of(name, dialect)
+    assert len(found) == semi
+    # PostgreSQL: EXISTS, but IN for events whose where reads a lookup or the customer row inside the subquery
+    inside = name == "has_where_event_or_lookup"
+    assert all(isinstance(n, exp.In if dialect == "duckdb" or inside else exp.Exists) for n in found)
+    assert joins == passes
+
+
+def test_has_beside_another_aggregate_of_its_table_stays_in_the_pass() -> None:
+    """has orders and sum(orders…) > 100: one scan of orders computes both."""
+    found, joins = semi_joins_of("inner_has_and_sum", "duckdb")
+    assert not found
+    assert joins == {"orders": "INNER"}
+
+
+def test_an_or_of_has_is_one_semi_join_of_their_keys() -> None:
+    found, _ = semi_joins_of("has_either_table", "postgres")
+    assert len(found) == 1 and isinstance(found[0], exp.In)
+    assert isinstance(found[0].args["query"].this, exp.Union)

@@ -84,7 +84,7 @@ def compile_columns(outputs: Sequence[Output], *, tables: TableMap, dialect: str
 
 def _columns(outputs: Sequence[Output], tables: TableMap, d: SqlDialect, constants: Constants,
              where: t.Expr | None = None) -> Columns:
-    query = rewrite(plan_query(tables, outputs=outputs, where=where, params=constants.params), constants)
+    query = rewrite(plan_query(tables, outputs=outputs, where=where, params=constants.params), constants, d)
     return lower(query, tables, d, constants)
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
+import functools
 from collections.abc import Callable
 from typing import overload
 from zoneinfo import ZoneInfo
@@ -75,6 +76,17 @@ def period_start(day: dt.date, unit: str, week_start: int = 1) -> dt.date:
         case "year":
             return day.replace(month=1, day=1)
     raise ValueError(f"unknown period {unit!r}")
+
+
+# Days in each month (1-based) of a leap year: the months and days a date can have.
+DAYS_IN_MONTH = (0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+MONTH_DAYS = tuple((m, d) for m in range(1, 13) for d in range(1, DAYS_IN_MONTH[m] + 1))
+
+
+@functools.lru_cache(maxsize=64)
+def anniversaries(today: dt.date) -> tuple[dt.date, ...]:
+    """The next anniversary on or after today of each (month, day) of MONTH_DAYS."""
+    return tuple(next_anniversary(dt.date(2000, m, d), today) for m, d in MONTH_DAYS)
 
 
 def next_anniversary(day: dt.date, today: dt.date) -> dt.date:

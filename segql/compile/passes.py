@@ -102,7 +102,14 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
     inputs: list[exp.Expression | None] = []  # per aggregate: what the grouping aggregates (None: COUNT(*))
     picks: list[exp.Expression | None] = []  # per first/last: the row's value when its time is the edge, else NULL
     group_key: list[exp.Expression] = [key]
-    if any(s.func in TWO_STEP or s.func in NUMBERED for s in p.specs):
+    ordered = [s for s in p.specs if s.func in TWO_STEP or s.func in NUMBERED]
+    # first/last/nth/nth_time as one aggregate each where the dialect has one (not when the grouping is by customer
+    # and value first: its second grouping could not combine them); else a row step numbers the rows for all
+    aggregates = {} if distinct is not None or time is None else {
+        s.alias: _ordered_aggregate(p, d, s, filters[s.alias], value_of(s), column) for s in ordered}
+    if ordered and any(a is None for a in aggregates.values()) or len(aggregates) < len(ordered):
+        aggregates = {}
+    if ordered and not aggregates:
         # Per event row, each aggregate's value (NULL where its filter fails) and, for first/last, the earliest or
         # latest time at which it has a value, for nth/nth_time the row's number among the matching rows in time
         # order; the grouping then reads those columns.
@@ -126,11 +133,8 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
                 picks.append(None)
                 continue
             at_name = _unique(f"{spec.alias}_at", taken)
-            assert spec.value is not None
-            has_value = exp.Not(this=exp.Is(this=spec.value.copy(), expression=exp.Null()))
-            own = filters[spec.alias]
-            guard = sql.and_([own.copy(), has_value] if own is not None else [has_value])
-            moment = sql.case(guard, column(p.table.time))
+            own = filters[spec.alias]  # (with the value's presence, see Lowering.aggregate, or the WHERE has it)
+            moment = sql.case(own.copy(), column(p.table.time)) if own is not None else column(p.table.time)
             edge = exp.Min(this=moment) if spec.func == "first" else exp.Max(this=moment)
             inner.append(sql.alias(exp.Window(this=edge, partition_by=[column(p.table.key)]), d.identifier(at_name)))
             at_edge = sql.binary(exp.EQ, column(time_name), column(at_name))
@@ -163,7 +167,10 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
                 combined.append(sql.alias(d.divide(exp.Sum(this=d.column(total, p.alias)),
                                                    exp.Sum(this=d.column(count, p.alias))), name))
             continue
-        if picked is not None:  # ties at the same time: first takes the smallest value, last the largest
+        ordered_aggregate = aggregates.get(spec.alias)
+        if ordered_aggregate is not None:
+            agg = ordered_aggregate
+        elif picked is not None:  # ties at the same time: first takes the smallest value, last the largest
             agg = d.min_value(picked, spec.boolean) if spec.func == "first" else d.max_value(picked, spec.boolean)
         else:
             agg = _aggregate(d, spec, arg)
@@ -186,16 +193,22 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
     return sql.select(combined, sql.subquery(grouped, d.identifier(p.alias)), group_by=[d.column(p.table.key, p.alias)])
 
 
+def _ordered_aggregate(p: EventPass, d: SqlDialect, spec: AggregateSpec, own: exp.Expression | None,
+                       value: exp.Expression | None, column: Callable[[str], exp.Column]) -> exp.Expression | None:
+    """first/last/nth/nth_time as the dialect's one aggregate (SqlDialect.ordered_pick), None where it has none."""
+    assert p.table.time is not None and value is not None
+    return d.ordered_pick(spec.func, value.copy(), column(p.table.time), own.copy() if own is not None else None,
+                          spec.position)
+
+
 def _numbered(p: EventPass, d: SqlDialect, spec: AggregateSpec, own: exp.Expression | None,
               value: exp.Expression | None, value_name: str, column: Callable[[str], exp.Column],
               inner: list[exp.Expression], taken: set[str]) -> exp.Expression:
     """nth / nth_time: ROW_NUMBER() over the customer's matching rows (those with a value, for nth) in time order,
-    then by value, added to the row step; the pick is the row's value where its number is n (one row at most)."""
+    then by value, added to the row step; the pick is the row's value where its number is n (one row at most).
+    The filter of first, last and nth says that the value is present (Lowering.aggregate)."""
     assert p.table.time is not None and value is not None and spec.position is not None
-    guard = own.copy() if own is not None else None
-    if spec.func == "nth":
-        has_value = exp.Not(this=exp.Is(this=value.copy(), expression=exp.Null()))
-        guard = sql.and_([guard, has_value]) if guard is not None else has_value
+    guard = own.copy() if own is not None else None  # (nth: with the value's presence, or the WHERE has it)
     partition: list[exp.Expression] = [column(p.table.key)]
     if guard is not None:  # the rows that match are numbered apart from the others
         partition.append(sql.case(guard, sql.number(0), sql.number(1)))

@@ -100,6 +100,31 @@ class DateRange:
 
 
 @dataclass(frozen=True, slots=True)
+class Exists:
+    """The customer has an event the aggregate (a count, its pass's only aggregate) would count: `has E …` as a
+    semi-join (rewrites.semi_joins), the events' keys in a subquery of their own instead of a grouped pass."""
+
+    aggregate: Aggregate
+    type: t.Type = t.BOOLEAN
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+
+
+MonthDays = tuple[tuple[tuple[int, int], tuple[int, int]], ...]  # ((month, day), (month, day)) ranges
+
+
+@dataclass(frozen=True, slots=True)
+class AnnualDays:
+    """The month and day of `subject` (a date or a timestamp in the project's zone) within one of `runs`, each an
+    inclusive range of (month, day) in calendar order, February 29 included. A comparison that reads the date only
+    through its month and day (`next_anniversary`), solved at compile time (rewrites.annual_days)."""
+
+    subject: Expr
+    runs: MonthDays
+    type: t.Type = t.BOOLEAN
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Uncoalesced:
     """`left <op> right` where a COALESCE was left out (rewrites.bare_coalesce): NULL where the operand is missing,
     which a condition reads as false, as the comparison with the COALESCE would have been."""
@@ -124,7 +149,7 @@ class Lifted:
     span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
-Expr = t.Expr | Aggregate | DateRange | Uncoalesced | Lifted
+Expr = t.Expr | Aggregate | Exists | DateRange | AnnualDays | Uncoalesced | Lifted
 
 
 # ---- walking expressions ----
@@ -133,7 +158,7 @@ LEAVES = frozenset({t.Literal, t.Column, t.Param, t.Today, t.Now, t.Duration})  
 
 # The annotations of fields that never hold a node (the others may; walkers pass anything else through unchanged).
 _LEAF_FIELDS = frozenset({"str", "int", "bool", "float", "Any", "Type", "t.Type", "Span", "dict[str, Any]",
-                          "Mapping[str, Any]", "dt.date | None"})
+                          "Mapping[str, Any]", "dt.date | None", "MonthDays"})
 _FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
 
 

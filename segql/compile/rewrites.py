@@ -12,7 +12,7 @@ import functools
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from sqlglot import exp
 
@@ -24,9 +24,80 @@ from segql.compile.passes import EMPTY_IS_ZERO, UNSPLITTABLE, EventPass
 from segql.dialects import SqlDialect
 
 
-def rewrite(query: plan.Query, constants: Constants) -> plan.Query:
+def rewrite(query: plan.Query, constants: Constants, dialect: SqlDialect) -> plan.Query:
     """The plan rewrites, in order: join kinds first (read off the comparisons as written), then comparisons."""
-    return comparisons(inner_joins(query, constants), constants)
+    joined = inner_joins(query, constants)
+    if dialect.semi_joins:
+        joined = semi_joins(joined)
+    return comparisons(joined, constants)
+
+
+# ---- `has` as a semi-join where its pass would compute nothing else ----
+
+
+def semi_joins(query: plan.Query) -> plan.Query:
+    """`has E …` and `has no E …` (a count compared with 0) over an event table whose pass would compute that count
+    alone: the customer's key among the keys of the matching events (plan.Exists; `has no`: not), instead of a pass
+    grouping every customer's events and joined to every customer. An event table with other aggregates keeps its
+    pass, which computes the count beside them in the same scan."""
+    passes = query.source.passes
+    if not passes:
+        return query
+    found: dict[str, set[plan.Aggregate | None]] = {}  # per event: its aggregates (None: one that is not a has)
+    roots = [o.expr for o in query.outputs] + ([query.where] if query.where is not None else [])
+    for root in roots:
+        _existences(root, found)
+    events = {e for e, aggregates in found.items() if len(aggregates) == 1 and None not in aggregates}
+    if not events:
+        return query
+
+    def rewritten(node: Any) -> Any:
+        if type(node) in plan.LEAVES or isinstance(node, t.Percentile):
+            return node
+        existence = _existence(node)
+        if existence is not None and existence[0].event in events:
+            aggregate, positive = existence
+            exists = plan.Exists(aggregate, span=node.span)
+            return exists if positive else t.Not(cast(t.Expr, exists), span=node.span)
+        return plan.map_children(node, rewritten)
+
+    outputs = tuple(replace(o, expr=rewritten(o.expr)) for o in query.outputs)
+    where = rewritten(query.where) if query.where is not None else None
+    source = replace(query.source, passes=tuple(p for p in passes if p.event not in events))
+    return replace(query, source=source, outputs=outputs, where=where)
+
+
+def _existence(node: Any) -> tuple[plan.Aggregate, bool] | None:
+    """(the count, True for `has`, False for `has no`) when the node compares a count with 0 so."""
+    if not isinstance(node, t.Compare):
+        return None
+    aggregate, other, op = node.left, node.right, node.op
+    if not isinstance(aggregate, plan.Aggregate):
+        aggregate, other, op = node.right, node.left, _FLIPPED[node.op]
+    if not (isinstance(aggregate, plan.Aggregate) and aggregate.func == "count" and aggregate.guarded
+            and isinstance(other, t.Literal) and type(other.value) is int):
+        return None
+    match op, other.value:
+        case (">", 0) | (">=", 1):
+            return aggregate, True
+        case ("=", 0) | ("<", 1) | ("<=", 0):
+            return aggregate, False
+    return None
+
+
+def _existences(node: Any, found: dict[str, set[plan.Aggregate | None]]) -> None:
+    """Collect, per event table, the aggregates the node reads: a has's count, or None for any other aggregate."""
+    if type(node) in plan.LEAVES or isinstance(node, t.Percentile):  # ranked values have their own source
+        return
+    existence = _existence(node)
+    if existence is not None:
+        found.setdefault(existence[0].event, set()).add(existence[0])
+        return
+    if isinstance(node, plan.Aggregate):
+        found.setdefault(node.event, set()).add(None)
+        return
+    for child in plan.children(node):
+        _existences(child, found)
 
 
 # ---- INNER JOIN of a pass without which the condition can't hold ----
@@ -134,7 +205,7 @@ class _Emptiness:
 
 def comparisons(query: plan.Query, constants: Constants) -> plan.Query:
     """Every comparison of the query (in its outputs, filter, aggregates and ranked values) through the first of
-    `date_range`, `bare_coalesce` and `lifted_guard` that applies."""
+    `annual_days`, `date_range`, `bare_coalesce` and `lifted_guard` that applies."""
     rewriter = _Comparisons(constants)
     outputs = []
     for output in query.outputs:
@@ -159,7 +230,7 @@ class _Comparisons:
             return node
         match node:
             case t.Compare() | t.Between():
-                node = date_range(node, self.constants) or (
+                node = annual_days(node, self.constants) or date_range(node, self.constants) or (
                     None if isinstance(node, t.Between) else
                     bare_coalesce(node, self.constants) or lifted_guard(node, self.constants)) or node
             case t.SegmentRef(params=params):
@@ -233,6 +304,67 @@ def date_range(node: t.Compare | t.Between, constants: Constants) -> plan.DateRa
     return plan.DateRange(subject, *days, span=node.span)
 
 
+def annual_days(node: t.Compare | t.Between, constants: Constants) -> plan.AnnualDays | None:
+    """`days_until(next_anniversary(birth_date)) < 7`, `next_anniversary(x) <= today + 1 month`: a comparison that
+    reads a date only through `next_anniversary` of it, with a pinned as-of date, depends on its month and day alone.
+    It is decided at compile time for each of the 366, and becomes a test of the month and day (a few ranges of
+    them) instead of the calendar arithmetic per row. Exact: each (month, day) is decided by the same folding the
+    compiler does for known dates (Feb 29 falls on Feb 28 in common years, as next_anniversary does)."""
+    if constants.as_of is None:
+        return None
+    calls = [n for n in _walk(node) if isinstance(n, t.Call) and n.name == "next_anniversary"]
+    subjects = {call.args[0] for call in calls}
+    if len(subjects) != 1:
+        return None
+    (subject,) = subjects
+    if constants.known_date(subject) is not None or not _is_date(subject):
+        return None
+    try:
+        anniversaries = dates.anniversaries(constants.as_of)
+    except dates.OutOfCalendar:
+        return None
+    solved = date_range(node, constants)  # a monotone function of the anniversary: a range of anniversaries
+    if solved is not None and any(plan.unwrap(solved.subject) is call for call in calls):
+        first, last = solved.first, solved.last
+        chosen = [not solved.empty and (first is None or first <= a) and (last is None or a <= last)
+                  for a in anniversaries]
+    else:  # decided for each anniversary by folding the comparison
+        chosen = []
+        for a in anniversaries:
+            holds = _decided(_replaced(node, calls, t.Literal(a, t.DATE)), constants)
+            if holds is None:
+                return None  # something else in the comparison is not known at compile time
+            chosen.append(holds)
+    runs: list[tuple[tuple[int, int], tuple[int, int]]] = []
+    for month_day, holds, previous in zip(dates.MONTH_DAYS, chosen, [False, *chosen[:-1]], strict=True):
+        if holds:
+            runs.append((month_day, month_day) if not previous else (runs.pop()[0], month_day))
+    return plan.AnnualDays(subject, tuple(runs), span=node.span)
+
+
+def _walk(node: Any) -> list[Any]:
+    found = [node]
+    for child in plan.children(node):
+        found += _walk(child)
+    return found
+
+
+def _replaced(node: Any, targets: list[Any], by: Any) -> Any:
+    if any(node is target for target in targets):
+        return by
+    return plan.map_children(node, lambda child: _replaced(child, targets, by))
+
+
+def _decided(node: t.Compare | t.Between, constants: Constants) -> bool | None:
+    """The comparison's truth when both sides are numbers known at compile time; else None."""
+    if isinstance(node, t.Between):
+        low, high = (_decided(t.Compare(op, node.subject, bound), constants)
+                     for op, bound in ((">=", node.low), ("<=", node.high)))
+        return None if low is None or high is None else low and high
+    a, b = constants.constant(node.left), constants.constant(node.right)
+    return _holds(node.op, a, b)
+
+
 def _monotone(node: plan.Expr, constants: Constants) -> tuple[plan.Expr, tuple[Any, ...], bool, str] | None:
     """(x, f, increasing, "number" or "date") when the node is f(the date of x) for f monotone and x the one operand
     not known at compile time, f given as a key of `_FUNCTIONS` and its constants; else None."""
@@ -250,6 +382,17 @@ def _monotone(node: plan.Expr, constants: Constants) -> tuple[plan.Expr, tuple[A
         case t.Call(name="year", args=(a,)):
             if constants.known_date(a) is None and _is_date(a):
                 return a, ("year",), True, "number"
+        case t.Call(name="next_anniversary", args=(a,)):  # the anniversary itself (see annual_days)
+            if constants.known_date(a) is None and _is_date(a):
+                return node, ("date",), True, "date"
+        case t.Call(name="days_until", args=(a,)):
+            if constants.as_of is not None and constants.known_date(a) is None and _is_date(a):
+                return a, ("days_between_since", constants.as_of), True, "number"
+        case t.Call(name="start_of_week" | "start_of_month" | "start_of_quarter" | "start_of_year" as name,
+                    args=(a, *rest)):
+            if constants.known_date(a) is None and _is_date(a):
+                week_start = rest[0].value if rest and isinstance(rest[0], t.Literal) else 1
+                return a, ("start_of", name.removeprefix("start_of_"), week_start), True, "date"
         case t.Call(name="date", args=(a,)):  # a timestamp's date compared with a date: from day starts
             if a.type == t.TIMESTAMP and constants.constant(a) is None:
                 return a, ("date",), True, "date"
@@ -269,6 +412,7 @@ _FUNCTIONS: dict[str, Any] = {
     "days_between_since": lambda since: lambda day: (day - since).days,
     "year": lambda: lambda day: day.year,
     "date": lambda: lambda day: day,
+    "start_of": lambda unit, week_start: lambda day: dates.period_start(day, unit, week_start),
     "add": lambda amount, unit: lambda day: dates.add(day, amount, unit),
 }
 

@@ -38,6 +38,10 @@ class SqlDialect:
     timestamp_type: ClassVar[str] = "TIMESTAMP"
     # COUNT(DISTINCT v) in an event pass as a grouping by customer and v, then by customer (see compile.passes)
     distinct_by_grouping: ClassVar[bool] = False
+    # `has` over an event table the query reads nothing else of as a semi-join (rewrites.semi_joins): `key IN
+    # (SELECT key …)`, or with `correlated_exists` `EXISTS (SELECT 1 … WHERE key = c.key)` (an anti-join for `has no`)
+    semi_joins: ClassVar[bool] = False
+    correlated_exists: ClassVar[bool] = False
     # The engine's driver takes string values as bound parameters ($1, $2…) in the statements it plans
     # (SELECT, INSERT, DELETE): they then never pass through SQL text (compile.render.render_bound).
     binds_strings: ClassVar[bool] = False
@@ -255,6 +259,15 @@ class SqlDialect:
 
     def min_value(self, value: exp.Expression, boolean: bool) -> exp.Expression:
         return exp.LogicalAnd(this=value) if boolean else exp.Min(this=value)
+
+    def ordered_pick(self, func: str, value: exp.Expression, time: exp.Expression, guard: exp.Expression | None,
+                     position: int | None) -> exp.Expression | None:
+        """One aggregate over a customer's events where `guard` holds, or None when the engine has none (the pass
+        then numbers its rows in a window step): `first`/`last` the value at the earliest/latest time (ties: the
+        smallest/largest value), `nth` the `position`-th value in order of time then value, `nth_time` the
+        `position`-th time (`value` is the time), ties counted one by one. Rows without a value (first, last, nth)
+        fail the guard, or are not among the events (guard None: every event counts)."""
+        return None
 
     def max_value(self, value: exp.Expression, boolean: bool) -> exp.Expression:
         return exp.LogicalOr(this=value) if boolean else exp.Max(this=value)

@@ -1,7 +1,7 @@
 """SQL traits (DESIGN §3.14): each dialect's text parsed by sqlglot for that dialect, checked to be one
 expression over the customer row `c`, with problems placed at their position in schema.yml.
 
-Imports sqlglot, segql.schema and segql.diagnostics; the text is parsed, never concatenated into SQL.
+Imports sqlglot only (segql.trait_verdicts reports its problems); the text is parsed, never concatenated into SQL.
 """
 
 from __future__ import annotations
@@ -11,10 +11,6 @@ import functools
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import ParseError, TokenError
-
-from segql.diagnostics import Diagnostic
-from segql.schema import Schema, Trait
-from segql.source import NO_SPAN, Span
 
 CUSTOMER = "c"  # the alias a SQL trait reads the customer row by
 
@@ -71,27 +67,3 @@ def _error_offsets(text: str, found: dict[str, object]) -> tuple[int, int]:
     end = min(base + col, len(text))  # sqlglot's column is where the offending token ends
     start = max(base, end - len(highlight)) if highlight else max(base, end - 1)
     return start, max(end, start + 1)
-
-
-def sql_trait_problems(schema: Schema) -> list[Diagnostic]:
-    """Every SQL trait of the schema parsed for each dialect it is written for; E266 for each that fails."""
-    problems = []
-    for trait in schema.traits.values():
-        for dialect, text in trait.sql:
-            try:
-                parse_sql_trait(text, dialect)
-            except SqlTraitProblem as problem:
-                problems.append(Diagnostic("E266", f"SQL trait `{trait.name}`: {problem.message}",
-                                           _span(trait, dialect, problem.start, problem.end), "here", problem.hint))
-    return problems
-
-
-def _span(trait: Trait, dialect: str, start: int, end: int) -> Span:
-    """The position of text[start:end] of one dialect's SQL inside schema.yml."""
-    offsets = dict(trait.sql_offsets).get(dialect)
-    source = trait.span.source
-    if offsets is None or source is None:
-        return trait.span if trait.span.source is not None else NO_SPAN
-    start = min(start, len(offsets) - 1)
-    end = min(max(end, start + 1), len(offsets) - 1)
-    return Span(source, offsets[start], offsets[end - 1] + 1 if end > start else offsets[start])

@@ -2,14 +2,7 @@ SELECT
   c.customer_id
 FROM crm.customers AS c
 WHERE
-  CASE
-    WHEN CAST(c.birth_date + (
-      EXTRACT(YEAR FROM CAST('2024-06-30' AS DATE)) - EXTRACT(YEAR FROM c.birth_date)
-    ) * INTERVAL '1 YEAR' AS DATE) < CAST('2024-06-30' AS DATE)
-    THEN CAST(c.birth_date + (
-      EXTRACT(YEAR FROM CAST('2024-06-30' AS DATE)) - EXTRACT(YEAR FROM c.birth_date) + 1
-    ) * INTERVAL '1 YEAR' AS DATE)
-    ELSE CAST(c.birth_date + (
-      EXTRACT(YEAR FROM CAST('2024-06-30' AS DATE)) - EXTRACT(YEAR FROM c.birth_date)
-    ) * INTERVAL '1 YEAR' AS DATE)
-  END - CAST('2024-06-30' AS DATE) < 7
+  EXTRACT(MONTH FROM c.birth_date) = 6
+  AND EXTRACT(DAY FROM c.birth_date) = 30
+  OR EXTRACT(MONTH FROM c.birth_date) = 7
+  AND EXTRACT(DAY FROM c.birth_date) <= 6

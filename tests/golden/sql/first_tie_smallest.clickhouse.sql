@@ -10,12 +10,13 @@ INNER JOIN (
       orders.customer_id AS customer_id,
       orders.ordered_at AS orders_time,
       orders.channel AS orders_1_value,
-      MIN(CASE WHEN NOT (
-        orders.channel IS NULL
-      ) THEN orders.ordered_at END) OVER (PARTITION BY orders.customer_id) AS orders_1_at
+      MIN(orders.ordered_at) OVER (PARTITION BY orders.customer_id) AS orders_1_at
     FROM sales.orders AS orders
     WHERE
       orders.ordered_at < toDateTime64('2024-07-01 00:00:00', 6, 'UTC')
+      AND NOT (
+        orders.channel IS NULL
+      )
   ) AS orders
   GROUP BY
     orders.customer_id

@@ -4,17 +4,11 @@ FROM crm.customers AS c
 INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    MIN(CASE WHEN orders.orders_time = orders.orders_1_at THEN orders.orders_1_value END) AS orders_1
-  FROM (
-    SELECT
-      orders.customer_id AS customer_id,
-      orders.ordered_at AS orders_time,
-      orders.channel AS orders_1_value,
-      MIN(CASE WHEN NOT orders.channel IS NULL THEN orders.ordered_at END) OVER (PARTITION BY orders.customer_id) AS orders_1_at
-    FROM sales.orders AS orders
-    WHERE
-      orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP)
-  ) AS orders
+    ARG_MIN(orders.channel, ROW(orders.ordered_at, orders.channel)) AS orders_1
+  FROM sales.orders AS orders
+  WHERE
+    orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP)
+    AND NOT orders.channel IS NULL
   GROUP BY
     orders.customer_id
 ) AS orders

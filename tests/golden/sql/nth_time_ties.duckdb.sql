@@ -4,22 +4,10 @@ FROM crm.customers AS c
 INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    MAX(
-      CASE
-        WHEN orders.orders_1_n = 2 AND NOT orders.orders_1_value IS NULL
-        THEN orders.orders_1_value
-      END
-    ) AS orders_1
-  FROM (
-    SELECT
-      orders.customer_id AS customer_id,
-      orders.ordered_at AS orders_time,
-      orders.ordered_at AS orders_1_value,
-      ROW_NUMBER() OVER (PARTITION BY orders.customer_id ORDER BY orders.ordered_at ASC) AS orders_1_n
-    FROM sales.orders AS orders
-    WHERE
-      orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP)
-  ) AS orders
+    LIST_EXTRACT(MIN(orders.ordered_at, 2), 2) AS orders_1
+  FROM sales.orders AS orders
+  WHERE
+    orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP)
   GROUP BY
     orders.customer_id
 ) AS orders

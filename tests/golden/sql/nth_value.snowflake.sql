@@ -16,12 +16,13 @@ INNER JOIN (
       orders.ordered_at AS orders_time,
       orders.channel AS orders_1_value,
       ROW_NUMBER() OVER (
-        PARTITION BY orders.customer_id, CASE WHEN NOT orders.channel IS NULL THEN 0 ELSE 1 END
+        PARTITION BY orders.customer_id
         ORDER BY orders.ordered_at ASC, orders.channel ASC
       ) AS orders_1_n
     FROM sales.orders AS orders
     WHERE
       orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMPNTZ)
+      AND NOT orders.channel IS NULL
   ) AS orders
   GROUP BY
     orders.customer_id

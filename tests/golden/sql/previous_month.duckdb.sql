@@ -1,18 +1,13 @@
 SELECT
   c.customer_id
 FROM crm.customers AS c
-INNER JOIN (
-  SELECT
-    orders.customer_id AS customer_id,
-    COUNT(*) AS orders_1
-  FROM sales.orders AS orders
-  WHERE
-    orders.ordered_at >= CAST('2024-05-01 00:00:00' AS TIMESTAMP)
-    AND orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP)
-    AND orders.ordered_at < CAST('2024-06-01 00:00:00' AS TIMESTAMP)
-  GROUP BY
-    orders.customer_id
-) AS orders
-  ON orders.customer_id = c.customer_id
 WHERE
-  COALESCE(orders.orders_1, 0) > 0
+  c.customer_id IN (
+    SELECT
+      orders_1.customer_id
+    FROM sales.orders AS orders_1
+    WHERE
+      orders_1.ordered_at >= CAST('2024-05-01 00:00:00' AS TIMESTAMP)
+      AND orders_1.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP)
+      AND orders_1.ordered_at < CAST('2024-06-01 00:00:00' AS TIMESTAMP)
+  )

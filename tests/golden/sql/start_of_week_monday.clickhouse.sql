@@ -2,5 +2,5 @@ SELECT
   c.customer_id AS customer_id
 FROM crm.customers AS c
 WHERE
-  toDate32(c.signup_at, 'UTC') - CAST(toDayOfWeek(toDate32(c.signup_at, 'UTC'), 0, 'UTC') - 1 AS Nullable(Int32)) = toDate32('2024-06-24')
+  toDate32(c.signup_at, 'UTC') BETWEEN toDate32('2024-06-24') AND toDate32('2024-06-30')
 SETTINGS join_use_nulls = 1, aggregate_functions_null_for_empty = 1

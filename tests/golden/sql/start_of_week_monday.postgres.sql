@@ -2,4 +2,4 @@ SELECT
   c.customer_id
 FROM crm.customers AS c
 WHERE
-  CAST(c.signup_at AS DATE) - CAST(EXTRACT(ISODOW FROM CAST(c.signup_at AS DATE)) - 1 AS INT) = CAST('2024-06-24' AS DATE)
+  CAST(c.signup_at AS DATE) BETWEEN CAST('2024-06-24' AS DATE) AND CAST('2024-06-30' AS DATE)

@@ -1,17 +1,13 @@
 SELECT
   c.customer_id
 FROM crm.customers AS c
-INNER JOIN (
-  SELECT
-    visits.customer_id AS customer_id,
-    COUNT(*) AS visits_1
-  FROM web.visits AS visits
-  WHERE
-    visits.visit_date >= CAST('2024-01-31' AS DATE)
-    AND visits.visit_date <= CAST('2024-06-30' AS DATE)
-  GROUP BY
-    visits.customer_id
-) AS visits
-  ON visits.customer_id = c.customer_id
 WHERE
-  COALESCE(visits.visits_1, 0) > 0
+  EXISTS(
+    SELECT
+      1
+    FROM web.visits AS visits_1
+    WHERE
+      visits_1.customer_id = c.customer_id
+      AND visits_1.visit_date >= CAST('2024-01-31' AS DATE)
+      AND visits_1.visit_date <= CAST('2024-06-30' AS DATE)
+  )
