@@ -38,6 +38,9 @@ class SqlDialect:
     timestamp_type: ClassVar[str] = "TIMESTAMP"
     # COUNT(DISTINCT v) in an event pass as a grouping by customer and v, then by customer (see compile.passes)
     distinct_by_grouping: ClassVar[bool] = False
+    # percentiles ranked by counting the customers of each distinct value rather than by RANK() over every customer
+    # (compile.lower.counted_ranks)
+    ranks_by_counting: ClassVar[bool] = False
     # `has` over an event table the query reads nothing else of as a semi-join (rewrites.semi_joins): `key IN
     # (SELECT key …)`, or with `correlated_exists` `EXISTS (SELECT 1 … WHERE key = c.key)` (an anti-join for `has no`)
     semi_joins: ClassVar[bool] = False
