@@ -332,6 +332,9 @@ def counted(query: str) -> str:
     return f"SELECT count(*) FROM (\n{query.rstrip().rstrip(';')}\n) AS members"
 
 
+SHAPES_ONLY: set[str] = set()  # --shapes: time only these (a partial run keeps the others' last rows)
+
+
 def bench_shapes(engine: Any, runs: int) -> dict[str, Any]:
     """Per shape: compile it (or note why it is not compiled yet), check that the compiled and the hand-written
     SQL select the same members, then alternate their runs (each counted to the end, warm); the fastest of each.
@@ -341,6 +344,8 @@ def bench_shapes(engine: Any, runs: int) -> dict[str, Any]:
     ws = api.open_workspace(project(DATA / "project_shapes"))
     rows: dict[str, Any] = {}
     for shape in shape_suite.shapes():
+        if SHAPES_ONLY and shape.name not in SHAPES_ONLY:
+            continue
         hand = shape_suite.handwritten(shape.name, engine.dialect)
         compiled = shape_suite.compiled(ws, shape.name, engine.dialect)
         expected = engine.members(hand)
@@ -370,6 +375,8 @@ def bench_shapes(engine: Any, runs: int) -> dict[str, Any]:
                 row["cpu_ratio"] = row["compiled_cpu"] / row["hand_cpu"]
         rows[shape.name] = row
         shown = f"{row['ratio']:.2f}×" if "ratio" in row else "not compiled yet"
+        if "cpu_ratio" in row:
+            shown += f", CPU {row['cpu_ratio']:.2f}×"
         log(f"  {engine.dialect} {shape.name}: {shown} ({row['hand_ms']:.0f} ms hand-written)")
     save_plans(engine, ws, rows)
     return rows
@@ -857,6 +864,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", default=os.environ.get("BENCH_EVENTS", "10M"),
                         help="10M (default) or 100M: 100M also measures (e) at 100M events")
     parser.add_argument("--only", default=",".join(PARTS), help="the parts to measure, of " + ",".join(PARTS))
+    parser.add_argument("--shapes", default="", help="time only these shapes (comma-separated), logging their ratios; nothing is saved or reported")
     parser.add_argument("--out", type=Path, default=PERFORMANCE_MD)
     parser.add_argument("--report-only", action="store_true",
                         help="write the report again from benchmarks/data/results.json, measuring nothing")
@@ -870,6 +878,10 @@ def main(argv: list[str] | None = None) -> int:
     parts = set(args.only.split(","))
     if parts - set(PARTS):
         parser.error(f"--only: unknown parts {', '.join(sorted(parts - set(PARTS)))}")
+    SHAPES_ONLY.update(filter(None, args.shapes.split(",")))
+    unknown = SHAPES_ONLY - set(shape_suite.names())
+    if unknown:
+        parser.error(f"--shapes: unknown shapes {', '.join(sorted(unknown))}")
     big_events = generate.parse_count(args.events)
     info = machine()
     results: dict[str, Any] = {"date": dt.date.today().isoformat(), "events_label": "10M"}
@@ -889,6 +901,8 @@ def main(argv: list[str] | None = None) -> int:
         if name in parts:
             log(f"({name}) …")
             results[name] = step()
+    if SHAPES_ONLY:  # a look at a few shapes: logged above, neither saved nor reported
+        return 0
     big = json.loads(BIG_RESULTS.read_text()) if BIG_RESULTS.exists() else None
     if "big" in parts and big_events >= 100_000_000:
         log("(100M) …")
