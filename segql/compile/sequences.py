@@ -13,7 +13,7 @@ lowering only for its type).
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeGuard
 
 from sqlglot import exp
 
@@ -58,7 +58,7 @@ def chains(lx: Lowering, node: t.Sequence) -> exp.Select:
             if i == 0 and node.window is not None:
                 within_window, first_day = windows.window(lx, node.window, p)
                 here.append(within_window)
-            if i > 0 and first_day is not None:
+            if i > 0 and _scan_bound(first_day):
                 here.append(_from(lx, p, first_day))
             if i > 0:
                 here += _after(lx, step, passes[i - 1], p)
@@ -95,6 +95,12 @@ def chains(lx: Lowering, node: t.Sequence) -> exp.Select:
         joins += [lx.lookup_join(name) for name in lookups]
     return sql.select([sql.alias(key, d.identifier(tables.key))], d.table(first.table.table, first.alias), joins,
                       sql.and_(conditions), [key.copy()])
+
+
+def _scan_bound(first_day: Bound | None) -> TypeGuard[Bound]:
+    """A first day the scans can use: known, or SQL of today; one read from the customer row (`since birth_date`)
+    would only add a comparison per joined row."""
+    return isinstance(first_day, dt.date) or (first_day is not None and first_day.find(exp.Column) is None)
 
 
 def _from(lx: Lowering, p: EventPass, first_day: Bound) -> exp.Expression:
