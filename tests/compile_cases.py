@@ -667,6 +667,7 @@ ROUND2: list[Case] = [
     case("seq_date_grain_then_no_week", seq(step("visits"), step("orders", within=dur(1, "week"), negated=True)),
          {2, 4}),
     case("seq_abandoned_week", seq(CART_THEN, step("orders", within=dur(1, "week"), negated=True)), set()),
+    case("seq_abandoned_month", seq(CART_THEN, step("orders", within=dur(1, "month"), negated=True)), set()),
     case("seq_abandoned_12_hours", seq(CART_THEN, step("orders", within=dur(12, "hour"), negated=True)), {1, 2, 3}),
     case("seq_then_no_where", seq(CART_THEN, step("orders", eq(col("orders.channel"), "web"), dur(1, "day"),
                                                   negated=True)), {1, 3, 4}),
