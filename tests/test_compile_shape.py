@@ -126,3 +126,31 @@ def test_an_or_of_has_is_one_semi_join_of_their_keys() -> None:
     found, _ = semi_joins_of("has_either_table", "postgres")
     assert len(found) == 1 and isinstance(found[0], exp.In)
     assert isinstance(found[0].args["query"].this, exp.Union)
+
+
+def sequence_conditions(name: str) -> list[str]:
+    """The conditions of a case's sequence subquery (its WHERE's conjuncts and those of a NOT EXISTS inside), as
+    DuckDB SQL."""
+    case = BY_NAME[name]
+    query = compile_segment(case.segment, tables=TABLES, dialect="duckdb", as_of=case.as_of, params=case.params)
+    (chain,) = [j.this.this for j in query.args.get("joins", []) if j.alias_or_name.startswith("sequence")]
+    wheres = [chain.args["where"].this, *(e.this.args["where"].this for e in chain.find_all(exp.Exists))]
+    return [c.sql("duckdb") for w in wheres for c in w.flatten() if not isinstance(c, exp.Not)]
+
+
+def test_later_steps_are_read_from_the_first_steps_window() -> None:
+    """Each step is at or after the one before, so the later tables' scans start at the window's first day (not
+    all history): the bound an expert writes into each later table."""
+    conditions = sequence_conditions("seq_three_steps_in_window")
+    for column in ("step_2.ordered_at", "step_1.added_at"):
+        assert f"{column} >= CAST('2024-06-28 00:00:00' AS TIMESTAMP)" in conditions
+    assert "step_3.review_date >= CAST('2024-06-28' AS DATE)" in conditions
+
+
+def test_an_ended_interval_is_a_bound_on_the_step_before() -> None:
+    """then no … within 1 day: t + 1 day <= now is t <= now - 1 day, which the scan applies; a month's length
+    varies, so `within 1 month` keeps the sum."""
+    assert "step_1.added_at <= CAST('2024-06-29 23:59:59.999999' AS TIMESTAMP)" in sequence_conditions("seq_abandoned")
+    assert "step_1.visit_date <= CAST('2024-06-23' AS DATE)" in sequence_conditions("seq_date_grain_then_no_week")
+    assert "step_1.added_at + INTERVAL '1' MONTH <= CAST('2024-06-30 23:59:59.999999' AS TIMESTAMP)" \
+        in sequence_conditions("seq_abandoned_month")

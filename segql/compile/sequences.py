@@ -4,18 +4,22 @@ events exists, LEFT JOINed by key; the condition is that the customer has a row 
 The chain is a join of the steps' events on the customer key, each later step at or after the one before (strictly
 after on the same table) and at most `within` later; a `then no` last step is a NOT EXISTS over its events in the
 interval, with the interval ended (t + D <= now; for dates, d + D <= today). Steps compare as instants when both
-times are timestamps, else as dates in the project's zone. Imports sqlglot and the sibling modules (the expression
+times are timestamps, else as dates in the project's zone. Each later step also carries the first date of the first
+step's window, and the ended interval is folded to a bound on the step before's time where exact: the bounds an
+expert writes so that each table's scan reads only the events that can be in a chain. Imports sqlglot and the sibling modules (the expression
 lowering only for its type).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from typing import TYPE_CHECKING, TypeGuard
 
 from sqlglot import exp
 
 from segql.check import tree as t
-from segql.compile import sql, windows
+from segql.compile import dates, sql, windows
+from segql.compile.clock import Bound
 from segql.compile.passes import EventPass
 
 if TYPE_CHECKING:
@@ -44,6 +48,7 @@ def chains(lx: Lowering, node: t.Sequence) -> exp.Select:
     passes = [EventPass(s.event, tables.events[s.event], a) for s, a in zip(steps, aliases, strict=True)]
     conditions: list[exp.Expression] = []
     absent: exp.Expression | None = None
+    first_day: Bound | None = None  # the first date of the first step's window
     saved = lx.inside, lx.step_aliases
     try:
         for i, (step, p) in enumerate(zip(steps, passes, strict=True)):
@@ -51,7 +56,10 @@ def chains(lx: Lowering, node: t.Sequence) -> exp.Select:
             lx.step_aliases = {s.alias: a for s, a in zip(steps[:i], aliases[:i], strict=True) if s.alias}
             here = [windows.event_time_upper(clock, p, clock.today(), inclusive=True)]
             if i == 0 and node.window is not None:
-                here.append(windows.window(lx, node.window, p)[0])
+                within_window, first_day = windows.window(lx, node.window, p)
+                here.append(within_window)
+            if i > 0 and _scan_bound(first_day):
+                here.append(_from(lx, p, first_day))
             if i > 0:
                 here += _after(lx, step, passes[i - 1], p)
             if step.where is not None:
@@ -89,6 +97,19 @@ def chains(lx: Lowering, node: t.Sequence) -> exp.Select:
                       sql.and_(conditions), [key.copy()])
 
 
+def _scan_bound(first_day: Bound | None) -> TypeGuard[Bound]:
+    """A first day the scans can use: known, or SQL of today; one read from the customer row (`since birth_date`)
+    would only add a comparison per joined row."""
+    return isinstance(first_day, dt.date) or (first_day is not None and first_day.find(exp.Column) is None)
+
+
+def _from(lx: Lowering, p: EventPass, first_day: Bound) -> exp.Expression:
+    """A later step's event on or after the first day of the first step's window: implied (each step is at or
+    after the one before, by instant or by date), but stated so that the scan of the step's table, and the join,
+    read only the window's events rather than all history (the bound an expert writes into each later table)."""
+    return windows.event_time_lower(lx.clock, p, first_day, inclusive=True)
+
+
 def _after(lx: Lowering, step: t.Step, previous: EventPass, p: EventPass) -> list[exp.Expression]:
     """The step's event at or after the previous step's (strictly after on the same table), at most `within` later."""
     a, b = _time(lx, step, previous), _time(lx, step, p)
@@ -100,10 +121,34 @@ def _after(lx: Lowering, step: t.Step, previous: EventPass, p: EventPass) -> lis
 
 def _ended(lx: Lowering, step: t.Step, previous: EventPass) -> exp.Expression:
     """The interval after the previous step's event has ended: t + D <= now (for dates d + D <= today)."""
+    folded = _ended_by(lx, step, previous)
+    if folded is not None:
+        return folded
     end = _end(lx, step, _time(lx, step, previous))
     clock = lx.clock
     limit = clock.instant_sql(clock.now()) if step.instant else clock.date_sql(clock.today())
     return sql.binary(exp.LTE, end, limit)
+
+
+def _ended_by(lx: Lowering, step: t.Step, previous: EventPass) -> exp.Expression | None:
+    """`t + D <= now` as a bound on the previous step's own time, `t <= now - D` (for dates `d <= today - D`), which
+    the scan of its table applies rather than a sum per row. Exact only where D has a fixed length: days and weeks
+    for dates (whole days, today may be SQL), hours, days and weeks for instants when now is pinned (naive UTC,
+    folded here; a month is not, 03-31 + 1 month = 04-30 as 03-30's is). Else None: the sum stays."""
+    assert step.within is not None
+    clock, unit = lx.clock, step.within.unit
+    back = lx.constants.amount(step.within.amount, "-")
+    try:
+        if not step.instant and unit in ("day", "week"):
+            last = clock.date_shift(clock.today(), back * (7 if unit == "week" else 1), "day")
+            return windows.event_time_upper(clock, previous, last, inclusive=True)
+        now = clock.now()
+        if step.instant and unit in ("hour", "day", "week") and isinstance(now, dt.datetime):
+            limit = clock.instant_sql(dates.add(now, back, unit))
+            return sql.binary(exp.LTE, _time(lx, step, previous), limit)
+    except dates.OutOfCalendar:  # a duration past the calendar: the sum says it (as the unfolded SQL did)
+        return None
+    return None
 
 
 def _time(lx: Lowering, step: t.Step, p: EventPass) -> exp.Expression:

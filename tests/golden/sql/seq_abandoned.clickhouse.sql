@@ -7,7 +7,7 @@ LEFT JOIN (
   FROM shop.cart_adds AS step_1
   WHERE
     step_1.added_at < toDateTime64('2024-07-01 00:00:00', 6, 'UTC')
-    AND addDays(toTimeZone(step_1.added_at, 'UTC'), 1) <= toDateTime64('2024-06-30 23:59:59.999999', 6, 'UTC')
+    AND step_1.added_at <= toDateTime64('2024-06-29 23:59:59.999999', 6, 'UTC')
     AND NOT EXISTS(
       SELECT
         1

@@ -7,7 +7,7 @@ LEFT JOIN (
   FROM shop.cart_adds AS step_1
   WHERE
     step_1.added_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP)
-    AND step_1.added_at + INTERVAL '1' DAY <= CAST('2024-06-30 23:59:59.999999' AS TIMESTAMP)
+    AND step_1.added_at <= CAST('2024-06-29 23:59:59.999999' AS TIMESTAMP)
     AND NOT EXISTS(
       SELECT
         1

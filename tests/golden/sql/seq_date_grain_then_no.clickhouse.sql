@@ -7,7 +7,7 @@ LEFT JOIN (
   FROM web.visits AS step_1
   WHERE
     step_1.visit_date <= toDate32('2024-06-30')
-    AND addDays(step_1.visit_date, 2) <= toDate32('2024-06-30')
+    AND step_1.visit_date <= toDate32('2024-06-28')
     AND NOT EXISTS(
       SELECT
         1

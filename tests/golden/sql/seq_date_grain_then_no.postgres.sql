@@ -7,7 +7,7 @@ LEFT JOIN (
   FROM web.visits AS step_1
   WHERE
     step_1.visit_date <= CAST('2024-06-30' AS DATE)
-    AND step_1.visit_date + 2 <= CAST('2024-06-30' AS DATE)
+    AND step_1.visit_date <= CAST('2024-06-28' AS DATE)
     AND NOT EXISTS(
       SELECT
         1
