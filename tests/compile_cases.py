@@ -700,6 +700,8 @@ ROUND2: list[Case] = [
     case("median_even_mean", eq(agg("median", "orders.amount"), 75), {1}),
     case("median_above", gt(agg("median", "orders.amount"), 70), {1, 2, 6}),
     case("median_empty", is_null(agg("median", "orders.amount")), {5}),
+    case("median_even_where", eq(agg("median", "orders.amount", PAID), Decimal("22.5")), {4}),  # 15 and 30
+    case("median_integer_even", eq(agg("median", "orders.order_id"), Decimal("5.5")), {2}),  # orders 5 and 6
     case("mode_tie_smallest", eq(agg("mode", "orders.channel"), "store"), {1, 2}, golden=True),
     case("mode", eq(agg("mode", "orders.channel"), "app"), {4}),
     case("mode_skips_missing", is_null(agg("mode", "orders.channel")), {3, 5}),

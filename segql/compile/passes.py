@@ -270,8 +270,10 @@ def _aggregate(d: SqlDialect, spec: AggregateSpec, arg: exp.Expression | None) -
             return d.max_value(arg, spec.boolean)
         case "median":  # the mean of the lower and upper middles, exact (the upper middle: -lower middle of -v)
             assert arg is not None
-            negated = d.lower_median(exp.Neg(this=sql.wrap(arg.copy(), 9)))
-            both = sql.binary(exp.Sub, d.lower_median(arg), negated)
+            both = d.middles_sum(arg)
+            if both is None:
+                negated = d.lower_median(exp.Neg(this=sql.wrap(arg.copy(), 9)))
+                both = sql.binary(exp.Sub, d.lower_median(arg), negated)
             return sql.binary(exp.Mul, exp.Paren(this=both), sql.number("0.5"))
     raise AssertionError(f"unhandled aggregate {spec.func}")  # pragma: no cover
 

@@ -260,6 +260,11 @@ class SqlDialect:
         order = exp.Order(expressions=[exp.Ordered(this=value, desc=False, nulls_first=False)])
         return exp.WithinGroup(this=exp.PercentileDisc(this=exp.Literal.number("0.5")), expression=order)
 
+    def middles_sum(self, value: exp.Expression) -> exp.Expression | None:
+        """The sum of the lower and upper middles of the non-missing values from one aggregate, exactly, or None when
+        the engine has none (the pass then takes the lower middle of the values and of their negations: two)."""
+        return None
+
     def min_value(self, value: exp.Expression, boolean: bool) -> exp.Expression:
         return exp.LogicalAnd(this=value) if boolean else exp.Min(this=value)
 
