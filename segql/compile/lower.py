@@ -81,7 +81,8 @@ def joins(lx: Lowering, source: plan.Source) -> list[exp.Join]:
     """The lookups and passes the lowered expressions read (call after lowering them), and the ranks table. The
     INNER JOINed passes come first: they keep only their customers before the lookups are LEFT JOINed (DuckDB does
     not move a LEFT JOIN of a million customers past a later INNER JOIN that keeps a few thousand of them)."""
-    inner_passes, outer_passes = [], []
+    inner_passes: list[exp.Join] = []
+    outer_passes: list[exp.Join] = []
     for p in source.passes:
         match p:
             case plan.GroupedPass(event=event, inner=inner):

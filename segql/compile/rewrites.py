@@ -23,6 +23,7 @@ from segql.compile.constants import Constants
 from segql.compile.passes import EMPTY_IS_ZERO, UNSPLITTABLE, EventPass
 from segql.compile.planner import reads
 from segql.dialects import SqlDialect
+from segql.source import Span
 
 
 def rewrite(query: plan.Query, constants: Constants, dialect: SqlDialect) -> plan.Query:
@@ -48,7 +49,7 @@ def distributed_ors(query: plan.Query) -> plan.Query:
         if existence is not None:
             distributed = _distributed(existence[0], node.span)
             if distributed is not None:
-                return distributed if existence[1] else t.Not(cast(t.Expr, distributed), span=node.span)
+                return distributed if existence[1] else t.Not(distributed, span=node.span)
         return plan.map_children(node, rewritten)
 
     outputs = tuple(replace(o, expr=rewritten(o.expr)) for o in query.outputs)
@@ -58,7 +59,7 @@ def distributed_ors(query: plan.Query) -> plan.Query:
     return replace(query, outputs=outputs, where=where)
 
 
-def _distributed(aggregate: plan.Aggregate, span: Any) -> t.Expr | None:
+def _distributed(aggregate: plan.Aggregate, span: Span) -> t.Expr | None:
     """`has` of the aggregate with its first `or` of event and customer-only disjuncts distributed, or None."""
     for i, conjunct in enumerate(aggregate.on_events):
         disjuncts = _disjuncts(conjunct)
@@ -75,7 +76,7 @@ def _distributed(aggregate: plan.Aggregate, span: Any) -> t.Expr | None:
             return t.Compare(">", cast(t.Expr, counted), t.Literal(0, t.INTEGER), span=span)
 
         matching = has((*rest, _either(on_events)))
-        customer = t.And((_either(on_customer), has(rest)), span=span)
+        customer = t.And((cast(t.Expr, _either(on_customer)), has(rest)), span=span)
         return t.Or((matching, customer), span=span)
     return None
 
