@@ -150,6 +150,8 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
 
     # The grouping: one column per aggregate (two for an average when a second grouping follows).
     split = distinct is not None
+    if distinct is not None and rows is None and len(p.specs) == 1 and filters[p.specs[0].alias] is None:
+        return _distinct_values(p, d, source, joins, where, distinct, key, column)
     columns: list[exp.Expression] = [sql.alias(column(p.table.key), key_name)]
     combined: list[exp.Expression] = [sql.alias(column(p.table.key), key_name)]
     for spec, arg, picked in zip(p.specs, inputs, picks, strict=True):
@@ -191,6 +193,21 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
     if not split:
         return grouped
     return sql.select(combined, sql.subquery(grouped, d.identifier(p.alias)), group_by=[d.column(p.table.key, p.alias)])
+
+
+def _distinct_values(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[exp.Join],
+                     where: exp.Expression | None, distinct: exp.Expression, key: exp.Column,
+                     column: Callable[[str], exp.Column]) -> exp.Select:
+    """A pass whose one aggregate is COUNT(DISTINCT v) over all its rows: the rows with a value grouped by customer
+    and value, then counted per customer. The first grouping then computes no aggregate at all (DuckDB's own plan of
+    COUNT(DISTINCT), which skips NULLs likewise; a COUNT(v) there, to tell a NULL value's group from the others,
+    cost 1.1× the hand-written query in agg_count_distinct)."""
+    present = exp.Not(this=exp.Is(this=sql.wrap(distinct.copy(), 5), expression=exp.Null()))
+    rows = sql.select([sql.alias(key, d.identifier(p.table.key))], source, joins,
+                      sql.and_([where, present]) if where is not None else present, [key.copy(), distinct.copy()])
+    counted = sql.alias(exp.Count(this=exp.Star()), d.identifier(p.specs[0].alias))
+    return sql.select([sql.alias(column(p.table.key), d.identifier(p.table.key)), counted],
+                      sql.subquery(rows, d.identifier(p.alias)), group_by=[column(p.table.key)])
 
 
 def _ordered_aggregate(p: EventPass, d: SqlDialect, spec: AggregateSpec, own: exp.Expression | None,
