@@ -98,6 +98,9 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
             return spec.value
         return column(p.table.time) if p.table.time is not None and spec.func.endswith("_time") else None
 
+    if d.distinct_on and distinct is None and time is not None and len(p.specs) == 1 \
+            and p.specs[0].func in TWO_STEP and filters[p.specs[0].alias] is None:
+        return _edge_row(p, d, source, joins, where, p.specs[0], key, time)
     rows: exp.Select | None = None
     inputs: list[exp.Expression | None] = []  # per aggregate: what the grouping aggregates (None: COUNT(*))
     picks: list[exp.Expression | None] = []  # per first/last: the row's value when its time is the edge, else NULL
@@ -195,6 +198,23 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
     return sql.select(combined, sql.subquery(grouped, d.identifier(p.alias)), group_by=[d.column(p.table.key, p.alias)])
 
 
+def _edge_row(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[exp.Join], where: exp.Expression | None,
+              spec: AggregateSpec, key: exp.Column, time: exp.Column) -> exp.Select:
+    """A pass whose one aggregate is first (last) over all its rows, which the WHERE keeps to those with a value:
+    SELECT DISTINCT ON (key) key, value … ORDER BY key, time, value (both descending for last): each customer's
+    earliest (latest) row, ties at one time going to the smallest (largest) value."""
+    assert spec.value is not None
+    desc = spec.func == "last"
+    order = [exp.Ordered(this=key.copy(), desc=False, nulls_first=False),
+             exp.Ordered(this=time.copy(), desc=desc, nulls_first=False),
+             exp.Ordered(this=spec.value.copy(), desc=desc, nulls_first=False)]
+    query = sql.select([sql.alias(key, d.identifier(p.table.key)), sql.alias(spec.value.copy(), d.identifier(spec.alias))],
+                       source, joins, where)
+    query.set("distinct", exp.Distinct(on=exp.Tuple(expressions=[key.copy()])))
+    query.set("order", exp.Order(expressions=order))
+    return query
+
+
 def _distinct_values(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[exp.Join],
                      where: exp.Expression | None, distinct: exp.Expression, key: exp.Column,
                      column: Callable[[str], exp.Column]) -> exp.Select:
@@ -244,11 +264,16 @@ def build_mode(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
                conditions: list[exp.Expression], value: exp.Expression, name: str) -> exp.Select:
     """SELECT key, value AS <name> FROM (SELECT key, value, ROW_NUMBER() OVER (PARTITION BY key ORDER BY COUNT(*)
     DESC, value) AS rank FROM <events> WHERE <conditions> AND value IS NOT NULL GROUP BY key, value) WHERE rank = 1:
-    each customer's most frequent value, ties going to the smallest (mode, DESIGN §3.12)."""
+    each customer's most frequent value, ties going to the smallest (mode, DESIGN §3.12); or one grouping by customer
+    where the dialect has the aggregate (SqlDialect.mode_value)."""
     key = d.column(p.table.key, p.alias)
     taken = {p.table.key, name}
-    value_name, rank_name = _unique(f"{p.event}_value", taken), _unique(f"{p.event}_rank", taken)
     present = exp.Not(this=exp.Is(this=sql.wrap(value.copy(), 5), expression=exp.Null()))
+    aggregate = d.mode_value(value.copy())
+    if aggregate is not None:  # one grouping by customer
+        return sql.select([sql.alias(key.copy(), d.identifier(p.table.key)), sql.alias(aggregate, d.identifier(name))],
+                          source, joins, sql.and_([*conditions, present]), [key.copy()])
+    value_name, rank_name = _unique(f"{p.event}_value", taken), _unique(f"{p.event}_rank", taken)
     order = exp.Order(expressions=[exp.Ordered(this=exp.Count(this=exp.Star()), desc=True, nulls_first=False),
                                    exp.Ordered(this=value.copy(), desc=False, nulls_first=False)])
     rank = exp.Window(this=exp.RowNumber(), partition_by=[key.copy()], order=order)

@@ -44,6 +44,8 @@ class SqlDialect:
     # `has` over an event table the query reads nothing else of as a semi-join (rewrites.semi_joins): `key IN
     # (SELECT key …)`, or with `correlated_exists` `EXISTS (SELECT 1 … WHERE key = c.key)` (an anti-join for `has no`)
     semi_joins: ClassVar[bool] = False
+    # a pass of one first/last as SELECT DISTINCT ON (key) key, value … ORDER BY key, time, value (passes.build_pass)
+    distinct_on: ClassVar[bool] = False
     correlated_exists: ClassVar[bool] = False
     # The engine's driver takes string values as bound parameters ($1, $2…) in the statements it plans
     # (SELECT, INSERT, DELETE): they then never pass through SQL text (compile.render.render_bound).
@@ -267,6 +269,11 @@ class SqlDialect:
 
     def min_value(self, value: exp.Expression, boolean: bool) -> exp.Expression:
         return exp.LogicalAnd(this=value) if boolean else exp.Min(this=value)
+
+    def mode_value(self, value: exp.Expression) -> exp.Expression | None:
+        """The most frequent non-NULL value of a group as one aggregate, ties going to the smallest, or None when the
+        engine has none (the mode's subquery then counts each value and numbers them per customer)."""
+        return None
 
     def ordered_pick(self, func: str, value: exp.Expression, time: exp.Expression, guard: exp.Expression | None,
                      position: int | None) -> exp.Expression | None:
