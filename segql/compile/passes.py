@@ -98,9 +98,9 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
             return spec.value
         return column(p.table.time) if p.table.time is not None and spec.func.endswith("_time") else None
 
-    if d.distinct_on and distinct is None and time is not None and len(p.specs) == 1 \
-            and p.specs[0].func in TWO_STEP and filters[p.specs[0].alias] is None:
-        return _edge_row(p, d, source, joins, where, p.specs[0], key, time)
+    if d.picked_rows and distinct is None and time is not None and len(p.specs) == 1 \
+            and p.specs[0].func in ("first", "last", "nth") and filters[p.specs[0].alias] is None:
+        return _picked_rows(p, d, source, joins, where, p.specs[0], key, time)
     rows: exp.Select | None = None
     inputs: list[exp.Expression | None] = []  # per aggregate: what the grouping aggregates (None: COUNT(*))
     picks: list[exp.Expression | None] = []  # per first/last: the row's value when its time is the edge, else NULL
@@ -198,21 +198,30 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
     return sql.select(combined, sql.subquery(grouped, d.identifier(p.alias)), group_by=[d.column(p.table.key, p.alias)])
 
 
-def _edge_row(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[exp.Join], where: exp.Expression | None,
-              spec: AggregateSpec, key: exp.Column, time: exp.Column) -> exp.Select:
-    """A pass whose one aggregate is first (last) over all its rows, which the WHERE keeps to those with a value:
-    SELECT DISTINCT ON (key) key, value … ORDER BY key, time, value (both descending for last): each customer's
-    earliest (latest) row, ties at one time going to the smallest (largest) value."""
+def _picked_rows(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[exp.Join],
+                 where: exp.Expression | None, spec: AggregateSpec, key: exp.Column, time: exp.Column) -> exp.Select:
+    """A pass whose one aggregate is first, last or nth over all its rows, which the WHERE keeps to those with a
+    value: each customer's row at that position in order of time then value (descending for last), no grouping.
+    first and last: SELECT DISTINCT ON (key) key, value … ORDER BY key, time, value; nth: the rows numbered n by
+    ROW_NUMBER() OVER (PARTITION BY key ORDER BY time, value)."""
     assert spec.value is not None
     desc = spec.func == "last"
-    order = [exp.Ordered(this=key.copy(), desc=False, nulls_first=False),
-             exp.Ordered(this=time.copy(), desc=desc, nulls_first=False),
+    order = [exp.Ordered(this=time.copy(), desc=desc, nulls_first=False),
              exp.Ordered(this=spec.value.copy(), desc=desc, nulls_first=False)]
-    query = sql.select([sql.alias(key, d.identifier(p.table.key)), sql.alias(spec.value.copy(), d.identifier(spec.alias))],
-                       source, joins, where)
-    query.set("distinct", exp.Distinct(on=exp.Tuple(expressions=[key.copy()])))
-    query.set("order", exp.Order(expressions=order))
-    return query
+    picked = [sql.alias(key, d.identifier(p.table.key)), sql.alias(spec.value.copy(), d.identifier(spec.alias))]
+    if spec.func != "nth":
+        query = sql.select(picked, source, joins, where)
+        query.set("distinct", exp.Distinct(on=exp.Tuple(expressions=[key.copy()])))
+        query.set("order", exp.Order(expressions=[exp.Ordered(this=key.copy(), desc=False, nulls_first=False), *order]))
+        return query
+    assert spec.position is not None
+    rank_name = _unique(f"{spec.alias}_n", {p.table.key, spec.alias})
+    number = exp.Window(this=exp.RowNumber(), partition_by=[key.copy()], order=exp.Order(expressions=order))
+    numbered = sql.select([*picked, sql.alias(number, d.identifier(rank_name))], source, joins, where)
+    at_n = sql.binary(exp.EQ, d.column(rank_name, p.alias), sql.number(spec.position))
+    return sql.select([sql.alias(d.column(p.table.key, p.alias), d.identifier(p.table.key)),
+                       sql.alias(d.column(spec.alias, p.alias), d.identifier(spec.alias))],
+                      sql.subquery(numbered, d.identifier(p.alias)), where=at_n)
 
 
 def _distinct_values(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[exp.Join],

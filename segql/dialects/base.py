@@ -44,8 +44,9 @@ class SqlDialect:
     # `has` over an event table the query reads nothing else of as a semi-join (rewrites.semi_joins): `key IN
     # (SELECT key …)`, or with `correlated_exists` `EXISTS (SELECT 1 … WHERE key = c.key)` (an anti-join for `has no`)
     semi_joins: ClassVar[bool] = False
-    # a pass of one first/last as SELECT DISTINCT ON (key) key, value … ORDER BY key, time, value (passes.build_pass)
-    distinct_on: ClassVar[bool] = False
+    # a pass of one first/last/nth as the rows picked, no grouping (passes.build_pass): SELECT DISTINCT ON (key) key,
+    # value … ORDER BY key, time, value; nth the rows whose ROW_NUMBER() in that order is n
+    picked_rows: ClassVar[bool] = False
     correlated_exists: ClassVar[bool] = False
     # The engine's driver takes string values as bound parameters ($1, $2…) in the statements it plans
     # (SELECT, INSERT, DELETE): they then never pass through SQL text (compile.render.render_bound).
