@@ -61,6 +61,11 @@ class DuckDB(SqlDialect):
             return exp.Anonymous(this="LIST_EXTRACT", expressions=[firsts, exp.Literal.number(position)])
         return None
 
+    def lower_median(self, value: exp.Expression) -> exp.Expression:
+        # quantile_disc(v, 0.5) is the value at 0-based index floor((n - 1) / 2): the lower middle (the median itself
+        # comes from middles_sum)
+        return exp.Anonymous(this="QUANTILE_DISC", expressions=[value, exp.Literal.number("0.5")])
+
     def middles_sum(self, value: exp.Expression) -> exp.Expression | None:
         # Both middles from one quantile_disc over a list of fractions, one sorted state instead of two (the two
         # QUANTILE_DISC of the base form cost 1.6× DuckDB's median(); median() itself is not exact: it interpolates
