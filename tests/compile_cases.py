@@ -549,6 +549,17 @@ CASES: list[Case] = [
          {1, 2}),
     case("has_where_customer_value", has("orders", gt(col("orders.amount"), arith("/", col("lifetime_value"), 10))),
          {2, 4, 6}),
+    # `has E where (a or L)`, L on the customer alone: `has E where a or (L and has E)`, a pass of two counts without
+    # the customer join (customer 4's address has no state, 3 has no address: L fails for both, under `not` too)
+    case("has_or_lookup_window", has("orders", or_(eq(col("orders.channel"), "store"), eq(col("address.state"), "CA")),
+                                     last(30, "day")), {1, 6}),
+    case("not_has_or_lookup", not_(has("orders", or_(eq(col("orders.channel"), "store"),
+                                                     eq(col("address.state"), "CA")))), {3, 4, 5}),
+    case("has_no_or_lookup", eq(agg("count", "orders", or_(eq(col("orders.channel"), "app"),
+                                                          eq(col("address.state"), "TX"))), 0), {1, 3, 5, 6}),
+    case("has_and_or_lookup", has("orders", and_(eq(col("orders.status"), "cancelled"),
+                                                 or_(eq(col("orders.channel"), "web"), eq(col("address.state"), "CA")))),
+         {1}),
     case("has_either_table", or_(has("visits", window=last(7, "day")), has("tickets")), {1, 2, 3}),
     case("inner_has_and_sum", and_(has("orders"), gt(agg("sum", "orders.amount"), 100)), {1, 2, 4, 6}),
     case("lookup_in_both", and_(eq(col("address.state"), "CA"),
@@ -714,6 +725,8 @@ ROUND2: list[Case] = [
     case("median_even_mean", eq(agg("median", "orders.amount"), 75), {1}),
     case("median_above", gt(agg("median", "orders.amount"), 70), {1, 2, 6}),
     case("median_empty", is_null(agg("median", "orders.amount")), {5}),
+    case("median_even_where", eq(agg("median", "orders.amount", PAID), Decimal("22.5")), {4}),  # 15 and 30
+    case("median_integer_even", eq(agg("median", "orders.order_id"), Decimal("5.5")), {2}),  # orders 5 and 6
     case("mode_tie_smallest", eq(agg("mode", "orders.channel"), "store"), {1, 2}, golden=True),
     case("mode", eq(agg("mode", "orders.channel"), "app"), {4}),
     case("mode_skips_missing", is_null(agg("mode", "orders.channel")), {3, 5}),

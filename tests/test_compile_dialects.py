@@ -135,6 +135,16 @@ def test_round2_construct(name: str, build: Callable[[SqlDialect], exp.Expressio
     assert build(d).sql(dialect=d.name) == expected[index]
 
 
+def test_middles_sum_is_one_aggregate_on_duckdb_only() -> None:
+    """DuckDB: both middles of one QUANTILE_DISC over two fractions (DuckDB computes the identical calls once); the
+    others take the lower middles of the values and of their negations."""
+    fractions = "[CAST(0.5 AS DOUBLE), CAST(0.500000000001 AS DOUBLE)]"
+    both = get_dialect("duckdb").middles_sum(X)
+    assert both is not None and both.sql(dialect="duckdb") == (
+        f"LIST_EXTRACT(QUANTILE_DISC(x, {fractions}), 1) + LIST_EXTRACT(QUANTILE_DISC(x, {fractions}), 2)")
+    assert all(get_dialect(name).middles_sum(X) is None for name in ENGINES if name != "duckdb")
+
+
 def compile_(condition: t.Expr, **kw: object) -> exp.Select:
     specs = kw.pop("specs", ())
     options: dict[str, object] = {"tables": TABLES, "dialect": "duckdb", "as_of": AS_OF, **kw}

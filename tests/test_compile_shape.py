@@ -102,7 +102,7 @@ def semi_joins_of(name: str, dialect: str) -> tuple[list[exp.Expression], dict[s
     ("guard_kept_for_zero", 1, {}),  # the customer condition beside the semi-join
     ("left_or_two_passes", 1, {"orders": "LEFT"}),  # max(orders…) needs the pass, has visits does not
     ("where_lookup", 1, {}),
-    ("has_where_event_or_lookup", 1, {}),
+    ("has_where_customer_value", 1, {}),
     ("count_last_90_days", 0, {"orders": "INNER"}),  # count(…) = 1 is no has
 ])
 @pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
@@ -110,9 +110,23 @@ def test_a_has_alone_over_its_table_is_a_semi_join(name: str, semi: int, passes:
     found, joins = semi_joins_of(name, dialect)
     assert len(found) == semi
     # PostgreSQL: EXISTS, but IN for events whose where reads a lookup or the customer row inside the subquery
-    inside = name == "has_where_event_or_lookup"
+    inside = name == "has_where_customer_value"
     assert all(isinstance(n, exp.In if dialect == "duckdb" or inside else exp.Exists) for n in found)
     assert joins == passes
+
+
+@pytest.mark.parametrize("name", ["has_where_event_or_lookup", "has_or_lookup_window", "has_and_or_lookup"])
+def test_an_or_with_a_lookup_in_a_has_is_distributed(name: str) -> None:
+    """has orders where (channel = … or address.state = …): one pass counting the store orders and all orders, with
+    no customer or lookup join inside it; the lookup is read outside."""
+    found, joins = semi_joins_of(name, "postgres")
+    assert not found
+    assert joins == {"orders": "INNER"}
+    case = BY_NAME[name]
+    query = compile_segment(case.segment, tables=TABLES, dialect="postgres", as_of=case.as_of, params=case.params)
+    inside = next(j.this.this for j in query.args["joins"] if isinstance(j.this, exp.Subquery))
+    assert not inside.args.get("joins")
+    assert len([n for n in inside.expressions if n.find(exp.Count)]) == 2
 
 
 def test_has_beside_another_aggregate_of_its_table_stays_in_the_pass() -> None:

@@ -78,14 +78,18 @@ def customers(lx: Lowering) -> exp.Table:
 
 
 def joins(lx: Lowering, source: plan.Source) -> list[exp.Join]:
-    """The lookups and passes the lowered expressions read (call after lowering them), and the ranks table."""
-    found = [lookup_join(lx, name) for name in lx.lookups]
+    """The lookups and passes the lowered expressions read (call after lowering them), and the ranks table. The
+    INNER JOINed passes come first: they keep only their customers before the lookups are LEFT JOINed (DuckDB does
+    not move a LEFT JOIN of a million customers past a later INNER JOIN that keeps a few thousand of them)."""
+    inner_passes: list[exp.Join] = []
+    outer_passes: list[exp.Join] = []
     for p in source.passes:
         match p:
             case plan.GroupedPass(event=event, inner=inner):
                 lowered = lx.passes[event]
                 if lowered.specs:  # a pass no expression reads (a rewrite left none) is not joined
-                    found.append(pass_join(lx, lowered, inner=inner))
+                    (inner_passes if inner else outer_passes).append(pass_join(lx, lowered, inner=inner))
+    found = [*inner_passes, *(lookup_join(lx, name) for name in lx.lookups), *outer_passes]
     found += [mode_join(lx, mode) for mode in lx.modes]
     for alias, query in lx.sequences:
         on = sql.binary(exp.EQ, lx.d.column(lx.tables.key, alias), lx.d.column(lx.tables.key, lx.customer_alias))

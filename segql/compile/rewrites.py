@@ -21,15 +21,82 @@ from segql.compile import dates, plan, sql
 from segql.compile.clock import Bound
 from segql.compile.constants import Constants
 from segql.compile.passes import EMPTY_IS_ZERO, UNSPLITTABLE, EventPass
+from segql.compile.planner import reads
 from segql.dialects import SqlDialect
+from segql.source import Span
 
 
 def rewrite(query: plan.Query, constants: Constants, dialect: SqlDialect) -> plan.Query:
     """The plan rewrites, in order: join kinds first (read off the comparisons as written), then comparisons."""
-    joined = inner_joins(query, constants)
+    joined = inner_joins(distributed_ors(query), constants)
     if dialect.semi_joins:
         joined = semi_joins(joined)
     return comparisons(joined, constants)
+
+
+# ---- `has E where (a or L)`, L on the customer alone: `has E where a or (L and has E)` ----
+
+
+def distributed_ors(query: plan.Query) -> plan.Query:
+    """`has E where (a or L)` (and `has no`) with L on the customer and lookups alone, and nothing else of the `where`
+    reading them: `has E where a or (L and has E)`, so that the pass needs no join with the customer or lookup
+    tables (it counts the events where a and all events, side by side). Exact: L holds for all of a customer's events
+    or none (two-valued, DESIGN §3.3), and the `or` holds for an event where either side does."""
+    def rewritten(node: Any) -> Any:
+        if type(node) in plan.LEAVES or isinstance(node, t.Percentile):  # ranked values have their own source
+            return node
+        existence = _existence(node)
+        if existence is not None:
+            distributed = _distributed(existence[0], node.span)
+            if distributed is not None:
+                return distributed if existence[1] else t.Not(distributed, span=node.span)
+        return plan.map_children(node, rewritten)
+
+    outputs = tuple(replace(o, expr=rewritten(o.expr)) for o in query.outputs)
+    where = rewritten(query.where) if query.where is not None else None
+    if where is query.where and all(a.expr is b.expr for a, b in zip(outputs, query.outputs, strict=True)):
+        return query
+    return replace(query, outputs=outputs, where=where)
+
+
+def _distributed(aggregate: plan.Aggregate, span: Span) -> t.Expr | None:
+    """`has` of the aggregate with its first `or` of event and customer-only disjuncts distributed, or None."""
+    for i, conjunct in enumerate(aggregate.on_events):
+        disjuncts = _disjuncts(conjunct)
+        on_customer = [d for d in disjuncts if _on_customer(d)]
+        on_events = [d for d in disjuncts if not _on_customer(d)]
+        if not on_customer or not on_events:
+            continue
+        rest = aggregate.on_events[:i] + aggregate.on_events[i + 1:]
+        if any(reads(c) & {"customer", "lookup"} for c in (*rest, *on_events)):
+            return None  # the pass joins the customer anyway: distributing would only add a count
+
+        def has(on: tuple[plan.Expr, ...]) -> t.Expr:
+            counted = plan.rebuild(aggregate, {"on_events": on})
+            return t.Compare(">", cast(t.Expr, counted), t.Literal(0, t.INTEGER), span=span)
+
+        matching = has((*rest, _either(on_events)))
+        customer = t.And((cast(t.Expr, _either(on_customer)), has(rest)), span=span)
+        return t.Or((matching, customer), span=span)
+    return None
+
+
+def _disjuncts(node: plan.Expr) -> list[plan.Expr]:
+    match node:
+        case t.Or(items=items):
+            return [d for item in items for d in _disjuncts(item)]
+        case t.TraitRef(expr=t.Or() as expr):
+            return _disjuncts(expr)
+    return [node]
+
+
+def _on_customer(node: plan.Expr) -> bool:
+    scopes = reads(node)
+    return bool(scopes) and scopes <= {"customer", "lookup"}
+
+
+def _either(disjuncts: list[plan.Expr]) -> plan.Expr:
+    return disjuncts[0] if len(disjuncts) == 1 else t.Or(tuple(cast(t.Expr, d) for d in disjuncts))
 
 
 # ---- `has` as a semi-join where its pass would compute nothing else ----

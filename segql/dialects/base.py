@@ -44,6 +44,9 @@ class SqlDialect:
     # `has` over an event table the query reads nothing else of as a semi-join (rewrites.semi_joins): `key IN
     # (SELECT key …)`, or with `correlated_exists` `EXISTS (SELECT 1 … WHERE key = c.key)` (an anti-join for `has no`)
     semi_joins: ClassVar[bool] = False
+    # a pass of one first/last/nth as the rows picked, no grouping (passes.build_pass): SELECT DISTINCT ON (key) key,
+    # value … ORDER BY key, time, value; nth the rows whose ROW_NUMBER() in that order is n
+    picked_rows: ClassVar[bool] = False
     correlated_exists: ClassVar[bool] = False
     # The engine's driver takes string values as bound parameters ($1, $2…) in the statements it plans
     # (SELECT, INSERT, DELETE): they then never pass through SQL text (compile.render.render_bound).
@@ -260,8 +263,18 @@ class SqlDialect:
         order = exp.Order(expressions=[exp.Ordered(this=value, desc=False, nulls_first=False)])
         return exp.WithinGroup(this=exp.PercentileDisc(this=exp.Literal.number("0.5")), expression=order)
 
+    def middles_sum(self, value: exp.Expression) -> exp.Expression | None:
+        """The sum of the lower and upper middles of the non-missing values from one aggregate, exactly, or None when
+        the engine has none (the pass then takes the lower middle of the values and of their negations: two)."""
+        return None
+
     def min_value(self, value: exp.Expression, boolean: bool) -> exp.Expression:
         return exp.LogicalAnd(this=value) if boolean else exp.Min(this=value)
+
+    def mode_value(self, value: exp.Expression) -> exp.Expression | None:
+        """The most frequent non-NULL value of a group as one aggregate, ties going to the smallest, or None when the
+        engine has none (the mode's subquery then counts each value and numbers them per customer)."""
+        return None
 
     def ordered_pick(self, func: str, value: exp.Expression, time: exp.Expression, guard: exp.Expression | None,
                      position: int | None) -> exp.Expression | None:

@@ -9,6 +9,9 @@ from sqlglot import exp
 
 from segql.dialects.base import BUCKETS, COMMON_RESERVED, SqlDialect
 
+# quantile_disc's fraction for the upper middle (DuckDB.middles_sum)
+UPPER_MIDDLE = "0.500000000001"
+
 
 class DuckDB(SqlDialect):
     name = "duckdb"
@@ -59,5 +62,19 @@ class DuckDB(SqlDialect):
         return None
 
     def lower_median(self, value: exp.Expression) -> exp.Expression:
-        # quantile_disc(v, 0.5) is the value at 0-based index floor((n - 1) / 2): the lower middle
+        # quantile_disc(v, 0.5) is the value at 0-based index floor((n - 1) / 2): the lower middle (the median itself
+        # comes from middles_sum)
         return exp.Anonymous(this="QUANTILE_DISC", expressions=[value, exp.Literal.number("0.5")])
+
+    def middles_sum(self, value: exp.Expression) -> exp.Expression | None:
+        # Both middles from one quantile_disc over a list of fractions, one sorted state instead of two (the two
+        # QUANTILE_DISC of the base form cost 1.6× DuckDB's median(); median() itself is not exact: it interpolates
+        # in DOUBLE and at the column's scale). DuckDB's discrete index of a DOUBLE fraction q over n values is
+        # max(1, n - floor(n - n * q)) - 1: for q = 0.5 the lower middle, floor((n - 1) / 2); for q = 0.5 + 1e-12 the
+        # upper middle, floor(n / 2), whenever n * 1e-12 < 1/2 (up to 5e11 values of one customer).
+        def middle(position: int) -> exp.Expression:  # DuckDB computes the two identical aggregates once
+            fractions = [self.cast(exp.Literal.number(q), "DOUBLE") for q in ("0.5", UPPER_MIDDLE)]
+            both = exp.Anonymous(this="QUANTILE_DISC", expressions=[value.copy(), exp.Array(expressions=fractions)])
+            return exp.Anonymous(this="LIST_EXTRACT", expressions=[both, exp.Literal.number(position)])
+
+        return exp.Add(this=middle(1), expression=middle(2))

@@ -21,6 +21,9 @@ class Postgres(SqlDialect):
     # (subquery) would fall back to a per-row scan once its hash outgrows work_mem
     semi_joins = True
     correlated_exists = True
+    # one sort of the pass's rows, the picked row of each customer kept, instead of a window step and a grouping
+    # (first_value, last_value 1.35x -> ~1.0x) or an ordered array per customer (nth_value)
+    picked_rows = True
     binds_strings = True  # psycopg sends them as parameters of the extended protocol
     max_name_bytes = 63  # NAMEDATALEN - 1
     max_columns = 1664  # MaxTupleAttributeNumber: "target lists can have at most 1664 entries"
@@ -48,6 +51,13 @@ class Postgres(SqlDialect):
     def truncate(self, value: exp.Expression, unit: str) -> exp.Expression:
         # date_trunc has no DATE form: a DATE would become a timestamp with time zone in the session's zone
         return exp.DateTrunc(this=self.cast(value, "TIMESTAMP"), unit=exp.Var(this=unit.upper()))
+
+    def mode_value(self, value: exp.Expression) -> exp.Expression | None:
+        # mode() keeps, over the values sorted, the first that is more frequent than every one before it: ties go to
+        # the first in order, the smallest (as MIN would pick, in the same collation); it skips NULLs. One sort per
+        # customer instead of counting per (customer, value) and numbering them: mode 1.46x -> 1.0x.
+        order = exp.Order(expressions=[exp.Ordered(this=value, desc=False, nulls_first=False)])
+        return exp.WithinGroup(this=exp.Anonymous(this="MODE"), expression=order)
 
     def ordered_pick(self, func: str, value: exp.Expression, time: exp.Expression, guard: exp.Expression | None,
                      position: int | None) -> exp.Expression | None:

@@ -4,14 +4,14 @@ FROM crm.customers AS c
 INNER JOIN (
   SELECT
     visits.customer_id AS customer_id,
-    COUNT(NULLIF(visits.visits_1, 0)) AS visits_1
+    COUNT(*) AS visits_1
   FROM (
     SELECT
-      visits.customer_id AS customer_id,
-      COUNT(visits.visit_date - CAST(EXTRACT(ISODOW FROM visits.visit_date) - 1 AS INT)) AS visits_1
+      visits.customer_id AS customer_id
     FROM web.visits AS visits
     WHERE
       visits.visit_date <= CAST('2024-06-30' AS DATE)
+      AND NOT visits.visit_date - CAST(EXTRACT(ISODOW FROM visits.visit_date) - 1 AS INT) IS NULL
     GROUP BY
       visits.customer_id,
       visits.visit_date - CAST(EXTRACT(ISODOW FROM visits.visit_date) - 1 AS INT)

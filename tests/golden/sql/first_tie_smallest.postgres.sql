@@ -2,22 +2,17 @@ SELECT
   c.customer_id
 FROM crm.customers AS c
 INNER JOIN (
-  SELECT
+  SELECT DISTINCT ON (orders.customer_id)
     orders.customer_id AS customer_id,
-    MIN(CASE WHEN orders.orders_time = orders.orders_1_at THEN orders.orders_1_value END) AS orders_1
-  FROM (
-    SELECT
-      orders.customer_id AS customer_id,
-      orders.ordered_at AS orders_time,
-      orders.channel AS orders_1_value,
-      MIN(orders.ordered_at) OVER (PARTITION BY orders.customer_id) AS orders_1_at
-    FROM sales.orders AS orders
-    WHERE
-      orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP)
-      AND NOT orders.channel IS NULL
-  ) AS orders
-  GROUP BY
-    orders.customer_id
+    orders.channel AS orders_1
+  FROM sales.orders AS orders
+  WHERE
+    orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMP)
+    AND NOT orders.channel IS NULL
+  ORDER BY
+    orders.customer_id ASC,
+    orders.ordered_at ASC,
+    orders.channel ASC
 ) AS orders
   ON orders.customer_id = c.customer_id
 WHERE

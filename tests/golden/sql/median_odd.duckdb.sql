@@ -5,7 +5,13 @@ INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
     (
-      QUANTILE_DISC(orders.amount, 0.5) - QUANTILE_DISC(-orders.amount, 0.5)
+      LIST_EXTRACT(
+        QUANTILE_DISC(orders.amount, [CAST(0.5 AS DOUBLE), CAST(0.500000000001 AS DOUBLE)]),
+        1
+      ) + LIST_EXTRACT(
+        QUANTILE_DISC(orders.amount, [CAST(0.5 AS DOUBLE), CAST(0.500000000001 AS DOUBLE)]),
+        2
+      )
     ) * 0.5 AS orders_1
   FROM sales.orders AS orders
   WHERE
