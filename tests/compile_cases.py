@@ -614,6 +614,13 @@ CASES: list[Case] = [
                                eq(col("country"), "US")), {1, 2, 6}),
     case("key_set_nested", not_(ref("spender_not_one_visit", and_(BIG_SPENDER, not_(ONE_VISIT)))), {1, 3, 4, 5}),
     case("key_set_beside_has", and_(has("orders"), not_(ONE_VISIT)), {2, 3, 6}),
+    # `not (has A or has B)` as a conjunct: NOT EXISTS each on PostgreSQL (rewrites.anti_joins), also through a reference
+    case("anti_joins", and_(eq(col("country"), "US"), not_(or_(has("visits", window=last(7, "day")), has("tickets")))),
+         {6}),
+    case("anti_joins_through_reference", and_(eq(col("country"), "US"), ref("quiet", not_(or_(
+        has("visits", window=last(7, "day")), has("tickets"))))), {6}),
+    case("anti_joins_not_deeper", not_(and_(eq(col("country"), "US"), not_(or_(
+        has("visits", window=last(7, "day")), has("tickets"))))), {1, 2, 3, 4, 5}),
     case("trait", gt(AGE, 40), {5}),
     case("lookup", eq(col("address.state"), "CA"), {1, 6}),
     case("not_lookup_missing_included", ne(col("address.state"), "TX"), {1, 3, 4, 5, 6}),

@@ -16,7 +16,7 @@ from segql.check import tree as t
 from segql.compile import plan
 from segql.compile.constants import Constants
 from segql.compile.planner import plan_query
-from segql.compile.rewrites import comparisons, inner_joins, key_sets
+from segql.compile.rewrites import comparisons, inner_joins, key_sets, rewrite
 from segql.dialects import get_dialect
 from tests.compile_cases import AS_OF, TABLES, TODAY, agg, call, col, eq, ge, gt, lit, lt, not_, or_, pct, trait
 
@@ -145,3 +145,15 @@ def test_a_reference_reading_a_shared_pass_brings_its_other_passes_along() -> No
     both = t.SegmentRef("both", t.And((gt(agg("sum", "orders.amount"), 100), VISITOR)), {})
     condition = or_(both, not_(VISITOR), ge(agg("count", "orders"), 3))
     assert keyed(condition) == planned(condition)
+
+
+def test_not_of_several_has_as_a_conjunct_is_each_not_exists_on_postgres() -> None:
+    has_visits, has_tickets = ge(agg("count", "visits"), 1), ge(agg("count", "tickets"), 1)
+    query = rewrite(planned(t.And((US, not_(or_(has_visits, has_tickets))))), Constants(AS_OF, "UTC", {}),
+                    get_dialect("postgres"))
+    assert isinstance(query.where, t.And) and isinstance(query.where.items[1], t.And)
+    assert all(isinstance(i, t.Not) and isinstance(i.operand, plan.Exists) for i in query.where.items[1].items)
+    deeper = rewrite(planned(not_(t.And((US, not_(or_(has_visits, has_tickets)))))), Constants(AS_OF, "UTC", {}),
+                     get_dialect("postgres"))
+    assert isinstance(deeper.where, t.Not) and isinstance(deeper.where.operand, t.And)
+    assert isinstance(deeper.where.operand.items[1], t.Not)  # the union of their keys, under `not`

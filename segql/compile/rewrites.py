@@ -32,6 +32,8 @@ def rewrite(query: plan.Query, constants: Constants, dialect: SqlDialect) -> pla
     joined = inner_joins(query, constants)
     if dialect.semi_joins:
         joined = semi_joins(joined)
+        if dialect.correlated_exists:
+            joined = anti_joins(joined)
     return comparisons(joined, constants)
 
 
@@ -209,6 +211,32 @@ def semi_joins(query: plan.Query) -> plan.Query:
     where = rewritten(query.where) if query.where is not None else None
     source = replace(query.source, passes=tuple(p for p in passes if p.event not in events))
     return replace(query, source=source, outputs=outputs, where=where)
+
+
+def anti_joins(query: plan.Query) -> plan.Query:
+    """`not (has A or has B)` as a conjunct of the filter: `not has A and not has B`, for dialects whose `has` is a
+    correlated EXISTS. An `or` of several `has` is one IN of their keys' UNION ALL (a semi-join, good under `or`),
+    which under `not` would be a NOT IN; PostgreSQL plans each NOT EXISTS of the filter as an anti-join instead,
+    probing the (key, time) index for the candidates left, as the hand-written query does (1M events: churn_risk
+    245–275 → 166–181 ms, priority_member 447–475 → 324–353 ms). Deeper in the condition the union stays: there
+    each NOT EXISTS is a hashed subplan of its own, and tree_none_refs measured ~1.2× slower so."""
+    if query.where is None:
+        return query
+
+    def conjunct(node: Any) -> Any:
+        match node:
+            case t.And():
+                return plan.map_children(node, conjunct)
+            case t.TraitRef() | t.SegmentRef():  # (a reference keeps its node: its parameters are read through it)
+                return plan.map_children(node, conjunct)
+            case t.Not(operand=operand):
+                inner = plan.unwrap(operand)
+                if isinstance(inner, t.Or) and sum(isinstance(i, plan.Exists) for i in inner.items) > 1:
+                    return t.And(tuple(t.Not(i, span=node.span) for i in inner.items), span=node.span)
+        return node
+
+    where = conjunct(query.where)
+    return query if where is query.where else replace(query, where=where)
 
 
 def _existence(node: Any) -> tuple[plan.Aggregate, bool] | None:
