@@ -48,7 +48,7 @@ def key_sets(query: plan.Query, constants: Constants, dialect: SqlDialect) -> pl
     set (plan.Member), computed by a query of its own, instead of its condition inlined. Inlined, s's passes are
     joined to every candidate and its whole condition evaluated per customer; apart, its own conjuncts filter its
     own customers (its passes INNER JOINed, its customer conditions checked on its own candidates only) and the
-    outer query semi-joins the keys (tree_any_refs on DuckDB: 1.46× → 1.01× its hand-written query's CPU). A reference whose passes the query reads anyway (or another reference reads: one scan
+    outer query semi-joins the keys (tree_any_refs on DuckDB: 1.47× → 1.04× its hand-written query's CPU). A reference whose passes the query reads anyway (or another reference reads: one scan
     shared beats two) stays inlined, as does one needing no pass (its conditions are on the customer row, or `has`
     semi-joins either way). Exact: `in segment s` is true or false (§3.3), the key set holds s's members; and only
     a segment that no customer without events in one of its passes is in becomes one, so that a customer without a
