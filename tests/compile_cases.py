@@ -420,6 +420,7 @@ MIN_SPEND = t.ParamSpec("min_spend", DECIMAL, Decimal("150"))
 DAYS = t.ParamSpec("days", INTEGER, 90)
 US = ref("us", eq(col("country"), "US"))
 BIG_SPENDER = ref("big_spender", gt(SUM_PAID, param("min", DECIMAL)), min=Decimal("150"))
+ONE_VISIT = ref("one_visit", eq(agg("count", "visits"), 1))
 
 CASES: list[Case] = [
     # ---- two-valued logic: NULL attributes under =, !=, in, not in, not ----
@@ -612,6 +613,25 @@ CASES: list[Case] = [
     case("not_segment_ref", not_(US), {2, 3, 4, 5}),
     case("segment_ref_own_params", and_(gt(SUM_PAID, param("min", DECIMAL)), BIG_SPENDER), {2, 6},
          specs=(t.ParamSpec("min", DECIMAL, Decimal("0")),), golden=True),
+    # a reference under `or`/`not` whose passes nothing else reads: a key set of its own (rewrites.key_sets)
+    case("key_set_or", or_(BIG_SPENDER, eq(col("country"), "US")), {1, 2, 6}, golden=True),
+    case("key_set_not", not_(BIG_SPENDER), {1, 3, 4, 5}),
+    case("key_set_two_tables", or_(BIG_SPENDER, ONE_VISIT), {1, 2, 4, 6}),
+    case("key_set_shared_pass_inlined", or_(BIG_SPENDER, ref("tall", gt(agg("max", "orders.amount"), 100))), {2, 6}),
+    # (inlined: true for customers without orders, so a customer without a key could be a member)
+    case("key_set_true_without_events", or_(ref("small", lt(SUM_PAID, 50)), eq(col("country"), "CA")), {2, 3, 5}),
+    case("key_set_not_true_without_events", not_(ref("small", lt(SUM_PAID, 50))), {1, 2, 4, 6}),
+    case("key_set_ranked", or_(ref("top_half", and_(ge(agg("count", "orders"), 2), ge(pct(SUM_PAID), 50))),
+                               eq(col("country"), "US")), {1, 2, 6}),
+    case("key_set_nested", not_(ref("spender_not_one_visit", and_(BIG_SPENDER, not_(ONE_VISIT)))), {1, 3, 4, 5}),
+    case("key_set_beside_has", and_(has("orders"), not_(ONE_VISIT)), {2, 3, 6}),
+    # `not (has A or has B)` as a conjunct: NOT EXISTS each on PostgreSQL (rewrites.anti_joins), also through a reference
+    case("anti_joins", and_(eq(col("country"), "US"), not_(or_(has("visits", window=last(7, "day")), has("tickets")))),
+         {6}),
+    case("anti_joins_through_reference", and_(eq(col("country"), "US"), ref("quiet", not_(or_(
+        has("visits", window=last(7, "day")), has("tickets"))))), {6}),
+    case("anti_joins_not_deeper", not_(and_(eq(col("country"), "US"), not_(or_(
+        has("visits", window=last(7, "day")), has("tickets"))))), {1, 2, 3, 4, 5}),
     case("trait", gt(AGE, 40), {5}),
     case("lookup", eq(col("address.state"), "CA"), {1, 6}),
     case("not_lookup_missing_included", ne(col("address.state"), "TX"), {1, 3, 4, 5, 6}),

@@ -16,8 +16,9 @@ from segql.check import tree as t
 from segql.compile import plan
 from segql.compile.constants import Constants
 from segql.compile.planner import plan_query
-from segql.compile.rewrites import comparisons, inner_joins
-from tests.compile_cases import AS_OF, TABLES, TODAY, agg, call, col, eq, ge, gt, lit, not_, or_, pct, trait
+from segql.compile.rewrites import comparisons, inner_joins, key_sets, rewrite
+from segql.dialects import get_dialect
+from tests.compile_cases import AS_OF, TABLES, TODAY, agg, call, col, eq, ge, gt, lit, lt, not_, or_, pct, trait
 
 US = eq(col("country"), "US")
 PAID = eq(col("orders.status"), "paid")
@@ -109,3 +110,50 @@ def test_a_plan_without_anything_to_rewrite_is_the_same_object() -> None:
     query = planned(t.And((US, gt(agg("count", "orders"), 0))))
     constants = Constants(AS_OF, "UTC", {})
     assert comparisons(query, constants) is query
+
+
+def keyed(condition: t.Expr) -> plan.Query:
+    return key_sets(planned(condition), Constants(AS_OF, "UTC", {}), get_dialect("duckdb"))
+
+
+SPENDER = t.SegmentRef("spender", gt(agg("sum", "orders.amount"), 100), {})
+VISITOR = t.SegmentRef("visitor", ge(agg("count", "visits"), 2), {})
+
+
+def test_a_reference_whose_passes_nothing_else_reads_is_a_key_set() -> None:
+    query = keyed(or_(SPENDER, US))
+    assert isinstance(query.where, t.Or) and isinstance(query.where.items[0], plan.Member)
+    member = query.where.items[0]
+    assert query.source == plan.Source(())  # the outer query joins no pass: the key set has its own
+    assert member.query.source == plan.Source((plan.GroupedPass("orders", inner=True),))
+
+
+@pytest.mark.parametrize("condition", [
+    t.And((SPENDER, US)),  # a conjunct of the filter: its conditions are the query's own
+    or_(SPENDER, ge(agg("count", "orders"), 3)),  # the query reads its pass anyway
+    or_(SPENDER, t.SegmentRef("tall", gt(agg("max", "orders.amount"), 100), {})),  # two references share a pass
+    or_(t.SegmentRef("us", US, {}), gt(agg("count", "visits"), 1)),  # no pass: a condition on the customer row
+    or_(t.SegmentRef("buyer", ge(agg("count", "visits"), 1), {}), US),  # a `has`: a semi-join wherever it is
+    or_(t.SegmentRef("small", lt(agg("sum", "orders.amount"), 50), {}), US),  # true without orders
+])
+def test_a_reference_inlined(condition: t.Expr) -> None:
+    query = keyed(condition)
+    assert query == planned(condition)
+
+
+def test_a_reference_reading_a_shared_pass_brings_its_other_passes_along() -> None:
+    both = t.SegmentRef("both", t.And((gt(agg("sum", "orders.amount"), 100), VISITOR)), {})
+    condition = or_(both, not_(VISITOR), ge(agg("count", "orders"), 3))
+    assert keyed(condition) == planned(condition)
+
+
+def test_not_of_several_has_as_a_conjunct_is_each_not_exists_on_postgres() -> None:
+    has_visits, has_tickets = ge(agg("count", "visits"), 1), ge(agg("count", "tickets"), 1)
+    query = rewrite(planned(t.And((US, not_(or_(has_visits, has_tickets))))), Constants(AS_OF, "UTC", {}),
+                    get_dialect("postgres"))
+    assert isinstance(query.where, t.And) and isinstance(query.where.items[1], t.And)
+    assert all(isinstance(i, t.Not) and isinstance(i.operand, plan.Exists) for i in query.where.items[1].items)
+    deeper = rewrite(planned(not_(t.And((US, not_(or_(has_visits, has_tickets)))))), Constants(AS_OF, "UTC", {}),
+                     get_dialect("postgres"))
+    assert isinstance(deeper.where, t.Not) and isinstance(deeper.where.operand, t.And)
+    assert isinstance(deeper.where.operand.items[1], t.Not)  # the union of their keys, under `not`

@@ -9,6 +9,7 @@ rewrites (segql.compile.rewrites). Imports sqlglot, segql.check.tree, segql.dial
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, cast
@@ -74,9 +75,12 @@ class Lowering:
         self.ranked: list[tuple[exp.Expression, bool]] = []
         self.ranks_alias = ""
         # mode aggregates, one grouped subquery each (passes.build_mode), and sequences, one subquery each
-        # (segql.compile.sequences): both LEFT JOINed by key after the passes
+        # (segql.compile.sequences), with the key sets of referenced segments where they are joined (`member`):
+        # LEFT JOINed by key after the passes
         self.modes: list[Mode] = []
         self.sequences: list[tuple[str, exp.Select]] = []
+        # the SELECT of a referenced segment's members, a query of its own (given by lower.lower, which builds it)
+        self.key_set: Callable[[plan.Query], exp.Select] | None = None
         self.step_aliases: dict[str, str] = {}  # inside a sequence: the `as` names of earlier steps → their aliases
         self.taken = {*tables.lookups, *tables.events, self.customer_alias, RANKS}  # names of joined relations
         if source.ranks is not None:
@@ -141,6 +145,8 @@ class Lowering:
                 return self.annual_days(node)
             case plan.Exists():
                 return self.exists(node)
+            case plan.Member():
+                return self.member(node)
             case plan.Uncoalesced(op=op, left=left, right=right):
                 return sql.binary(_COMPARE[op], self.value(left), self.value(right))
             case plan.Lifted(op=op, left=left, right=right, guard=guard):
@@ -283,6 +289,8 @@ class Lowering:
                 return True
             case plan.Exists(aggregate=aggregate):  # IN: NULL for a missing key
                 return not self.correlated(aggregate) or any(self.nullable(c) for c in aggregate.on_customer)
+            case plan.Member():  # IN: NULL for a missing key
+                return not self.d.joined_key_sets
         return True  # pragma: no cover
 
     # ---- values ----
@@ -315,7 +323,7 @@ class Lowering:
                 return self.sql_trait(node)
             case t.Compare() | t.Between() | t.InList() | t.IsNull() | t.Match() | t.Not() | t.And() | t.Or() \
                     | t.Truth() | t.SegmentRef() | t.Sequence() | plan.DateRange() | plan.AnnualDays() | plan.Exists() \
-                    | plan.Uncoalesced() \
+                    | plan.Member() | plan.Uncoalesced() \
                     | plan.Lifted():
                 return self.strict(node)
         raise AssertionError(f"cannot compile {node!r}")  # pragma: no cover
@@ -508,6 +516,24 @@ class Lowering:
         if node.aggregate.on_customer:
             return sql.and_([*(self.cond(g) for g in node.aggregate.on_customer), found])
         return found
+
+    def member(self, node: plan.Member) -> exp.Expression:
+        """The customer is a member of a referenced segment computed apart (rewrites.key_sets): `c.key IN (SELECT
+        key FROM <its own query>)`, or on a dialect that plans it better, `<name>.key IS NOT NULL` with the members'
+        keys LEFT JOINed as <name> (identical ones shared; one row per key, as the customer table has), never NULL:
+        under `not` an anti-join, not a NOT IN."""
+        assert self.key_set is not None, "lower.lower gives the lowering its key sets"
+        keys = self.key_set(node.query)
+        if not self.d.joined_key_sets:
+            return exp.In(this=self.d.column(self.tables.key, self.customer_alias), query=exp.Subquery(this=keys))
+        alias = next((a for a, q in self.sequences if q == keys), "")
+        if not alias:
+            limit = self.d.max_name_bytes
+            fits = limit is None or len(node.name.encode()) <= limit  # else the engine would cut it (and may clash)
+            alias = node.name if fits and node.name not in self.taken else self.free_alias("segment")
+            self.taken.add(alias)
+            self.sequences.append((alias, keys))
+        return exp.Not(this=exp.Is(this=self.d.column(self.tables.key, alias), expression=exp.Null()))
 
     def correlated(self, aggregate: plan.Aggregate) -> bool:
         """EXISTS on a dialect that prefers it, but for events whose `where` reads the customer row or a lookup inside

@@ -56,6 +56,7 @@ def lower(query: plan.Query, tables: TableMap, dialect: SqlDialect, constants: C
     """The query's key, filter and outputs (lowered in that order: the order in which lookups are joined and a
     pass's columns numbered), over its source and the joins they need."""
     lx = Lowering(tables, dialect, constants, query.source)
+    lx.key_set = lambda own: key_set(own, tables, dialect, constants)
     key = dialect.column(tables.key, lx.customer_alias)
     where = None
     if query.where is not None:
@@ -71,6 +72,13 @@ def lower(query: plan.Query, tables: TableMap, dialect: SqlDialect, constants: C
                 columns.append(lx.strict(expr) if output.strict else lx.cond(expr))
     names = [o.name for o in query.outputs]
     return Columns(key, columns, names, where, customers(lx), joins(lx, query.source), lx.customer_alias, dialect)
+
+
+def key_set(query: plan.Query, tables: TableMap, dialect: SqlDialect, constants: Constants) -> exp.Select:
+    """SELECT key FROM <its source> WHERE <its condition>: the members of a referenced segment, lowered as a query of
+    its own (rewrites.key_sets), to be read with IN or EXISTS."""
+    columns = lower(query, tables, dialect, constants)
+    return sql.select([columns.key], columns.source, columns.joins, columns.where)
 
 
 def customers(lx: Lowering) -> exp.Table:

@@ -109,6 +109,19 @@ class Exists:
     span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
+@dataclass(frozen=True, slots=True)
+class Member:
+    """`in segment <name>` as a key set (rewrites.key_sets): the customer's key among the keys of the members of the
+    referenced segment, computed by a query of its own (its own passes, ranks and filters, planned and rewritten
+    apart), instead of its condition inlined into the outer query. Walkers do not enter `query`: its expressions
+    read the referenced segment's parameters, not the outer query's."""
+
+    name: str
+    query: Query
+    type: t.Type = t.BOOLEAN
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+
+
 MonthDays = tuple[tuple[tuple[int, int], tuple[int, int]], ...]  # ((month, day), (month, day)) ranges
 
 
@@ -149,7 +162,7 @@ class Lifted:
     span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
-Expr = t.Expr | Aggregate | Exists | DateRange | AnnualDays | Uncoalesced | Lifted
+Expr = t.Expr | Aggregate | Exists | Member | DateRange | AnnualDays | Uncoalesced | Lifted
 
 
 # ---- walking expressions ----
@@ -158,7 +171,7 @@ LEAVES = frozenset({t.Literal, t.Column, t.Param, t.Today, t.Now, t.Duration})  
 
 # The annotations of fields that never hold a node (the others may; walkers pass anything else through unchanged).
 _LEAF_FIELDS = frozenset({"str", "int", "bool", "float", "Any", "Type", "t.Type", "Span", "dict[str, Any]",
-                          "Mapping[str, Any]", "dt.date | None", "MonthDays"})
+                          "Mapping[str, Any]", "dt.date | None", "MonthDays", "Query"})
 _FIELDS: dict[type, tuple[tuple[str, bool], ...]] = {}
 
 

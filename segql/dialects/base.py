@@ -48,6 +48,9 @@ class SqlDialect:
     # value … ORDER BY key, time, value; nth the rows whose ROW_NUMBER() in that order is n
     picked_rows: ClassVar[bool] = False
     correlated_exists: ClassVar[bool] = False
+    # A referenced segment computed apart (compile.rewrites.key_sets) as its members' keys LEFT JOINed, read as `key IS
+    # NOT NULL`, instead of `key IN (SELECT key …)`
+    joined_key_sets: ClassVar[bool] = False
     # The engine's driver takes string values as bound parameters ($1, $2…) in the statements it plans
     # (SELECT, INSERT, DELETE): they then never pass through SQL text (compile.render.render_bound).
     binds_strings: ClassVar[bool] = False

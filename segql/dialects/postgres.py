@@ -24,6 +24,9 @@ class Postgres(SqlDialect):
     # one sort of the pass's rows, the picked row of each customer kept, instead of a window step and a grouping
     # (first_value, last_value 1.35x -> ~1.0x) or an ordered array per customer (nth_value)
     picked_rows = True
+    # an EXISTS under `or` is costed as a subplan run per customer (tree_any_refs: estimated 1e9, so JIT-compiled for
+    # 0.8 s) and NOT IN is out: a LEFT JOIN of the keys, an anti-join under `not`
+    joined_key_sets = True
     binds_strings = True  # psycopg sends them as parameters of the extended protocol
     max_name_bytes = 63  # NAMEDATALEN - 1
     max_columns = 1664  # MaxTupleAttributeNumber: "target lists can have at most 1664 entries"
