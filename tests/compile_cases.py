@@ -41,7 +41,7 @@ CREATE SCHEMA crm; CREATE SCHEMA sales; CREATE SCHEMA web; CREATE SCHEMA support
 CREATE TABLE crm.customers (customer_id INTEGER, name VARCHAR, nickname VARCHAR, country VARCHAR,
   birth_date DATE, signup_at TIMESTAMP, email_opt_in BOOLEAN, lifetime_value DECIMAL(12, 2),
   address_id INTEGER, score DOUBLE, "group" INTEGER, "VipLevel" INTEGER, referrals INTEGER);
-CREATE TABLE crm.addresses (address_id INTEGER, state VARCHAR, city VARCHAR);
+CREATE TABLE crm.addresses (address_id INTEGER, state VARCHAR, city VARCHAR, tax_rate DECIMAL(6, 3));
 CREATE TABLE sales.orders (order_id INTEGER, customer_id INTEGER, ordered_at TIMESTAMP, amount DECIMAL(10, 2),
   status VARCHAR, channel VARCHAR, gift BOOLEAN);
 CREATE TABLE web.visits (customer_id INTEGER, visit_date DATE, page VARCHAR);
@@ -62,7 +62,8 @@ CUSTOMERS = [
     (5, "BxS Eve", "b_s", "DE", D(1980, 1, 31), None, False, Decimal("50"), None, 0.0, 5, None, None),
     (6, "Frank 500", "50%", "US", D(1985, 12, 31), TS(2024, 1, 31), True, Decimal("200"), 1, 3.0, 4, 2, None),
 ]
-ADDRESSES = [(1, "CA", "San Francisco"), (2, "TX", "Austin"), (3, None, "London")]
+ADDRESSES = [(1, "CA", "San Francisco", Decimal("0.085")), (2, "TX", "Austin", Decimal("0.063")),
+             (3, None, "London", None)]
 ORDERS = [
     (1, 1, TS(2024, 6, 30, 23, 59, 59), Decimal("100"), "paid", "web", False),  # the last second of as-of day
     (2, 1, TS(2024, 7, 1), Decimal("999"), "paid", "web", False),  # after as-of: never counts
@@ -134,7 +135,7 @@ _COLUMN_TYPES = {
     "customer_id": INTEGER, "name": STRING, "nickname": STRING, "country": STRING, "birth_date": DATE,
     "signup_at": TIMESTAMP, "email_opt_in": BOOLEAN, "lifetime_value": DECIMAL, "score": FLOAT,
     "group": INTEGER, "VipLevel": INTEGER, "referrals": INTEGER,
-    "address.state": STRING, "address.city": STRING,
+    "address.state": STRING, "address.city": STRING, "address.tax_rate": DECIMAL,
     "orders.order_id": INTEGER, "orders.amount": DECIMAL, "orders.status": STRING, "orders.channel": STRING,
     "orders.gift": BOOLEAN, "visits.page": STRING, "tickets.topic": STRING,
     "cart_adds.product_id": INTEGER, "cart_adds.category": STRING, "reviews.product_id": INTEGER,
@@ -431,6 +432,12 @@ CASES: list[Case] = [
          {4, 5}, golden=True),
     case("coalesce_bare", ge(call("coalesce", col("lifetime_value"), 0), 200), {1, 2, 6}, golden=True),
     case("coalesce_kept", le(call("coalesce", col("lifetime_value"), 0), 100), {3, 4, 5}),
+    # values of different numeric types or scales (ClickHouse's conditional functions refuse to mix them)
+    case("coalesce_decimal_float", ge(t.Call("coalesce", (col("lifetime_value"), col("score")), FLOAT), 200),
+         {1, 2, 6}),
+    case("coalesce_decimal_literal", le(call("coalesce", col("lifetime_value"), Decimal("0.125")), 100), {3, 4, 5}),
+    case("coalesce_decimal_scales", lt(call("coalesce", col("address.tax_rate"), col("lifetime_value")), 1),
+         {1, 2, 4, 6}),
     case("not_in_null_included", not_(in_(col("country"), "US", "CA")), {3, 4, 5}),
     case("is_null", is_null(col("country")), {3}),
     case("is_not_null", not_(is_null(col("country"))), {1, 2, 4, 5, 6}),

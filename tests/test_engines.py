@@ -329,5 +329,5 @@ def test_columns_for_targets_check(engine: str, request: pytest.FixtureRequest) 
     worker = worker_for(request, engine)
     worker.load(request.getfixturevalue("case_tables"))
     found = worker.columns([("web", "logins"), ("crm", "addresses"), ("crm", "no_such_table"), ("nodb", "t")])
-    assert found == {"web.logins": ["customer_id", "logged_at"], "crm.addresses": ["address_id", "state", "city"],
+    assert found == {"web.logins": ["customer_id", "logged_at"], "crm.addresses": ["address_id", "state", "city", "tax_rate"],
                      "crm.no_such_table": None, "nodb.t": None}

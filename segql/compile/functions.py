@@ -43,8 +43,7 @@ def call(lx: Lowering, node: t.Call) -> exp.Expression:
             digits = lx.value(args[1]) if len(args) > 1 else None
             return d.round(lx.value(args[0]), digits, floating=args[0].type == t.FLOAT)
         case "coalesce":
-            first, *rest = [lx.value(a) for a in args]
-            return exp.Coalesce(this=first, expressions=rest)
+            return d.coalesce([lx.value(a) for a in args], node.type.kind)
         case "date":
             return lx.to_date(args[0])
         case "year":

@@ -243,6 +243,10 @@ class SqlDialect:
         as_local = exp.AtTimeZone(this=value, zone=exp.Literal.string(timezone))
         return exp.AtTimeZone(this=as_local, zone=exp.Literal.string("UTC"))
 
+    def coalesce(self, values: list[exp.Expression], kind: str) -> exp.Expression:
+        """The first of the values that is not NULL; `kind` is the result's type (`decimal`, `float`, …)."""
+        return exp.Coalesce(this=values[0], expressions=values[1:])
+
     def least(self, items: list[exp.Expression]) -> exp.Expression:
         """The smallest of values that are never NULL (the engine's plain LEAST)."""
         return exp.Least(this=items[0], expressions=items[1:], ignore_nulls=True)

@@ -106,6 +106,13 @@ class ClickHouse(SqlDialect):
         kind = "DOUBLE" if floating else "DECIMAL"
         return exp.Mod(this=self.cast(left, kind), expression=nullif_zero(self.cast(right, kind)))
 
+    def coalesce(self, values: list[exp.Expression], kind: str) -> exp.Expression:
+        # conditional functions refuse Decimals of different scales ("Conditional functions with different Decimal
+        # scales") and a Decimal beside a Float64: every value as the result's one type
+        if kind in ("decimal", "float"):
+            values = [self.cast(v, "DECIMAL" if kind == "decimal" else "DOUBLE") for v in values]
+        return exp.Coalesce(this=values[0], expressions=values[1:])
+
     def round(self, value: exp.Expression, digits: exp.Expression | None, floating: bool) -> exp.Expression:
         """Halves away from zero, on the value's shortest decimal text (ClickHouse rounds a Float64's halves to even
         and converts a float to Decimal inexactly); a value too large for Decimal(38, 18) is rounded as it is."""
