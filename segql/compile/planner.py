@@ -81,11 +81,15 @@ def split_where(where: t.Expr | None, value: t.Expr | None) -> tuple[list[t.Expr
 
 
 def _conjuncts(node: t.Expr) -> list[t.Expr]:
-    match node:
-        case t.And(items=items):
-            return [c for item in items for c in _conjuncts(item)]
-        case t.TraitRef(expr=t.And() as expr):
-            return _conjuncts(expr)
+    return flattened(node, t.And)
+
+
+def flattened(node: t.Expr, kind: type[t.And] | type[t.Or]) -> list[t.Expr]:
+    """The items of nested `and`s (or `or`s), through traits naming one: `a and (b and c)` → [a, b, c]."""
+    if isinstance(node, kind):
+        return [item for inner in node.items for item in flattened(inner, kind)]
+    if isinstance(node, t.TraitRef) and isinstance(node.expr, kind):
+        return flattened(node.expr, kind)
     return [node]
 
 

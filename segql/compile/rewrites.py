@@ -21,7 +21,7 @@ from segql.compile import dates, plan, sql
 from segql.compile.clock import Bound
 from segql.compile.constants import Constants
 from segql.compile.passes import EMPTY_IS_ZERO, UNSPLITTABLE, EventPass
-from segql.compile.planner import reads
+from segql.compile.planner import flattened, reads
 from segql.dialects import SqlDialect
 from segql.source import Span
 
@@ -87,12 +87,7 @@ def _distributed(aggregate: plan.Aggregate, span: Span) -> t.Expr | None:
 
 
 def _disjuncts(node: plan.Expr) -> list[plan.Expr]:
-    match node:
-        case t.Or(items=items):
-            return [d for item in items for d in _disjuncts(item)]
-        case t.TraitRef(expr=t.Or() as expr):
-            return _disjuncts(expr)
-    return [node]
+    return list(flattened(cast(t.Expr, node), t.Or))
 
 
 def _on_customer(node: plan.Expr) -> bool:
