@@ -112,6 +112,7 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
         s.alias: _ordered_aggregate(p, d, s, filters[s.alias], value_of(s), column) for s in ordered}
     if ordered and any(a is None for a in aggregates.values()) or len(aggregates) < len(ordered):
         aggregates = {}
+    aggregates |= _shared_smallest(p, d, filters, aggregates, value_of)
     if ordered and not aggregates:
         # Per event row, each aggregate's value (NULL where its filter fails) and, for first/last, the earliest or
         # latest time at which it has a value, for nth/nth_time the row's number among the matching rows in time
@@ -237,6 +238,27 @@ def _distinct_values(p: EventPass, d: SqlDialect, source: exp.Expression, joins:
     counted = sql.alias(exp.Count(this=exp.Star()), d.identifier(p.specs[0].alias))
     return sql.select([sql.alias(column(p.table.key), d.identifier(p.table.key)), counted],
                       sql.subquery(rows, d.identifier(p.alias)), group_by=[column(p.table.key)])
+
+
+def _shared_smallest(p: EventPass, d: SqlDialect, filters: dict[str, exp.Expression | None],
+                     aggregates: dict[str, exp.Expression | None],
+                     value_of: Callable[[AggregateSpec], exp.Expression | None]) -> dict[str, exp.Expression | None]:
+    """first_time beside an nth_time(…, n) over the same events (the same filter) taken as one aggregate: the first
+    of the n smallest times, from the aggregate the nth_time computes anyway (SqlDialect.nth_of_smallest), instead
+    of a MIN of its own. Exact: the smallest of the matching times is the first of their n smallest."""
+    shared: dict[str, exp.Expression | None] = {}
+    nths = [s for s in p.specs if s.func == "nth_time" and aggregates.get(s.alias) is not None]
+    for spec in p.specs:
+        same = [s for s in nths if filters[s.alias] == filters[spec.alias]] if spec.func == "first_time" else []
+        value = value_of(spec)
+        if not same or value is None:
+            continue
+        own = filters[spec.alias]
+        count = max(s.position or 1 for s in same)
+        picked = d.nth_of_smallest(value, own.copy() if own is not None else None, 1, count)
+        if picked is not None:
+            shared[spec.alias] = picked
+    return shared
 
 
 def _ordered_aggregate(p: EventPass, d: SqlDialect, spec: AggregateSpec, own: exp.Expression | None,

@@ -292,6 +292,13 @@ class SqlDialect:
         fail the guard, or are not among the events (guard None: every event counts)."""
         return None
 
+    def nth_of_smallest(self, value: exp.Expression, guard: exp.Expression | None, position: int,
+                        count: int) -> exp.Expression | None:
+        """The `position`-th of the `count` smallest values where `guard` holds (NULL when there are fewer), as one
+        aggregate that `first_time` can share with an `nth_time(…, count)` of the same events; None where the
+        engine has no such aggregate or sharing it would not pay (the default: `first_time` stays a MIN)."""
+        return None
+
     def max_value(self, value: exp.Expression, boolean: bool) -> exp.Expression:
         return exp.LogicalOr(this=value) if boolean else exp.Max(this=value)
 
