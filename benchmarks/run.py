@@ -436,7 +436,7 @@ def bench_shapes_postgres(runs: int = 5) -> dict[str, Any]:
 # ---- (d) memberships over 50 segments ----
 
 
-def bench_memberships(data: Path, n: int = 50, runs: int = 3) -> dict[str, Any]:
+def bench_memberships(data: Path, n: int = 50, runs: int = 6) -> dict[str, Any]:
     """The suite's segments plus generated ones up to n: one memberships query (what `run --all` and `count` run)
     and a snapshot of all of them, against each segment's query alone and the 50 run one by one; then where the
     memberships query spends its time (DuckDB's profile of it)."""
