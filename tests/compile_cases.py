@@ -435,6 +435,8 @@ CASES: list[Case] = [
     # values of different numeric types or scales (ClickHouse's conditional functions refuse to mix them)
     case("coalesce_decimal_float", ge(t.Call("coalesce", (col("lifetime_value"), col("score")), FLOAT), 200),
          {1, 2, 6}),
+    case("coalesce_timestamp_and_date", eq(t.Call("coalesce", (col("signup_at"), col("birth_date")), DATE),
+                                            D(1980, 1, 31)), {5}),
     case("coalesce_decimal_literal", le(call("coalesce", col("lifetime_value"), Decimal("0.125")), 100), {3, 4, 5}),
     case("coalesce_decimal_scales", lt(call("coalesce", col("address.tax_rate"), col("lifetime_value")), 1),
          {1, 2, 4, 6}),
