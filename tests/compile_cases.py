@@ -559,6 +559,30 @@ CASES: list[Case] = [
          {1, 2}),
     case("has_where_customer_value", has("orders", gt(col("orders.amount"), arith("/", col("lifetime_value"), 10))),
          {2, 4, 6}),
+    # … as max(amount) > lifetime_value / 10 (rewrites.edge_comparisons), `has no` too, min for <, timestamps
+    case("has_no_where_customer_value",
+         not_(has("orders", gt(col("orders.amount"), arith("/", col("lifetime_value"), 10)))), {1, 3, 5}, golden=True),
+    case("has_where_below_customer_value",
+         has("orders", lt(col("orders.amount"), arith("/", col("lifetime_value"), 10)), window=last(90, "day")), {1, 2}),
+    case("has_where_at_least_customer_value", has("reviews", ge(col("reviews.stars"), col("VipLevel"))), {1, 6}),
+    # `has` in a grouped pass (beside other aggregates of its table) as the pass's boolean column (rewrites.reached):
+    # from the latest matching time where only the window's start is left to check, the earliest where only its end
+    case("reached_since", or_(has("orders", PAID, window=since(D(2024, 6, 1))), ge(agg("count", "orders"), 3)),
+         {1, 4, 6}),
+    case("reached_has_no_last_days", and_(not_(has("orders", PAID, window=last(30, "day"))),
+                                          ge(agg("count", "orders"), 1)), {2, 3}),
+    case("reached_before", and_(has("orders", PAID, window=before(D(2024, 5, 1))),
+                                ge(agg("sum", "orders.amount"), 50)), {2}),
+    case("reached_previous_months", and_(has("orders", window=previous_w("month", 2)),
+                                         not_(has("orders", window=this_w("month")))), {2}, golden=True),
+    case("reached_between_inside_pass", and_(has("orders", window=between_w(D(2024, 5, 1), D(2024, 5, 31))),
+                                             ge(agg("count", "orders", window=last(1, "year")), 2)), {4}),
+    case("reached_guarded", or_(has("orders", and_(PAID, eq(col("country"), "US")), window=last(90, "day")),
+                                ge(agg("max", "orders.amount"), 250)), {1, 2, 6}),
+    case("reached_beside_last", and_(has("orders", PAID, window=since(D(2024, 5, 15))),
+                                     eq(agg("last", "orders.channel"), "web")), {1, 6}),
+    case("reached_beside_count_distinct", and_(has("orders", PAID, window=since(D(2024, 5, 1))),
+                                               ge(agg("count_distinct", "orders.channel"), 2)), {1, 4}),
     # `has E where (a or L)`, L on the customer alone: `has E where a or (L and has E)`, a pass of two counts without
     # the customer join (customer 4's address has no state, 3 has no address: L fails for both, under `not` too)
     case("has_or_lookup_window", has("orders", or_(eq(col("orders.channel"), "store"), eq(col("address.state"), "CA")),

@@ -64,8 +64,12 @@ def test_guard_lifted_to_a_plain_conjunct() -> None:
 
 @pytest.mark.parametrize("name", ["guard_kept_when_empty_passes", "guard_kept_for_zero"])
 def test_guard_kept_where_the_empty_value_passes(name: str) -> None:
-    """A non-US customer has a sum/count of 0 here, which the comparison accepts: the guard stays inside."""
-    assert where_of(name).find(exp.Case) is not None
+    """A non-US customer has a sum/count of 0 here, which the comparison accepts: the guard stays inside (in the
+    CASE of the sum; the count = 0 is a `has no`, under whose NOT the guard is, rewrites.reached)."""
+    where = where_of(name)
+    guard = next(e for e in where.find_all(exp.EQ) if e.this.sql("duckdb") == "c.country")
+    assert guard.find_ancestor(exp.Case, exp.Not) is not None
+    assert not (isinstance(where, exp.And) and where.this is guard)
 
 
 def test_guard_under_not_never_leaks_null() -> None:
@@ -102,7 +106,6 @@ def semi_joins_of(name: str, dialect: str) -> tuple[list[exp.Expression], dict[s
     ("guard_kept_for_zero", 1, {}),  # the customer condition beside the semi-join
     ("left_or_two_passes", 1, {"orders": "LEFT"}),  # max(orders…) needs the pass, has visits does not
     ("where_lookup", 1, {}),
-    ("has_where_customer_value", 1, {}),
     ("count_last_90_days", 0, {"orders": "INNER"}),  # count(…) = 1 is no has
 ])
 @pytest.mark.parametrize("dialect", ["duckdb", "postgres"])
@@ -110,9 +113,20 @@ def test_a_has_alone_over_its_table_is_a_semi_join(name: str, semi: int, passes:
     found, joins = semi_joins_of(name, dialect)
     assert len(found) == semi
     # PostgreSQL: EXISTS, but IN for events whose where reads a lookup or the customer row inside the subquery
-    inside = name == "has_where_customer_value"
-    assert all(isinstance(n, exp.In if dialect == "duckdb" or inside else exp.Exists) for n in found)
+    assert all(isinstance(n, exp.In if dialect == "duckdb" else exp.Exists) for n in found)
     assert joins == passes
+
+
+def test_has_comparing_with_the_customer_is_an_edge() -> None:
+    """has orders where amount > customer.lifetime_value / 10: max(amount) > lifetime_value / 10 on DuckDB (a pass
+    without the customer join, rewrites.edge_comparisons); on PostgreSQL an IN of the events joined with the customer
+    (a subquery reading the customer row is no correlated EXISTS)."""
+    found, joins = semi_joins_of("has_where_customer_value", "duckdb")
+    assert not found and joins == {"orders": "INNER"}
+    where = where_of("has_where_customer_value")
+    assert isinstance(where, exp.GT) and where.this.sql("duckdb") == "orders.orders_1"
+    found, joins = semi_joins_of("has_where_customer_value", "postgres")
+    assert len(found) == 1 and isinstance(found[0], exp.In) and not joins
 
 
 @pytest.mark.parametrize("name", ["has_where_event_or_lookup", "has_or_lookup_window", "has_and_or_lookup"])

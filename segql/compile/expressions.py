@@ -20,7 +20,7 @@ from segql.check import tree as t
 from segql.compile import dates, functions, plan, planner, sequences, sql, windows
 from segql.compile.clock import Bound, Clock
 from segql.compile.constants import Constants, error
-from segql.compile.passes import EMPTY_IS_ZERO, EventPass
+from segql.compile.passes import EMPTY_IS_ZERO, EXISTS, EventPass
 from segql.compile.tables import TableMap
 from segql.dialects import SqlDialect
 
@@ -145,6 +145,8 @@ class Lowering:
                 return self.annual_days(node)
             case plan.Exists():
                 return self.exists(node)
+            case plan.Reached():
+                return self.reached(node)
             case plan.Member():
                 return self.member(node)
             case plan.Uncoalesced(op=op, left=left, right=right):
@@ -289,6 +291,8 @@ class Lowering:
                 return True
             case plan.Exists(aggregate=aggregate):  # IN: NULL for a missing key
                 return not self.correlated(aggregate) or any(self.nullable(c) for c in aggregate.on_customer)
+            case plan.Reached():  # the pass's column: NULL for a customer without its row
+                return True
             case plan.Member():  # IN: NULL for a missing key
                 return not self.d.joined_key_sets
         return True  # pragma: no cover
@@ -323,7 +327,7 @@ class Lowering:
                 return self.sql_trait(node)
             case t.Compare() | t.Between() | t.InList() | t.IsNull() | t.Match() | t.Not() | t.And() | t.Or() \
                     | t.Truth() | t.SegmentRef() | t.Sequence() | plan.DateRange() | plan.AnnualDays() | plan.Exists() \
-                    | plan.Member() | plan.Uncoalesced() \
+                    | plan.Reached() | plan.Member() | plan.Uncoalesced() \
                     | plan.Lifted():
                 return self.strict(node)
         raise AssertionError(f"cannot compile {node!r}")  # pragma: no cover
@@ -516,6 +520,14 @@ class Lowering:
         if node.aggregate.on_customer:
             return sql.and_([*(self.cond(g) for g in node.aggregate.on_customer), found])
         return found
+
+    def reached(self, node: plan.Reached) -> exp.Expression:
+        """`has` as its pass's boolean column (rewrites.reached), after the aggregate's conditions on the customer."""
+        aggregate = node.aggregate
+        column = self.aggregate(plan.rebuild(aggregate, {"func": EXISTS, "guarded": False}))
+        if aggregate.on_customer and aggregate.guarded:
+            return sql.and_([*(self.cond(g) for g in aggregate.on_customer), column])
+        return column
 
     def member(self, node: plan.Member) -> exp.Expression:
         """The customer is a member of a referenced segment computed apart (rewrites.key_sets): `c.key IN (SELECT

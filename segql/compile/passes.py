@@ -23,8 +23,9 @@ from segql.dialects import SqlDialect
 TWO_STEP = ("first", "last")  # the value at the earliest or latest time with one (a window step finds the time)
 NUMBERED = ("nth", "nth_time")  # the n-th matching event in time order (a window step numbers them)
 UNSPLITTABLE = ("median",)  # no second grouping can combine it (see rewrites.distinct_value)
+EXISTS = "exists"  # a `has` in a grouped pass (plan.Reached): TRUE when a row matches, from an edge time if it can
 
-__all__ = ["EMPTY_IS_ZERO", "AggregateSpec", "EventPass", "build_pass"]
+__all__ = ["EMPTY_IS_ZERO", "EXISTS", "AggregateSpec", "EventPass", "build_pass"]
 
 
 @dataclass(slots=True)
@@ -98,21 +99,22 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
             return spec.value
         return column(p.table.time) if p.table.time is not None and spec.func.endswith("_time") else None
 
-    if d.picked_rows and distinct is None and time is not None and len(p.specs) == 1 \
-            and p.specs[0].func in ("first", "last", "nth") and filters[p.specs[0].alias] is None:
-        return _picked_rows(p, d, source, joins, where, p.specs[0], key, time)
+    specs, filters, reached = _reached(p.specs, filters, time)
+    if d.picked_rows and distinct is None and time is not None and len(specs) == 1 \
+            and specs[0].func in ("first", "last", "nth") and filters[specs[0].alias] is None:
+        return _picked_rows(p, d, source, joins, where, specs[0], key, time)
     rows: exp.Select | None = None
     inputs: list[exp.Expression | None] = []  # per aggregate: what the grouping aggregates (None: COUNT(*))
     picks: list[exp.Expression | None] = []  # per first/last: the row's value when its time is the edge, else NULL
     group_key: list[exp.Expression] = [key]
-    ordered = [s for s in p.specs if s.func in TWO_STEP or s.func in NUMBERED]
+    ordered = [s for s in specs if s.func in TWO_STEP or s.func in NUMBERED]
     # first/last/nth/nth_time as one aggregate each where the dialect has one (not when the grouping is by customer
     # and value first: its second grouping could not combine them); else a row step numbers the rows for all
     aggregates = {} if distinct is not None or time is None else {
         s.alias: _ordered_aggregate(p, d, s, filters[s.alias], value_of(s), column) for s in ordered}
     if ordered and any(a is None for a in aggregates.values()) or len(aggregates) < len(ordered):
         aggregates = {}
-    aggregates |= _shared_smallest(p, d, filters, aggregates, value_of)
+    aggregates |= _shared_smallest(specs, d, filters, aggregates, value_of)
     if ordered and not aggregates:
         # Per event row, each aggregate's value (NULL where its filter fails) and, for first/last, the earliest or
         # latest time at which it has a value, for nth/nth_time the row's number among the matching rows in time
@@ -123,7 +125,7 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
         if distinct is not None:
             inner.append(sql.alias(distinct.copy(), d.identifier(distinct_name)))
             group_key.append(column(distinct_name))
-        for spec in p.specs:
+        for spec in specs:
             value_name = _unique(f"{spec.alias}_value", taken)
             inner.append(sql.alias(_when(filters[spec.alias], value_of(spec)) or sql.number(1),
                                    d.identifier(value_name)))
@@ -146,7 +148,7 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
         rows = sql.select(inner, source, joins, where)
         group_key[0] = column(p.table.key)
     else:
-        for spec in p.specs:
+        for spec in specs:
             inputs.append(_when(filters[spec.alias], value_of(spec)))
             picks.append(None)
         if distinct is not None:
@@ -154,11 +156,11 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
 
     # The grouping: one column per aggregate (two for an average when a second grouping follows).
     split = distinct is not None
-    if distinct is not None and rows is None and len(p.specs) == 1 and filters[p.specs[0].alias] is None:
+    if distinct is not None and rows is None and len(specs) == 1 and filters[specs[0].alias] is None:
         return _distinct_values(p, d, source, joins, where, distinct, key, column)
     columns: list[exp.Expression] = [sql.alias(column(p.table.key), key_name)]
     combined: list[exp.Expression] = [sql.alias(column(p.table.key), key_name)]
-    for spec, arg, picked in zip(p.specs, inputs, picks, strict=True):
+    for spec, arg, picked in zip(specs, inputs, picks, strict=True):
         name = d.identifier(spec.alias)
         if split and spec.func in ("count_distinct", "avg"):
             assert arg is not None
@@ -180,7 +182,8 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
             agg = d.min_value(picked, spec.boolean) if spec.func == "first" else d.max_value(picked, spec.boolean)
         else:
             agg = _aggregate(d, spec, arg)
-        columns.append(sql.alias(agg, name))
+        edge = reached.get(spec.alias)
+        columns.append(sql.alias(edge(agg) if edge is not None and not split else agg, name))
         if split:  # the second grouping combines the first's per-value results
             mine = d.column(spec.alias, p.alias)
             if spec.func in ("count", "sum"):
@@ -189,7 +192,7 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
                 whole = d.min_value(mine, spec.boolean)
             else:
                 whole = d.max_value(mine, spec.boolean)
-            combined.append(sql.alias(whole, name))
+            combined.append(sql.alias(edge(whole) if edge is not None else whole, name))
     if rows is None:
         grouped = sql.select(columns, source, joins, where, group_key)
     else:
@@ -197,6 +200,58 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
     if not split:
         return grouped
     return sql.select(combined, sql.subquery(grouped, d.identifier(p.alias)), group_by=[d.column(p.table.key, p.alias)])
+
+
+def _reached(specs: list[AggregateSpec], filters: dict[str, exp.Expression | None], time: exp.Column | None
+             ) -> tuple[list[AggregateSpec], dict[str, exp.Expression | None],
+                        dict[str, Callable[[exp.Expression], exp.Expression]]]:
+    """Each `has` of the pass (EXISTS, plan.Reached) as an aggregate and the comparison that makes it TRUE or FALSE:
+    where its filter, less what the pass's WHERE implies, checks the time against one bound (`t >= X`: the window's
+    start; `t < X`: its end), the latest or earliest time of the rows matching the rest, compared with the bound
+    (the same aggregate for every `has` on the same events, which the engine computes once); TRUE where every row
+    matches; else the count of its rows, compared with 0. Exact: every row of the pass has a time (the WHERE's as-of bound is false for a missing
+    one), so a matching row has one past the bound exactly when the edge time of the matching rows is past it."""
+    if not any(s.func == EXISTS for s in specs):
+        return specs, filters, {}
+    specs, filters = list(specs), dict(filters)
+    reached: dict[str, Callable[[exp.Expression], exp.Expression]] = {}
+    for i, spec in enumerate(specs):
+        if spec.func != EXISTS:
+            continue
+        own = filters[spec.alias]
+        conjuncts = sql.conjuncts(own) if own is not None else []
+        bounds = [c for c in conjuncts if time is not None and _time_bound(c, time) is not None]
+        if len(bounds) == 1:
+            bound = bounds[0]
+            kind, edge_func = type(bound), "last_time" if isinstance(bound, exp.GTE | exp.GT) else "first_time"
+            rest = [c for c in conjuncts if c is not bound]
+            specs[i] = AggregateSpec(spec.alias, edge_func, None, None, False)
+            filters[spec.alias] = sql.and_(rest) if rest else None
+            limit = bound.expression
+
+            def compared(agg: exp.Expression, kind: type[exp.Expression] = kind,
+                         limit: exp.Expression = limit) -> exp.Expression:
+                return sql.binary(kind, agg, limit.copy())
+        elif not conjuncts:  # every row of the pass matches: TRUE for each customer it has
+            specs[i] = AggregateSpec(spec.alias, "count", None, None, False)
+
+            def compared(agg: exp.Expression) -> exp.Expression:
+                return exp.true()
+        else:
+            specs[i] = AggregateSpec(spec.alias, "count", None, None, False)
+
+            def compared(agg: exp.Expression) -> exp.Expression:
+                return sql.binary(exp.GT, agg, sql.number(0))
+        reached[spec.alias] = compared
+    return specs, filters, reached
+
+
+def _time_bound(condition: exp.Expression, time: exp.Column) -> exp.Expression | None:
+    """The bound of `time >= X` (>, <, <=) where X reads no column: the same for every row."""
+    if not isinstance(condition, exp.GTE | exp.GT | exp.LT | exp.LTE) or condition.this != time:
+        return None
+    limit = condition.expression
+    return None if isinstance(limit, exp.Column) or limit.find(exp.Column) is not None else limit
 
 
 def _picked_rows(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[exp.Join],
@@ -240,15 +295,15 @@ def _distinct_values(p: EventPass, d: SqlDialect, source: exp.Expression, joins:
                       sql.subquery(rows, d.identifier(p.alias)), group_by=[column(p.table.key)])
 
 
-def _shared_smallest(p: EventPass, d: SqlDialect, filters: dict[str, exp.Expression | None],
+def _shared_smallest(specs: list[AggregateSpec], d: SqlDialect, filters: dict[str, exp.Expression | None],
                      aggregates: dict[str, exp.Expression | None],
                      value_of: Callable[[AggregateSpec], exp.Expression | None]) -> dict[str, exp.Expression | None]:
     """first_time beside an nth_time(…, n) over the same events (the same filter) taken as one aggregate: the first
     of the n smallest times, from the aggregate the nth_time computes anyway (SqlDialect.nth_of_smallest), instead
     of a MIN of its own. Exact: the smallest of the matching times is the first of their n smallest."""
     shared: dict[str, exp.Expression | None] = {}
-    nths = [s for s in p.specs if s.func == "nth_time" and aggregates.get(s.alias) is not None]
-    for spec in p.specs:
+    nths = [s for s in specs if s.func == "nth_time" and aggregates.get(s.alias) is not None]
+    for spec in specs:
         same = [s for s in nths if filters[s.alias] == filters[spec.alias]] if spec.func == "first_time" else []
         value = value_of(spec)
         if not same or value is None:

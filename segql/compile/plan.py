@@ -110,6 +110,19 @@ class Exists:
 
 
 @dataclass(frozen=True, slots=True)
+class Reached:
+    """The customer has an event the aggregate (a count) would count: `has E …` over an event table whose grouped
+    pass computes other aggregates too (rewrites.reached), as a boolean column of that pass instead of a count
+    compared with 0 outside it. The pass computes it from the earliest or latest matching time where the window
+    leaves one bound to check (passes.build_pass), one MIN or MAX that every such `has` on the same events shares.
+    NULL for a customer the pass has no row for."""
+
+    aggregate: Aggregate
+    type: t.Type = t.BOOLEAN
+    span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
+
+
+@dataclass(frozen=True, slots=True)
 class Member:
     """`in segment <name>` as a key set (rewrites.key_sets): the customer's key among the keys of the members of the
     referenced segment, computed by a query of its own (its own passes, ranks and filters, planned and rewritten
@@ -162,7 +175,7 @@ class Lifted:
     span: Span = field(default=NO_SPAN, kw_only=True, compare=False, repr=False)
 
 
-Expr = t.Expr | Aggregate | Exists | Member | DateRange | AnnualDays | Uncoalesced | Lifted
+Expr = t.Expr | Aggregate | Exists | Reached | Member | DateRange | AnnualDays | Uncoalesced | Lifted
 
 
 # ---- walking expressions ----

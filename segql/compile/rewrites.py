@@ -28,15 +28,18 @@ from segql.source import Span
 
 def rewrite(query: plan.Query, constants: Constants, dialect: SqlDialect) -> plan.Query:
     """The plan rewrites, in order: referenced segments as key sets, `or`s distributed over customer conditions,
-    join kinds (read off the comparisons as written), then comparisons."""
+    comparisons of events with the customer as edges, join kinds (read off the comparisons as written), the `has` left in grouped passes, then comparisons."""
     if dialect.semi_joins:
         query = key_sets(query, constants, dialect)
-    joined = inner_joins(distributed_ors(query), constants)
+    query = distributed_ors(query)
+    if dialect.edge_comparisons:
+        query = edge_comparisons(query)
+    joined = inner_joins(query, constants)
     if dialect.semi_joins:
         joined = semi_joins(joined)
         if dialect.correlated_exists:
             joined = anti_joins(joined)
-    return comparisons(joined, constants)
+    return comparisons(reached(joined), constants)
 
 
 # ---- `has E where (a or L)`, L on the customer alone: `has E where a or (L and has E)` ----
@@ -97,6 +100,52 @@ def _on_customer(node: plan.Expr) -> bool:
 
 def _either(disjuncts: list[plan.Expr]) -> plan.Expr:
     return disjuncts[0] if len(disjuncts) == 1 else t.Or(tuple(cast(t.Expr, d) for d in disjuncts))
+
+
+# ---- `has E where x > customer.v`: `max(x of E) > customer.v` ----
+
+_ORDERED = (t.INTEGER, t.DECIMAL, t.FLOAT, t.DATE, t.TIMESTAMP)  # types whose MIN and MAX are the engines' order
+
+
+def edge_comparisons(query: plan.Query) -> plan.Query:
+    """`has E where x > v` (`>=`; `<`, `<=` with min) and `has no`, where v reads the customer and lookups alone
+    and no other condition of the `where` reads them: `max(x of E where <the rest>) > v`, so that the events are
+    grouped by customer alone and compared once per customer, instead of each joined with the customer row first
+    (has_where_customer on DuckDB: 1.16× → see docs/performance.md). Exact: an event has x > v exactly when the largest
+    x of the events with one does; with no such event, or no v, both are false (the max or the comparison NULL)."""
+    def rewritten(node: Any) -> Any:
+        if type(node) in plan.LEAVES or isinstance(node, t.Percentile):  # ranked values have their own source
+            return node
+        existence = _existence(node)
+        if existence is not None:
+            edge = _edge(existence[0], node.span)
+            if edge is not None:
+                return edge if existence[1] else t.Not(edge, span=node.span)
+        return plan.map_children(node, rewritten)
+
+    outputs = tuple(replace(o, expr=rewritten(o.expr)) for o in query.outputs)
+    where = rewritten(query.where) if query.where is not None else None
+    if where is query.where and all(a.expr is b.expr for a, b in zip(outputs, query.outputs, strict=True)):
+        return query
+    return replace(query, outputs=outputs, where=where)
+
+
+def _edge(aggregate: plan.Aggregate, span: Span) -> t.Compare | None:
+    """The count's `has` as a comparison of the largest or smallest event value with the customer's, or None."""
+    mixed = [i for i, c in enumerate(aggregate.on_events) if reads(c) & {"customer", "lookup"}]
+    if len(mixed) != 1:
+        return None
+    compared = plan.unwrap(aggregate.on_events[mixed[0]])
+    if not isinstance(compared, t.Compare) or compared.op == "=":
+        return None
+    rest = aggregate.on_events[:mixed[0]] + aggregate.on_events[mixed[0] + 1:]
+    for x, v, op in ((compared.left, compared.right, compared.op), (compared.right, compared.left,
+                                                                     _FLIPPED[compared.op])):
+        if reads(x) == {"event"} and x.type in _ORDERED and _on_customer(v):
+            edge = plan.Aggregate("max" if op in (">", ">=") else "min", aggregate.event, x, rest,
+                                  aggregate.on_customer, aggregate.window, x.type, span=aggregate.span)
+            return t.Compare(op, cast(t.Expr, edge), v, span=span)
+    return None
 
 
 # ---- referenced segments as key sets where their passes serve nothing else ----
@@ -273,6 +322,36 @@ def semi_joins(query: plan.Query) -> plan.Query:
     where = rewritten(query.where) if query.where is not None else None
     source = replace(query.source, passes=tuple(p for p in passes if p.event not in events))
     return replace(query, source=source, outputs=outputs, where=where)
+
+
+def reached(query: plan.Query) -> plan.Query:
+    """`has E …` and `has no E …` (a count compared with 0) over an event table whose grouped pass stays (it computes
+    other aggregates): whether the customer has such an event as a boolean column of the pass (plan.Reached; `has
+    no`: not), which the pass computes from the latest matching time where the window leaves only its start to check
+    (`in last 90 days`, `since D`, `this quarter`: its end is the as-of date, which bounds the pass) and from the
+    earliest where it leaves only its end (`before D`, or a window starting where the pass does): one MAX or MIN for
+    every such `has` on the same events, instead of a conditional count each (passes.build_pass). Exact: the pass's
+    rows all have a time (its WHERE bounds it), and some row matching the rest of the filter has a time on or after
+    the start exactly when the latest of them does. Runs after the join kinds, which read the counts."""
+    grouped = {p.event for p in query.source.passes}
+    if not grouped:
+        return query
+
+    def rewritten(node: Any) -> Any:
+        if type(node) in plan.LEAVES or isinstance(node, t.Percentile):  # ranked values have their own source
+            return node
+        existence = _existence(node)
+        if existence is not None and existence[0].event in grouped:
+            aggregate, positive = existence
+            has = plan.Reached(aggregate, span=node.span)
+            return has if positive else t.Not(cast(t.Expr, has), span=node.span)
+        return plan.map_children(node, rewritten)
+
+    outputs = tuple(replace(o, expr=rewritten(o.expr)) for o in query.outputs)
+    where = rewritten(query.where) if query.where is not None else None
+    if where is query.where and all(a.expr is b.expr for a, b in zip(outputs, query.outputs, strict=True)):
+        return query
+    return replace(query, outputs=outputs, where=where)
 
 
 def anti_joins(query: plan.Query) -> plan.Query:

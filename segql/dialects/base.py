@@ -48,6 +48,9 @@ class SqlDialect:
     # value … ORDER BY key, time, value; nth the rows whose ROW_NUMBER() in that order is n
     picked_rows: ClassVar[bool] = False
     correlated_exists: ClassVar[bool] = False
+    # `has E where x > customer.v` as `max(x of E) > customer.v` (rewrites.edge_comparisons): the events grouped by
+    # customer alone, not joined with the customer row first; off where a correlated EXISTS probes an index instead
+    edge_comparisons: ClassVar[bool] = True
     # A referenced segment computed apart (compile.rewrites.key_sets) as its members' keys LEFT JOINed, read as `key IS
     # NOT NULL`, instead of `key IN (SELECT key …)`
     joined_key_sets: ClassVar[bool] = False

@@ -21,6 +21,7 @@ class Postgres(SqlDialect):
     # (subquery) would fall back to a per-row scan once its hash outgrows work_mem
     semi_joins = True
     correlated_exists = True
+    edge_comparisons = False  # the EXISTS probes the (key, time) index: has_where_customer 0.72× its grouped query
     # one sort of the pass's rows, the picked row of each customer kept, instead of a window step and a grouping
     # (first_value, last_value 1.35x -> ~1.0x) or an ordered array per customer (nth_value)
     picked_rows = True

@@ -4,7 +4,7 @@ FROM crm.customers AS c
 INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    COUNT(*) AS orders_1
+    TRUE AS orders_1
   FROM sales.orders AS orders
   WHERE
     orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMPNTZ)
@@ -13,4 +13,4 @@ INNER JOIN (
 ) AS orders
   ON orders.customer_id = c.customer_id
 WHERE
-  c.country = 'US' AND COALESCE(orders.orders_1, 0) >= 1
+  c.country = 'US' AND orders.orders_1

@@ -4,7 +4,7 @@ FROM crm.customers AS c
 INNER JOIN (
   SELECT
     logins.customer_id AS customer_id,
-    COUNT(*) AS logins_1
+    TRUE AS logins_1
   FROM web.logins AS logins
   INNER JOIN crm.customers AS c
     ON c.customer_id = logins.customer_id
@@ -16,5 +16,5 @@ INNER JOIN (
 ) AS logins
   ON logins.customer_id = c.customer_id
 WHERE
-  COALESCE(logins.logins_1, 0) > 0
+  logins.logins_1
 SETTINGS join_use_nulls = 1, aggregate_functions_null_for_empty = 1

@@ -4,18 +4,8 @@ FROM crm.customers AS c
 INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    COUNT(
-      CASE
-        WHEN orders.ordered_at >= toDateTime64(addDays(addMonths(toDate32(now64(6, 'UTC'), 'UTC'), -1200), 1), 6, 'UTC')
-        THEN 1
-      END
-    ) AS orders_1,
-    COUNT(
-      CASE
-        WHEN orders.ordered_at >= toDateTime64('2024-06-01 00:00:00', 6, 'UTC')
-        THEN 1
-      END
-    ) AS orders_2
+    MAX(orders.ordered_at) >= toDateTime64(addDays(addMonths(toDate32(now64(6, 'UTC'), 'UTC'), -1200), 1), 6, 'UTC') AS orders_1,
+    MAX(orders.ordered_at) >= toDateTime64('2024-06-01 00:00:00', 6, 'UTC') AS orders_2
   FROM sales.orders AS orders
   WHERE
     orders.ordered_at >= toDateTime64(
@@ -32,5 +22,5 @@ INNER JOIN (
 ) AS orders
   ON orders.customer_id = c.customer_id
 WHERE
-  COALESCE(orders.orders_1, 0) > 0 OR COALESCE(orders.orders_2, 0) > 0
+  orders.orders_1 OR orders.orders_2
 SETTINGS join_use_nulls = 1, aggregate_functions_null_for_empty = 1

@@ -4,15 +4,8 @@ FROM crm.customers AS c
 INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    COUNT(
-      CASE
-        WHEN orders.ordered_at >= CAST(CAST(CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS DATE) - INTERVAL '1200 MONTH' AS DATE) + 1 AS TIMESTAMP)
-        THEN 1
-      END
-    ) AS orders_1,
-    COUNT(
-      CASE WHEN orders.ordered_at >= CAST('2024-06-01 00:00:00' AS TIMESTAMP) THEN 1 END
-    ) AS orders_2
+    MAX(orders.ordered_at) >= CAST(CAST(CAST(CURRENT_TIMESTAMP AT TIME ZONE 'UTC' AS DATE) - INTERVAL '1200 MONTH' AS DATE) + 1 AS TIMESTAMP) AS orders_1,
+    MAX(orders.ordered_at) >= CAST('2024-06-01 00:00:00' AS TIMESTAMP) AS orders_2
   FROM sales.orders AS orders
   WHERE
     orders.ordered_at >= CAST(LEAST(
@@ -25,4 +18,4 @@ INNER JOIN (
 ) AS orders
   ON orders.customer_id = c.customer_id
 WHERE
-  COALESCE(orders.orders_1, 0) > 0 OR COALESCE(orders.orders_2, 0) > 0
+  orders.orders_1 OR orders.orders_2

@@ -4,22 +4,12 @@ FROM crm.customers AS c
 INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    COUNT(
-      CASE
-        WHEN orders.ordered_at >= CAST(DATEADD(
-          DAY,
-          1,
-          DATEADD(MONTH, -1200, CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS DATE))
-        ) AS TIMESTAMPNTZ)
-        THEN 1
-      END
-    ) AS orders_1,
-    COUNT(
-      CASE
-        WHEN orders.ordered_at >= CAST('2024-06-01 00:00:00' AS TIMESTAMPNTZ)
-        THEN 1
-      END
-    ) AS orders_2
+    MAX(orders.ordered_at) >= CAST(DATEADD(
+      DAY,
+      1,
+      DATEADD(MONTH, -1200, CAST(CONVERT_TIMEZONE('UTC', CURRENT_TIMESTAMP()) AS DATE))
+    ) AS TIMESTAMPNTZ) AS orders_1,
+    MAX(orders.ordered_at) >= CAST('2024-06-01 00:00:00' AS TIMESTAMPNTZ) AS orders_2
   FROM sales.orders AS orders
   WHERE
     orders.ordered_at >= CAST(LEAST(
@@ -36,4 +26,4 @@ INNER JOIN (
 ) AS orders
   ON orders.customer_id = c.customer_id
 WHERE
-  COALESCE(orders.orders_1, 0) > 0 OR COALESCE(orders.orders_2, 0) > 0
+  orders.orders_1 OR orders.orders_2

@@ -4,7 +4,7 @@ FROM crm.customers AS c
 INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    COUNT(*) AS orders_1
+    TRUE AS orders_1
   FROM sales.orders AS orders
   WHERE
     orders.ordered_at >= toDateTime64(
@@ -18,5 +18,5 @@ INNER JOIN (
 ) AS orders
   ON orders.customer_id = c.customer_id
 WHERE
-  COALESCE(orders.orders_1, 0) > 0
+  orders.orders_1
 SETTINGS join_use_nulls = 1, aggregate_functions_null_for_empty = 1

@@ -4,7 +4,7 @@ FROM crm.customers AS c
 INNER JOIN (
   SELECT
     visits.customer_id AS customer_id,
-    COUNT(*) AS visits_1
+    TRUE AS visits_1
   FROM web.visits AS visits
   WHERE
     visits.visit_date >= toDate32('2024-01-31')
@@ -14,5 +14,5 @@ INNER JOIN (
 ) AS visits
   ON visits.customer_id = c.customer_id
 WHERE
-  COALESCE(visits.visits_1, 0) > 0
+  visits.visits_1
 SETTINGS join_use_nulls = 1, aggregate_functions_null_for_empty = 1

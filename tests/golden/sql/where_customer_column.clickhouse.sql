@@ -4,17 +4,14 @@ FROM crm.customers AS c
 INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    COUNT(*) AS orders_1
+    MAX(orders.amount) AS orders_1
   FROM sales.orders AS orders
-  INNER JOIN crm.customers AS c
-    ON c.customer_id = orders.customer_id
   WHERE
     orders.ordered_at < toDateTime64('2024-07-01 00:00:00', 6, 'UTC')
-    AND orders.amount > toFloat64(c.lifetime_value) / nullIf(toFloat64(10), 0)
   GROUP BY
     orders.customer_id
 ) AS orders
   ON orders.customer_id = c.customer_id
 WHERE
-  COALESCE(orders.orders_1, 0) >= 1
+  orders.orders_1 > toFloat64(c.lifetime_value) / nullIf(toFloat64(10), 0)
 SETTINGS join_use_nulls = 1, aggregate_functions_null_for_empty = 1

@@ -4,16 +4,13 @@ FROM crm.customers AS c
 INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    COUNT(*) AS orders_1
+    MAX(orders.amount) AS orders_1
   FROM sales.orders AS orders
-  INNER JOIN crm.customers AS c
-    ON c.customer_id = orders.customer_id
   WHERE
     orders.ordered_at < CAST('2024-07-01 00:00:00' AS TIMESTAMPNTZ)
-    AND orders.amount > CAST(c.lifetime_value AS DOUBLE) / NULLIF(10, 0)
   GROUP BY
     orders.customer_id
 ) AS orders
   ON orders.customer_id = c.customer_id
 WHERE
-  COALESCE(orders.orders_1, 0) >= 1
+  orders.orders_1 > CAST(c.lifetime_value AS DOUBLE) / NULLIF(10, 0)
