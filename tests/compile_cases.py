@@ -581,6 +581,12 @@ CASES: list[Case] = [
                                 ge(agg("max", "orders.amount"), 250)), {1, 2, 6}),
     case("reached_beside_last", and_(has("orders", PAID, window=since(D(2024, 5, 15))),
                                      eq(agg("last", "orders.channel"), "web")), {1, 6}),
+    # COUNT(DISTINCT)s of different values beside other aggregates: passes of their own on DuckDB
+    # (rewrites.distinct_apart), joined to the rest of the pass
+    case("distinct_apart", and_(ge(agg("count_distinct", "orders.channel"), 2), ge(agg("count_days", "orders"), 2),
+                                ge(agg("sum", "orders.amount"), 10)), {1, 2, 4}, golden=True),
+    case("distinct_apart_filtered", and_(ge(agg("count_distinct", "orders.channel", PAID), 2),
+                                         ge(agg("count_days", "orders"), 2), ge(agg("count", "orders"), 1)), {2, 4}),
     case("reached_beside_count_distinct", and_(has("orders", PAID, window=since(D(2024, 5, 1))),
                                                ge(agg("count_distinct", "orders.channel"), 2)), {1, 4}),
     # `has E where (a or L)`, L on the customer alone: `has E where a or (L and has E)`, a pass of two counts without
@@ -761,6 +767,14 @@ ROUND2: list[Case] = [
     # ---- ordinals ----
     case("nth_time_ties", eq(agg("nth_time", "orders", arg=2), TS(2024, 5, 1, 9)), {4}, golden=True),
     case("nth_time_this_month", ge(date_of(agg("nth_time", "orders", arg=2)), call("start_of_month", TODAY)), {1}),
+    # the date of nth_time within a range as counts of the pass (rewrites.nth_counts), a parameter's n, a date column
+    case("nth_time_in_may", between(date_of(agg("nth_time", "orders", arg=3)), D(2024, 5, 1), D(2024, 5, 31)), {4},
+         golden=True),
+    case("nth_time_before_may", lt(date_of(agg("nth_time", "orders", arg="n")), D(2024, 5, 1)), {2},
+         params={"n": 2}, specs=(t.ParamSpec("n", INTEGER, 2),)),
+    case("nth_time_of_dates", ge(agg("nth_time", "visits", arg=2), D(2024, 6, 24)), {2}),
+    case("nth_time_windowed_kept", ge(date_of(agg("nth_time", "orders", window=since(D(2024, 5, 15)), arg=2)),
+                                      D(2024, 5, 20)), {4}),
     case("nth_time_missing", is_null(agg("nth_time", "orders", arg=3)), {1, 2, 3, 5, 6}),
     # first_time beside an nth_time of the same events: one aggregate of the n smallest times on DuckDB
     case("first_and_second_time", le(call("days_between", agg("first_time", "orders", eq(col("orders.status"), "paid")),

@@ -8,7 +8,7 @@ is. Imports sqlglot, segql.dialects and the sibling modules.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlglot import exp
 
@@ -16,7 +16,7 @@ from segql.check import tree as t
 from segql.compile import plan, rewrites, sql, windows
 from segql.compile.constants import Constants
 from segql.compile.expressions import MODE, Lowering, Mode, numbered
-from segql.compile.passes import EventPass, build_mode, build_pass
+from segql.compile.passes import AggregateSpec, EventPass, build_mode, build_pass
 from segql.compile.render import DIALECT_KEY
 from segql.compile.tables import TableMap
 from segql.dialects import SqlDialect
@@ -148,10 +148,47 @@ def pass_join(lx: Lowering, p: EventPass, inner: bool = False) -> exp.Join:
     implied = sql.conjuncts(where) if where is not None else []
     filters = {spec.alias: rewrites.residual(spec.filter, implied) for spec in p.specs}
     distinct = rewrites.distinct_value(p, d)
-    query = build_pass(p, d, d.table(event.table, p.alias), inside, where, filters, distinct,
-                       d.column(event.key, p.alias), time)
+    apart = rewrites.distinct_apart(p, d) if distinct is None else []
+    if apart:
+        query = distinct_passes(lx, p, apart, inside, conditions, filters, time)
+    else:
+        query = build_pass(p, d, d.table(event.table, p.alias), inside, where, filters, distinct,
+                           d.column(event.key, p.alias), time)
     on = sql.binary(exp.EQ, d.column(event.key, p.alias), d.column(lx.tables.key, c))
     return sql.join(sql.subquery(query, d.identifier(p.alias)), on, side="" if inner else "LEFT")
+
+
+def distinct_passes(lx: Lowering, p: EventPass, apart: list[tuple[exp.Expression, list[AggregateSpec]]],
+                    inside: list[exp.Join], conditions: list[exp.Expression],
+                    filters: dict[str, exp.Expression | None], time: exp.Column | None) -> exp.Select:
+    """SELECT key, <every aggregate> FROM (the pass without its COUNT(DISTINCT …)s) LEFT JOIN (a pass of those
+    counting each value, grouped by customer and value, then by customer) … ON key (rewrites.distinct_apart). Each
+    of those reads the rows with a value that the conditions common to its aggregates keep; a customer it has no
+    row for has none to count, which the query reads as 0."""
+    d, event = lx.d, p.table
+    separate = {id(s) for _, specs in apart for s in specs}
+    rest = replace(p, specs=[s for s in p.specs if id(s) not in separate])
+    where = sql.and_(conditions) if conditions else None
+    parts = [(f"{p.alias}_all", rest, build_pass(rest, d, d.table(event.table, p.alias), inside, where, filters, None,
+                                                 d.column(event.key, p.alias), time))]
+    for number, (value, specs) in enumerate(apart, start=1):
+        own = replace(p, specs=specs)
+        present = exp.Not(this=exp.Is(this=sql.wrap(value.copy(), 5), expression=exp.Null()))
+        narrowed = [c.copy() for c in conditions]
+        narrowed += [c.copy() for c in rewrites.common_conditions(own) if c not in conditions] + [present]
+        implied = sql.conjuncts(sql.and_(narrowed))
+        own_filters = {s.alias: rewrites.residual(s.filter, implied) for s in specs}
+        query = build_pass(own, d, d.table(event.table, p.alias), [j.copy() for j in inside], sql.and_(narrowed),
+                           own_filters, value, d.column(event.key, p.alias), time.copy() if time is not None else None)
+        parts.append((f"{p.alias}_distinct_{number}", own, query))
+    first = parts[0][0]
+    owner = {s.alias: alias for alias, part, _ in parts for s in part.specs}
+    columns: list[exp.Expression] = [sql.alias(d.column(event.key, first), d.identifier(event.key))]
+    columns += [sql.alias(d.column(s.alias, owner[s.alias]), d.identifier(s.alias)) for s in p.specs]
+    joined = [sql.join(sql.subquery(query, d.identifier(alias)),
+                       sql.binary(exp.EQ, d.column(event.key, alias), d.column(event.key, first)), side="LEFT")
+              for alias, _, query in parts[1:]]
+    return sql.select(columns, sql.subquery(parts[0][2], d.identifier(first)), joined)
 
 
 def ranks_join(lx: Lowering) -> exp.Join:

@@ -288,8 +288,12 @@ def _distinct_values(p: EventPass, d: SqlDialect, source: exp.Expression, joins:
     COUNT(DISTINCT), which skips NULLs likewise; a COUNT(v) there, to tell a NULL value's group from the others,
     cost 1.1× the hand-written query in agg_count_distinct)."""
     present = exp.Not(this=exp.Is(this=sql.wrap(distinct.copy(), 5), expression=exp.Null()))
-    rows = sql.select([sql.alias(key, d.identifier(p.table.key))], source, joins,
-                      sql.and_([where, present]) if where is not None else present, [key.copy(), distinct.copy()])
+    if where is not None and present in sql.conjuncts(where):  # (the WHERE of a pass of its own has it)
+        present = where
+    elif where is not None:
+        present = sql.and_([where, present])
+    rows = sql.select([sql.alias(key, d.identifier(p.table.key))], source, joins, present,
+                      [key.copy(), distinct.copy()])
     counted = sql.alias(exp.Count(this=exp.Star()), d.identifier(p.specs[0].alias))
     return sql.select([sql.alias(column(p.table.key), d.identifier(p.table.key)), counted],
                       sql.subquery(rows, d.identifier(p.alias)), group_by=[column(p.table.key)])
