@@ -10,6 +10,7 @@ Imports sqlglot, segql.dialects and the sibling sql module.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -182,8 +183,8 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
             agg = d.min_value(picked, spec.boolean) if spec.func == "first" else d.max_value(picked, spec.boolean)
         else:
             agg = _aggregate(d, spec, arg)
-        edge = reached.get(spec.alias)
-        columns.append(sql.alias(edge(agg) if edge is not None and not split else agg, name))
+        has = reached.get(spec.alias)
+        columns.append(sql.alias(has(agg) if has is not None and not split else agg, name))
         if split:  # the second grouping combines the first's per-value results
             mine = d.column(spec.alias, p.alias)
             if spec.func in ("count", "sum"):
@@ -192,7 +193,7 @@ def build_pass(p: EventPass, d: SqlDialect, source: exp.Expression, joins: list[
                 whole = d.min_value(mine, spec.boolean)
             else:
                 whole = d.max_value(mine, spec.boolean)
-            combined.append(sql.alias(edge(whole) if edge is not None else whole, name))
+            combined.append(sql.alias(has(whole) if has is not None else whole, name))
     if rows is None:
         grouped = sql.select(columns, source, joins, where, group_key)
     else:
@@ -218,32 +219,30 @@ def _reached(specs: list[AggregateSpec], filters: dict[str, exp.Expression | Non
     for i, spec in enumerate(specs):
         if spec.func != EXISTS:
             continue
+        compared: Callable[[exp.Expression], exp.Expression]
         own = filters[spec.alias]
         conjuncts = sql.conjuncts(own) if own is not None else []
         bounds = [c for c in conjuncts if time is not None and _time_bound(c, time) is not None]
         if len(bounds) == 1:
             bound = bounds[0]
-            kind, edge_func = type(bound), "last_time" if isinstance(bound, exp.GTE | exp.GT) else "first_time"
+            edge_func = "last_time" if isinstance(bound, exp.GTE | exp.GT) else "first_time"
             rest = [c for c in conjuncts if c is not bound]
             specs[i] = AggregateSpec(spec.alias, edge_func, None, None, False)
             filters[spec.alias] = sql.and_(rest) if rest else None
-            limit = bound.expression
-
-            def compared(agg: exp.Expression, kind: type[exp.Expression] = kind,
-                         limit: exp.Expression = limit) -> exp.Expression:
-                return sql.binary(kind, agg, limit.copy())
-        elif not conjuncts:  # every row of the pass matches: TRUE for each customer it has
+            compared = functools.partial(_compared, type(bound), bound.expression)
+        else:  # every row of the pass matches: TRUE for each customer it has a row for; else a count
             specs[i] = AggregateSpec(spec.alias, "count", None, None, False)
-
-            def compared(agg: exp.Expression) -> exp.Expression:
-                return exp.true()
-        else:
-            specs[i] = AggregateSpec(spec.alias, "count", None, None, False)
-
-            def compared(agg: exp.Expression) -> exp.Expression:
-                return sql.binary(exp.GT, agg, sql.number(0))
+            compared = _everyone if not conjuncts else functools.partial(_compared, exp.GT, sql.number(0))
         reached[spec.alias] = compared
     return specs, filters, reached
+
+
+def _compared(kind: type[exp.Expression], limit: exp.Expression, aggregate: exp.Expression) -> exp.Expression:
+    return sql.binary(kind, aggregate, limit.copy())
+
+
+def _everyone(aggregate: exp.Expression) -> exp.Expression:
+    return exp.true()
 
 
 def _time_bound(condition: exp.Expression, time: exp.Column) -> exp.Expression | None:
@@ -287,7 +286,7 @@ def _distinct_values(p: EventPass, d: SqlDialect, source: exp.Expression, joins:
     and value, then counted per customer. The first grouping then computes no aggregate at all (DuckDB's own plan of
     COUNT(DISTINCT), which skips NULLs likewise; a COUNT(v) there, to tell a NULL value's group from the others,
     cost 1.1× the hand-written query in agg_count_distinct)."""
-    present = exp.Not(this=exp.Is(this=sql.wrap(distinct.copy(), 5), expression=exp.Null()))
+    present: exp.Expression = exp.Not(this=exp.Is(this=sql.wrap(distinct.copy(), 5), expression=exp.Null()))
     if where is not None and present in sql.conjuncts(where):  # (the WHERE of a pass of its own has it)
         present = where
     elif where is not None:
