@@ -210,7 +210,8 @@ def _reached(specs: list[AggregateSpec], filters: dict[str, exp.Expression | Non
     where its filter, less what the pass's WHERE implies, checks the time against one bound (`t >= X`: the window's
     start; `t < X`: its end), the latest or earliest time of the rows matching the rest, compared with the bound
     (the same aggregate for every `has` on the same events, which the engine computes once); TRUE where every row
-    matches; else the count of its rows, compared with 0. Exact: every row of the pass has a time (the WHERE's as-of bound is false for a missing
+    matches; where no bound is left, the earliest matching time present; else the count of its rows, compared
+    with 0. Exact: every row of the pass has a time (the WHERE's as-of bound is false for a missing
     one), so a matching row has one past the bound exactly when the edge time of the matching rows is past it."""
     if not any(s.func == EXISTS for s in specs):
         return specs, filters, {}
@@ -230,9 +231,15 @@ def _reached(specs: list[AggregateSpec], filters: dict[str, exp.Expression | Non
             specs[i] = AggregateSpec(spec.alias, edge_func, None, None, False)
             filters[spec.alias] = sql.and_(rest) if rest else None
             compared = functools.partial(_compared, type(bound), bound.expression)
-        else:  # every row of the pass matches: TRUE for each customer it has a row for; else a count
+        elif not conjuncts:  # every row of the pass matches: TRUE for each customer it has a row for
             specs[i] = AggregateSpec(spec.alias, "count", None, None, False)
-            compared = _everyone if not conjuncts else functools.partial(_compared, exp.GT, sql.number(0))
+            compared = _everyone
+        elif not bounds and time is not None:  # some row matches: the earliest matching time (a MIN others share)
+            specs[i] = AggregateSpec(spec.alias, "first_time", None, None, False)
+            compared = _present
+        else:
+            specs[i] = AggregateSpec(spec.alias, "count", None, None, False)
+            compared = functools.partial(_compared, exp.GT, sql.number(0))
         reached[spec.alias] = compared
     return specs, filters, reached
 
@@ -243,6 +250,10 @@ def _compared(kind: type[exp.Expression], limit: exp.Expression, aggregate: exp.
 
 def _everyone(aggregate: exp.Expression) -> exp.Expression:
     return exp.true()
+
+
+def _present(aggregate: exp.Expression) -> exp.Expression:
+    return exp.Not(this=exp.Is(this=sql.wrap(aggregate, 5), expression=exp.Null()))
 
 
 def _time_bound(condition: exp.Expression, time: exp.Column) -> exp.Expression | None:

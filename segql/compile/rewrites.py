@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlglot import exp
 
 from segql.check import tree as t
-from segql.compile import dates, plan, sql
+from segql.compile import dates, plan, sql, windows
 from segql.compile.clock import Bound
 from segql.compile.constants import Constants
 from segql.compile.passes import EMPTY_IS_ZERO, UNSPLITTABLE, AggregateSpec, EventPass
@@ -39,7 +39,7 @@ def rewrite(query: plan.Query, constants: Constants, dialect: SqlDialect) -> pla
         joined = semi_joins(joined)
         if dialect.correlated_exists:
             joined = anti_joins(joined)
-    return comparisons(reached(joined), constants)
+    return comparisons(covered_windows(reached(joined), constants), constants)
 
 
 # ---- `has E where (a or L)`, L on the customer alone: `has E where a or (L and has E)` ----
@@ -352,6 +352,83 @@ def reached(query: plan.Query) -> plan.Query:
     if where is query.where and all(a.expr is b.expr for a, b in zip(outputs, query.outputs, strict=True)):
         return query
     return replace(query, outputs=outputs, where=where)
+
+
+def covered_windows(query: plan.Query, constants: Constants) -> plan.Query:
+    """In an `and`, `has E where a in W` beside `has no E where b in V` (b's conditions among a's, the same customer
+    conditions, dates known at compile time): `has E where a in W ∪ V` where the two are one run of days, since no
+    event of a falls in V. With the windows covering all of time, `has E where a`; with a run to the as-of date,
+    `since` its first day, which the pass checks from its latest matching time (`reached`). `(has orders in previous
+    quarter) and (has no orders in this quarter)` is then `has orders since <the previous quarter's first day>`, TRUE
+    for every customer the pass over the half-year has a row for: the hand-written query's `HAVING max(t) < …`.
+    Exact: the `and` is false wherever a b-event is in V, and elsewhere an a-event in W ∪ V is one in W."""
+    def rewritten(node: Any) -> Any:
+        if type(node) in plan.LEAVES or isinstance(node, t.Percentile):  # ranked values have their own source
+            return node
+        node = plan.map_children(node, rewritten)
+        return _covered(node, constants) if isinstance(node, t.And) else node
+
+    outputs = tuple(replace(o, expr=rewritten(o.expr)) for o in query.outputs)
+    where = rewritten(query.where) if query.where is not None else None
+    if where is query.where and all(a.expr is b.expr for a, b in zip(outputs, query.outputs, strict=True)):
+        return query
+    return replace(query, outputs=outputs, where=where)
+
+
+def _covered(node: t.And, constants: Constants) -> t.And:
+    nones: list[plan.Aggregate] = []
+    for i in node.items:
+        operand = i.operand if isinstance(i, t.Not) else None
+        if isinstance(operand, plan.Reached):
+            nones.append(operand.aggregate)
+    if not nones:
+        return node
+    items = list(node.items)
+    for n, item in enumerate(node.items):
+        if not isinstance(item, plan.Reached):
+            continue
+        has = item.aggregate
+        run = windows.days(has.window, constants)
+        if run is None or run == (None, None):
+            continue
+        others = [windows.days(a.window, constants) for a in nones if a.event == has.event
+                  and a.on_customer == has.on_customer and a.guarded == has.guarded
+                  and all(any(c == mine for mine in has.on_events) for c in a.on_events)]
+        merged = _merged(run, [o for o in others if o is not None])
+        if merged == run:
+            continue
+        first, last = merged
+        window: t.Window | None
+        if first is None and last is None:
+            window = None
+        elif last is None:
+            window = t.SinceWindow(t.Literal(first, t.DATE))
+        elif first is None:
+            window = t.BeforeWindow(t.Literal(last + dt.timedelta(days=1), t.DATE))
+        else:
+            window = t.BetweenWindow(t.Literal(first, t.DATE), t.Literal(last, t.DATE))
+        items[n] = plan.Reached(plan.rebuild(has, {"window": window}), span=item.span)
+    return t.And(tuple(items), span=node.span) if items != list(node.items) else node
+
+
+def _merged(run: tuple[dt.date | None, dt.date | None],
+            others: list[tuple[dt.date | None, dt.date | None]]) -> tuple[dt.date | None, dt.date | None]:
+    """The run of days joined with every other run that overlaps or adjoins it (repeatedly)."""
+    first, last = run
+    left = list(others)
+    changed = True
+    while changed:
+        changed = False
+        for other in list(left):
+            o_first, o_last = other
+            # does `other` reach the run: its last day not before the day before the run's first, and vice versa
+            if (first is None or o_last is None or o_last >= first - dt.timedelta(days=1)) and \
+                    (last is None or o_first is None or o_first <= last + dt.timedelta(days=1)):
+                first = None if first is None or o_first is None else min(first, o_first)
+                last = None if last is None or o_last is None else max(last, o_last)
+                left.remove(other)
+                changed = True
+    return first, last
 
 
 def anti_joins(query: plan.Query) -> plan.Query:

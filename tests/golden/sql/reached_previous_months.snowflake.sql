@@ -4,7 +4,7 @@ FROM crm.customers AS c
 INNER JOIN (
   SELECT
     orders.customer_id AS customer_id,
-    MIN(orders.ordered_at) < CAST('2024-06-01 00:00:00' AS TIMESTAMPNTZ) AS orders_1,
+    TRUE AS orders_1,
     MAX(orders.ordered_at) >= CAST('2024-06-01 00:00:00' AS TIMESTAMPNTZ) AS orders_2
   FROM sales.orders AS orders
   WHERE
