@@ -365,14 +365,24 @@ def covered_windows(query: plan.Query, constants: Constants) -> plan.Query:
     def rewritten(node: Any) -> Any:
         if type(node) in plan.LEAVES or isinstance(node, t.Percentile):  # ranked values have their own source
             return node
+        if isinstance(node, t.SegmentRef):  # its windows read its own parameters
+            with constants.parameters(node.params):
+                return plan.map_children(node, rewritten)
         node = plan.map_children(node, rewritten)
         return _covered(node, constants) if isinstance(node, t.And) else node
 
-    outputs = tuple(replace(o, expr=rewritten(o.expr)) for o in query.outputs)
-    where = rewritten(query.where) if query.where is not None else None
-    if where is query.where and all(a.expr is b.expr for a, b in zip(outputs, query.outputs, strict=True)):
+    outputs = []
+    for output in query.outputs:
+        with constants.parameters(output.params):
+            expr = rewritten(output.expr)
+        outputs.append(output if expr is output.expr else replace(output, expr=expr))
+    where = query.where
+    if where is not None:
+        with constants.parameters(query.params):
+            where = rewritten(where)
+    if where is query.where and all(a is b for a, b in zip(outputs, query.outputs, strict=True)):
         return query
-    return replace(query, outputs=outputs, where=where)
+    return replace(query, outputs=tuple(outputs), where=where)
 
 
 def _covered(node: t.And, constants: Constants) -> t.And:
