@@ -50,21 +50,7 @@ def distributed_ors(query: plan.Query) -> plan.Query:
     reading them: `has E where a or (L and has E)`, so that the pass needs no join with the customer or lookup
     tables (it counts the events where a and all events, side by side). Exact: L holds for all of a customer's events
     or none (two-valued, DESIGN §3.3), and the `or` holds for an event where either side does."""
-    def rewritten(node: Any) -> Any:
-        if type(node) in plan.LEAVES or isinstance(node, t.Percentile):  # ranked values have their own source
-            return node
-        existence = _existence(node)
-        if existence is not None:
-            distributed = _distributed(existence[0], node.span)
-            if distributed is not None:
-                return distributed if existence[1] else t.Not(distributed, span=node.span)
-        return plan.map_children(node, rewritten)
-
-    outputs = tuple(replace(o, expr=rewritten(o.expr)) for o in query.outputs)
-    where = rewritten(query.where) if query.where is not None else None
-    if where is query.where and all(a.expr is b.expr for a, b in zip(outputs, query.outputs, strict=True)):
-        return query
-    return replace(query, outputs=outputs, where=where)
+    return _each_has(query, _distributed)
 
 
 def _distributed(aggregate: plan.Aggregate, span: Span) -> t.Expr | None:
@@ -113,21 +99,7 @@ def edge_comparisons(query: plan.Query) -> plan.Query:
     grouped by customer alone and compared once per customer, instead of each joined with the customer row first
     (has_where_customer on DuckDB: 1.16× → see docs/performance.md). Exact: an event has x > v exactly when the largest
     x of the events with one does; with no such event, or no v, both are false (the max or the comparison NULL)."""
-    def rewritten(node: Any) -> Any:
-        if type(node) in plan.LEAVES or isinstance(node, t.Percentile):  # ranked values have their own source
-            return node
-        existence = _existence(node)
-        if existence is not None:
-            edge = _edge(existence[0], node.span)
-            if edge is not None:
-                return edge if existence[1] else t.Not(edge, span=node.span)
-        return plan.map_children(node, rewritten)
-
-    outputs = tuple(replace(o, expr=rewritten(o.expr)) for o in query.outputs)
-    where = rewritten(query.where) if query.where is not None else None
-    if where is query.where and all(a.expr is b.expr for a, b in zip(outputs, query.outputs, strict=True)):
-        return query
-    return replace(query, outputs=outputs, where=where)
+    return _each_has(query, _edge)
 
 
 def _edge(aggregate: plan.Aggregate, span: Span) -> t.Compare | None:
@@ -337,18 +309,27 @@ def reached(query: plan.Query) -> plan.Query:
     if not grouped:
         return query
 
-    def rewritten(node: Any) -> Any:
-        if type(node) in plan.LEAVES or isinstance(node, t.Percentile):  # ranked values have their own source
+    def has(aggregate: plan.Aggregate, span: Span) -> plan.Reached | None:
+        return plan.Reached(aggregate, span=span) if aggregate.event in grouped else None
+
+    return _each_has(query, has)
+
+
+def _each_has(query: plan.Query, rewritten: Callable[[plan.Aggregate, Span], Any]) -> plan.Query:
+    """The query with each `has` (a count compared with 0, outside ranked values, which have their own source) that
+    `rewritten(count, span)` gives an expression for replaced by it, and each such `has no` by its negation."""
+    def walked(node: Any) -> Any:
+        if type(node) in plan.LEAVES or isinstance(node, t.Percentile):
             return node
         existence = _existence(node)
-        if existence is not None and existence[0].event in grouped:
-            aggregate, positive = existence
-            has = plan.Reached(aggregate, span=node.span)
-            return has if positive else t.Not(cast(t.Expr, has), span=node.span)
-        return plan.map_children(node, rewritten)
+        if existence is not None:
+            new = rewritten(existence[0], node.span)
+            if new is not None:
+                return new if existence[1] else t.Not(new, span=node.span)
+        return plan.map_children(node, walked)
 
-    outputs = tuple(replace(o, expr=rewritten(o.expr)) for o in query.outputs)
-    where = rewritten(query.where) if query.where is not None else None
+    outputs = tuple(replace(o, expr=walked(o.expr)) for o in query.outputs)
+    where = walked(query.where) if query.where is not None else None
     if where is query.where and all(a.expr is b.expr for a, b in zip(outputs, query.outputs, strict=True)):
         return query
     return replace(query, outputs=outputs, where=where)
