@@ -52,6 +52,44 @@ class Constants:
         value = raw.value if isinstance(raw, t.Literal) else self.param_value(raw)
         return -int(value) if op == "-" else int(value)
 
+    def window_days(self, node: t.Window | None) -> tuple[dt.date | None, dt.date | None] | None:
+        """The first and last date a window includes (None: unbounded on that side; the as-of date bounds every
+        pass anyway) with a pinned as-of date and constant bounds, as windows.window computes them; None when they
+        are not known at compile time or the window is of hours (its instants are not whole days)."""
+        today = self.as_of
+        if today is None:
+            return None
+        match node:
+            case None:
+                return None, None
+            case t.LastWindow(unit="hour"):
+                return None
+            case t.LastWindow(amount=amount, unit=unit):
+                back = self.amount(amount, "-")
+                if unit in ("day", "week"):
+                    return dates.add(today, back * (7 if unit == "week" else 1) + 1, "day"), None
+                return dates.add(dates.add(today, back, unit), 1, "day"), None
+            case t.ThisWindow(unit=unit, week_start=week_start):
+                return dates.period_start(today, unit, week_start), None
+            case t.PreviousWindow(amount=amount, unit=unit, week_start=week_start):
+                current = dates.period_start(today, unit, week_start)
+                return dates.add(current, self.amount(amount, "-"), unit), current - dt.timedelta(days=1)
+            case t.SinceWindow(start=start):
+                first = self._day(start)
+                return (first, None) if first is not None else None
+            case t.BeforeWindow(end=end):
+                last = self._day(end)
+                return (None, last - dt.timedelta(days=1)) if last is not None else None
+            case t.BetweenWindow(start=start, end=end):
+                first, last = self._day(start), self._day(end)
+                return (first, last) if first is not None and last is not None else None
+        return None
+
+    def _day(self, node: t.Expr) -> dt.date | None:
+        """A date known at compile time (not a timestamp), or None."""
+        known = self.constant(node)
+        return known if isinstance(known, dt.date) and not isinstance(known, dt.datetime) else None
+
     def now(self) -> dt.datetime | None:
         """The end of the pinned as-of day in the project's zone, as naive UTC; None when the as-of date is not pinned."""
         if self.as_of is None:

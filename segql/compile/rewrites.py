@@ -17,7 +17,7 @@ from typing import Any, cast
 from sqlglot import exp
 
 from segql.check import tree as t
-from segql.compile import dates, plan, sql, windows
+from segql.compile import dates, plan, sql
 from segql.compile.clock import Bound
 from segql.compile.constants import Constants
 from segql.compile.passes import EMPTY_IS_ZERO, UNSPLITTABLE, AggregateSpec, EventPass
@@ -379,10 +379,10 @@ def _covered(node: t.And, constants: Constants) -> t.And:
         if not isinstance(item, plan.Reached):
             continue
         has = item.aggregate
-        run = windows.days(has.window, constants)
+        run = constants.window_days(has.window)
         if run is None or run == (None, None):
             continue
-        others = [windows.days(a.window, constants) for a in nones if a.event == has.event
+        others = [constants.window_days(a.window) for a in nones if a.event == has.event
                   and a.on_customer == has.on_customer and a.guarded == has.guarded
                   and all(any(c == mine for mine in has.on_events) for c in a.on_events)]
         merged = _merged(run, [o for o in others if o is not None])

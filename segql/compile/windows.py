@@ -14,7 +14,6 @@ from sqlglot import exp
 from segql.check import tree as t
 from segql.compile import dates, sql
 from segql.compile.clock import Bound, Clock
-from segql.compile.constants import Constants
 from segql.compile.passes import EventPass
 
 if TYPE_CHECKING:
@@ -68,40 +67,6 @@ def window(lx: Lowering, node: t.Window, p: EventPass) -> tuple[exp.Expression, 
                     event_time_upper(clock, p, current, inclusive=False)]
             return sql.and_(both), begin
     raise AssertionError(f"unknown window {node!r}")  # pragma: no cover
-
-
-def days(node: t.Window | None, constants: Constants) -> tuple[dt.date | None, dt.date | None] | None:
-    """The first and last date a window includes (None: unbounded on that side; the as-of date bounds every pass
-    anyway) with a pinned as-of date and constant bounds, as `window` computes them; None when they are not known at
-    compile time or the window is of hours (its instants are not whole days)."""
-    today = constants.as_of
-    if today is None:
-        return None
-    match node:
-        case None:
-            return None, None
-        case t.LastWindow(unit="hour"):
-            return None
-        case t.LastWindow(amount=amount, unit=unit):
-            back = constants.amount(amount, "-")
-            if unit in ("day", "week"):
-                return dates.add(today, back * (7 if unit == "week" else 1) + 1, "day"), None
-            return dates.add(dates.add(today, back, unit), 1, "day"), None
-        case t.ThisWindow(unit=unit, week_start=week_start):
-            return dates.period_start(today, unit, week_start), None
-        case t.PreviousWindow(amount=amount, unit=unit, week_start=week_start):
-            current = dates.period_start(today, unit, week_start)
-            return dates.add(current, constants.amount(amount, "-"), unit), current - dt.timedelta(days=1)
-    ends = {"SinceWindow": ("start",), "BeforeWindow": ("end",), "BetweenWindow": ("start", "end")}[type(node).__name__]
-    known = [constants.constant(getattr(node, name)) for name in ends]
-    if not all(isinstance(k, dt.date) and not isinstance(k, dt.datetime) for k in known):
-        return None
-    match node:
-        case t.SinceWindow():
-            return known[0], None
-        case t.BeforeWindow():
-            return None, known[0] - dt.timedelta(days=1)
-    return known[0], known[1]
 
 
 def event_time_lower(clock: Clock, p: EventPass, bound: Bound, inclusive: bool) -> exp.Expression:
