@@ -597,6 +597,11 @@ CASES: list[Case] = [
                                              ge(agg("count", "orders", window=last(1, "year")), 2)), {4}),
     case("reached_guarded", or_(has("orders", and_(PAID, eq(col("country"), "US")), window=last(90, "day")),
                                 ge(agg("max", "orders.amount"), 250)), {1, 2, 6}),
+    case("reached_of_dates", or_(has("visits", window=last(7, "day")), ge(agg("count", "visits"), 2)), {1, 2}),
+    case("reached_without_time", and_(has("tickets", eq(col("tickets.topic"), "billing")),
+                                      ge(agg("count", "tickets"), 1)), {2}),
+    case("reached_every_row", or_(has("tickets"), eq(agg("count", "tickets", eq(col("tickets.topic"), "login")), 5)),
+         {2, 3}),
     case("reached_beside_last", and_(has("orders", PAID, window=since(D(2024, 5, 15))),
                                      eq(agg("last", "orders.channel"), "web")), {1, 6}),
     # COUNT(DISTINCT)s of different values beside other aggregates: passes of their own on DuckDB

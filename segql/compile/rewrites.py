@@ -28,7 +28,9 @@ from segql.source import Span
 
 def rewrite(query: plan.Query, constants: Constants, dialect: SqlDialect) -> plan.Query:
     """The plan rewrites, in order: referenced segments as key sets, `or`s distributed over customer conditions,
-    comparisons of events with the customer as edges, join kinds (read off the comparisons as written), the `has` left in grouped passes, then comparisons."""
+    comparisons of events with the customer as edges, join kinds (read off the comparisons as written), semi- and
+    anti-joins, the `has` left in grouped passes as their columns, windows joined across `has` and `has no`, then
+    comparisons."""
     if dialect.semi_joins:
         query = key_sets(query, constants, dialect)
     query = distributed_ors(query)
@@ -97,8 +99,8 @@ def edge_comparisons(query: plan.Query) -> plan.Query:
     """`has E where x > v` (`>=`; `<`, `<=` with min) and `has no`, where v reads the customer and lookups alone
     and no other condition of the `where` reads them: `max(x of E where <the rest>) > v`, so that the events are
     grouped by customer alone and compared once per customer, instead of each joined with the customer row first
-    (has_where_customer on DuckDB: 1.16× → see docs/performance.md). Exact: an event has x > v exactly when the largest
-    x of the events with one does; with no such event, or no v, both are false (the max or the comparison NULL)."""
+    (has_where_customer on DuckDB: 1.16× → 0.99×). Exact: an event has x > v exactly when the largest x of the
+    events with one does; with no such event, or no v, both are false (the max or the comparison NULL)."""
     return _each_has(query, _edge)
 
 
@@ -131,9 +133,10 @@ def key_sets(query: plan.Query, constants: Constants, dialect: SqlDialect) -> pl
     set (plan.Member), computed by a query of its own, instead of its condition inlined. Inlined, s's passes are
     joined to every candidate and its whole condition evaluated per customer; apart, its own conjuncts filter its
     own customers (its passes INNER JOINed, its customer conditions checked on its own candidates only) and the
-    outer query semi-joins the keys (tree_any_refs on DuckDB: 1.47× → 1.04× its hand-written query's CPU). A reference whose passes the query reads anyway (or another reference reads: one scan
-    shared beats two) stays inlined, as does one needing no pass (its conditions are on the customer row, or `has`
-    semi-joins either way). Exact: `in segment s` is true or false (§3.3), the key set holds s's members; and only
+    outer query semi-joins the keys (tree_any_refs on DuckDB: 1.47× → 1.04× its hand-written query's CPU). A
+    reference whose passes the query reads anyway (or another reference reads: one scan shared beats two) stays
+    inlined, as does one needing no pass (its conditions are on the customer row, or `has` semi-joins either way).
+    Exact: `in segment s` is true or false (§3.3), the key set holds s's members; and only
     a segment that no customer without events in one of its passes is in becomes one, so that a customer without a
     key (whom no key set holds, and no pass joins) is in neither form."""
     candidates: list[t.SegmentRef] = []
@@ -297,14 +300,15 @@ def semi_joins(query: plan.Query) -> plan.Query:
 
 
 def reached(query: plan.Query) -> plan.Query:
-    """`has E …` and `has no E …` (a count compared with 0) over an event table whose grouped pass stays (it computes
-    other aggregates): whether the customer has such an event as a boolean column of the pass (plan.Reached; `has
-    no`: not), which the pass computes from the latest matching time where the window leaves only its start to check
-    (`in last 90 days`, `since D`, `this quarter`: its end is the as-of date, which bounds the pass) and from the
-    earliest where it leaves only its end (`before D`, or a window starting where the pass does): one MAX or MIN for
-    every such `has` on the same events, instead of a conditional count each (passes.build_pass). Exact: the pass's
-    rows all have a time (its WHERE bounds it), and some row matching the rest of the filter has a time on or after
-    the start exactly when the latest of them does. Runs after the join kinds, which read the counts."""
+    """`has E …` and `has no E …` (a count compared with 0) over an event table whose grouped pass stays (it
+    computes other aggregates): whether the customer has such an event as a boolean column of the pass
+    (plan.Reached; `has no`: not), which the pass computes from the latest matching time where the window leaves
+    only its start to check (`in last 90 days`, `since D`, `this quarter`: its end is the as-of date, which bounds
+    the pass) and from the earliest where it leaves only its end (`before D`, or a window starting where the pass
+    does): one MAX or MIN for every such `has` on the same events, instead of a conditional count each
+    (passes.build_pass). Exact: the pass's rows all have a time (its WHERE bounds it), and some row matching the
+    rest of the filter has a time on or after the start exactly when the latest of them does. Runs after the join
+    kinds, which read the counts."""
     grouped = {p.event for p in query.source.passes}
     if not grouped:
         return query
@@ -317,7 +321,11 @@ def reached(query: plan.Query) -> plan.Query:
 
 def _each_has(query: plan.Query, rewritten: Callable[[plan.Aggregate, Span], Any]) -> plan.Query:
     """The query with each `has` (a count compared with 0, outside ranked values, which have their own source) that
-    `rewritten(count, span)` gives an expression for replaced by it, and each such `has no` by its negation."""
+    `rewritten(count, span)` gives an expression for replaced by it, and each such `has no` by its negation. A query
+    without passes has no `has` to find (the compile loop's hot path: no walk)."""
+    if not query.source.passes:
+        return query
+
     def walked(node: Any) -> Any:
         if type(node) in plan.LEAVES or isinstance(node, t.Percentile):
             return node
@@ -343,6 +351,9 @@ def covered_windows(query: plan.Query, constants: Constants) -> plan.Query:
     quarter) and (has no orders in this quarter)` is then `has orders since <the previous quarter's first day>`, TRUE
     for every customer the pass over the half-year has a row for: the hand-written query's `HAVING max(t) < …`.
     Exact: the `and` is false wherever a b-event is in V, and elsewhere an a-event in W ∪ V is one in W."""
+    if constants.as_of is None or not query.source.passes:  # no days known, or no `has` in a grouped pass
+        return query
+
     def rewritten(node: Any) -> Any:
         if type(node) in plan.LEAVES or isinstance(node, t.Percentile):  # ranked values have their own source
             return node
